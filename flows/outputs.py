@@ -1,0 +1,82 @@
+"""What the interview asks the transport to do: plain values, executed by ``bot``."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A localisable name: a text key, or the key of a group, area or frequency."""
+
+    key: str
+
+
+ParamValue = str | int | Label | tuple[Label, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button: ``data`` comes back in a CHOICE event; ``label`` is rendered per language.
+
+    ``text`` overrides ``label`` with a literal (e.g. "5" or a language's own name).
+    """
+
+    data: str
+    label: Label | None = None
+    text: str = ""
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message to the resident: a text key, its parameters and rows of buttons.
+
+    String parameters are resident text or literals: the transport escapes them for its
+    parse mode. ``Label`` parameters are rendered in the reply's language.
+    """
+
+    key: str
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    choices: tuple[tuple[Choice, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemDraft:
+    """A problem as the resident described it, ready to be stored."""
+
+    text: str
+    language: str
+    suggested_solution: str = ""
+    solution_language: str = ""
+    frequency: str = ""
+    severity: int | None = None
+    groups: tuple[str, ...] = ()
+    area: str = ""
+    workshop: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SaveProblem:
+    """Store a confirmed problem for this resident."""
+
+    problem: ProblemDraft
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConsent:
+    """Store that the resident accepted privacy text ``version`` at ``at``."""
+
+    version: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    """Remember the resident's interview language."""
+
+    language: str
+
+
+Output = Reply | SaveProblem | RecordConsent | SetLanguage

@@ -1,0 +1,84 @@
+"""The interview state of one resident: one frozen value, stored whole as JSON."""
+
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Self
+
+
+class Step(StrEnum):
+    """Where a resident is in the interview; each step has one question."""
+
+    NEW = "new"  # never talked to us
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    PROBLEM = "problem"
+    SOLUTION_PROBLEM = "solution_problem"  # they proposed a solution: what problem does it solve?
+    FREQUENCY = "frequency"
+    SEVERITY = "severity"
+    GROUPS = "groups"
+    AREA = "area"
+    REVIEW = "review"
+    CHANGE = "change"  # which field to change
+    ANOTHER = "another"  # saved; report another?
+    IDLE = "idle"  # consented, no interview running
+    DECLINED = "declined"  # said no to consent: nothing is stored
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The answers given so far in the running interview."""
+
+    text: str = ""
+    language: str = ""
+    suggested_solution: str = ""
+    solution_language: str = ""
+    frequency: str = ""
+    severity: int | None = None
+    groups: tuple[str, ...] = ()
+    area: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["groups"] = tuple(known.get("groups", ()))
+        return cls(**known)
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewState:
+    """Everything the interview remembers about one resident between messages."""
+
+    step: Step = Step.NEW
+    language: str = ""  # the interview language; "" until known
+    language_chosen: bool = False  # an explicit choice wins over hints and detection
+    consent_version: int = 0  # the privacy text version accepted; 0 = none
+    draft: Draft = field(default_factory=Draft)
+    returning_to: Step | None = None  # after /language or a change, go back here
+    workshop: str = ""  # set by a workshop deep link
+    saved_count: int = 0
+
+    def evolve(self, **changes: Any) -> Self:
+        """Return a copy with ``changes`` applied."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["step"] = self.step.value
+        data["returning_to"] = self.returning_to.value if self.returning_to else None
+        data["draft"]["groups"] = list(self.draft.groups)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild a state; unknown keys from older versions are ignored."""
+        returning = data.get("returning_to")
+        return cls(
+            step=Step(data.get("step", Step.NEW)),
+            language=str(data.get("language", "")),
+            language_chosen=bool(data.get("language_chosen", False)),
+            consent_version=int(data.get("consent_version", 0)),
+            draft=Draft.from_dict(dict(data.get("draft") or {})),
+            returning_to=Step(returning) if returning else None,
+            workshop=str(data.get("workshop", "")),
+            saved_count=int(data.get("saved_count", 0)),
+        )
