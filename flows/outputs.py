@@ -39,6 +39,7 @@ class Reply:
     key: str
     params: Mapping[str, ParamValue] = field(default_factory=dict)
     choices: tuple[tuple[Choice, ...], ...] = ()
+    edit: bool = False  # replace the message whose button was pressed instead of sending anew
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,14 @@ class Draft:
     groups: tuple[str, ...] = ()
     area: str = ""
 
+    def with_problem(self, text: str, language: str) -> Self:
+        """Return a copy holding the problem in the resident's words."""
+        return replace(self, text=text, language=language)
+
+    def with_solution(self, text: str, language: str) -> Self:
+        """Return a copy that keeps a proposed solution aside."""
+        return replace(self, suggested_solution=text, solution_language=language)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
@@ -53,7 +61,8 @@ class InterviewState:
     language_chosen: bool = False  # an explicit choice wins over hints and detection
     consent_version: int = 0  # the privacy text version accepted; 0 = none
     draft: Draft = field(default_factory=Draft)
-    returning_to: Step | None = None  # after /language or a change, go back here
+    returning_to: Step | None = None  # REVIEW while one answer is being changed
+    paused_at: Step | None = None  # the step to resume after /language or renewed consent
     workshop: str = ""  # set by a workshop deep link
     saved_count: int = 0
 
@@ -61,17 +70,22 @@ class InterviewState:
         """Return a copy with ``changes`` applied."""
         return replace(self, **changes)
 
+    def draft_with(self, **changes: Any) -> Draft:
+        """Return the draft with ``changes`` applied."""
+        return replace(self.draft, **changes)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["step"] = self.step.value
         data["returning_to"] = self.returning_to.value if self.returning_to else None
+        data["paused_at"] = self.paused_at.value if self.paused_at else None
         data["draft"]["groups"] = list(self.draft.groups)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Rebuild a state; unknown keys from older versions are ignored."""
-        returning = data.get("returning_to")
+        returning, paused = data.get("returning_to"), data.get("paused_at")
         return cls(
             step=Step(data.get("step", Step.NEW)),
             language=str(data.get("language", "")),
@@ -79,6 +93,7 @@ class InterviewState:
             consent_version=int(data.get("consent_version", 0)),
             draft=Draft.from_dict(dict(data.get("draft") or {})),
             returning_to=Step(returning) if returning else None,
+            paused_at=Step(paused) if paused else None,
             workshop=str(data.get("workshop", "")),
             saved_count=int(data.get("saved_count", 0)),
         )

@@ -1,0 +1,97 @@
+"""The aiogram adapter: updates become ``Event``s; rendered replies become messages."""
+
+import html
+import logging
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.types import BotCommand, CallbackQuery, Message, Update
+
+from bot.conversation import Conversations, Turn, pseudonym
+from bot.delivery import Delivery
+from flows.content import Content
+from flows.events import Event, EventKind
+
+log = logging.getLogger(__name__)
+COMMANDS = ("start", "help", "cancel", "language")
+MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document", "contact")
+
+
+def escape(text: str) -> str:
+    """Escape resident text for parse_mode HTML."""
+    return html.escape(text, quote=False)
+
+
+def message_event(message: Message, now: datetime) -> Event:
+    """Turn a private message into an interview event."""
+    hint = message.from_user.language_code if message.from_user else None
+    text = message.text or message.caption or ""
+    if message.text and message.text.startswith("/"):
+        head, _, argument = message.text[1:].partition(" ")
+        command = head.split("@", 1)[0].lower()
+        return Event(
+            EventKind.COMMAND, now, command=command, argument=argument.strip(), language_hint=hint
+        )
+    if message.location is not None:
+        location = (message.location.latitude, message.location.longitude)
+        return Event(EventKind.LOCATION, now, location=location, language_hint=hint)
+    if text:
+        return Event(EventKind.TEXT, now, text=text, language_hint=hint)
+    media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "other")
+    return Event(EventKind.UNSUPPORTED, now, media=media, language_hint=hint)
+
+
+def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes) -> Router:
+    """Build the router residents talk to (a fresh one per dispatcher)."""
+    router = Router(name="interview")
+    clock = conversations.clock
+
+    @router.message(F.chat.type == "private", F.from_user)
+    async def on_message(message: Message, event_update: Update) -> None:
+        assert message.from_user is not None
+        resident = pseudonym(key, "telegram", message.from_user.id)
+        turn = await conversations.handle(
+            resident,
+            message_event(message, clock()),
+            escape=escape,
+            update_id=event_update.update_id,
+        )
+        await _deliver(delivery, message.chat.id, turn, None)
+
+    @router.callback_query(F.message.chat.type == "private")
+    async def on_button(query: CallbackQuery, event_update: Update) -> None:
+        hint = query.from_user.language_code
+        event = Event(EventKind.CHOICE, clock(), choice=query.data or "", language_hint=hint)
+        resident = pseudonym(key, "telegram", query.from_user.id)
+        turn = await conversations.handle(
+            resident, event, escape=escape, update_id=event_update.update_id
+        )
+        await delivery.call(lambda: query.answer(), "answerCallbackQuery")
+        message_id = query.message.message_id if query.message else None
+        await _deliver(delivery, query.from_user.id, turn, message_id)
+
+    return router
+
+
+async def _deliver(delivery: Delivery, chat_id: int, turn: Turn, pressed: int | None) -> None:
+    for reply in turn.replies:
+        if reply.edit and pressed is not None:
+            await delivery.replace(chat_id, pressed, reply)
+        else:
+            await delivery.send(chat_id, reply)
+
+
+async def publish_commands(bot: Bot, delivery: Delivery, content: Content) -> None:
+    """Set the command menu in every interview language (and the default for the rest)."""
+    for language in (None, *content.languages):
+        await _publish(bot, delivery, content, language)
+
+
+async def _publish(bot: Bot, delivery: Delivery, content: Content, language: str | None) -> None:
+    shown = language or content.languages[0]
+    commands = [
+        BotCommand(command=c, description=content.text(f"cmd_{c}", shown)) for c in COMMANDS
+    ]
+    await delivery.call(
+        lambda: bot.set_my_commands(commands, language_code=language), "setMyCommands"
+    )

@@ -1,0 +1,454 @@
+"""The interview's content: texts per language, groups, areas and frequencies, from TOML."""
+
+import os
+import re
+import string
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+# One string, not a 40-line list: the keys read as a paragraph, in interview order.
+_PLAIN_KEYS = (  # noqa: SIM905
+    "choose_language language_set btn_consent_yes btn_consent_no consent_declined need_consent "
+    "ask_problem problem_too_short ask_frequency ask_severity severity_invalid ask_groups "
+    "groups_need_one btn_done ask_area btn_confirm btn_change ask_change btn_change_problem "
+    "btn_change_frequency btn_change_severity btn_change_groups btn_change_area saved ask_another "
+    "btn_yes btn_no help cancelled nothing_to_cancel resume use_buttons stale_button "
+    "unknown_command unsupported_media not_given cmd_start cmd_help cmd_cancel cmd_language"
+).split()
+TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        **dict.fromkeys(_PLAIN_KEYS, frozenset[str]()),
+        **dict.fromkeys(("welcome", "consent", "goodbye"), frozenset({"municipality"})),
+        "solution_noted": frozenset({"suggestion"}),
+        "area_not_found": frozenset({"place"}),
+        "area_matched": frozenset({"area"}),
+        "review": frozenset({"problem", "suggestion", "frequency", "severity", "groups", "area"}),
+    }
+)
+"""Every text key the bot uses, with the placeholders the bot fills in for it."""
+
+_KEY = re.compile(r"[a-z0-9_]{1,24}")
+_LANGUAGE = re.compile(r"[a-z]{2}")
+_TOML_POSITION = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.S)
+_MARKUP = re.compile(r"<(/?)([^<>]*)>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[<>&]")
+_TAG = re.compile(r"<[^<>]*>")
+_TAGS = frozenset({"b", "i", "u"})
+_ENTITIES = frozenset({"lt", "gt", "amp", "quot"})
+_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+# Longer button labels get cut off on a phone, two buttons to a row; 256 is Telegram's
+# limit for a command description. Both kinds of text are plain, never HTML.
+_PLAIN_LIMITS = {"btn_": 40, "cmd_": 256}
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A group or a frequency: a stable key and its name in each language."""
+
+    key: str
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A part of the municipality, with spellings residents may type and an optional point."""
+
+    key: str
+    names: Mapping[str, str]
+    aliases: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything the interview says and offers, in every language; validated on load."""
+
+    path: str
+    municipality: str
+    languages: tuple[str, ...]
+    language_names: Mapping[str, str]
+    consent_version: int
+    texts: Mapping[str, Mapping[str, str]]
+    groups: tuple[Option, ...]
+    areas: tuple[Area, ...]
+    frequencies: tuple[Option, ...]
+
+    def text(self, key: str, language: str) -> str:
+        """Return the template ``key`` in ``language``, else in the default language."""
+        found = self.texts.get(language, {}).get(key)
+        return found if found is not None else self.texts[self.languages[0]][key]
+
+    def name(self, key: str, language: str) -> str:
+        """Return the display name of an option or text key; "area:other" picks the list.
+
+        A bare key is looked up in groups, frequencies, areas, then texts; an unknown key
+        (e.g. an area removed since a draft was made) is returned as it is.
+        """
+        kind, _, bare = key.rpartition(":")
+        lists = (("group", self.groups), ("frequency", self.frequencies), ("area", self.areas))
+        for list_kind, options in lists:
+            for option in options if kind in ("", list_kind) else ():
+                if option.key == bare:
+                    return option.names.get(language) or option.names[self.languages[0]]
+        if kind in ("", "text") and bare in self.texts[self.languages[0]]:
+            return self.text(bare, language)
+        return bare
+
+    def group(self, key: str) -> Option | None:
+        """Return the group ``key``, or None."""
+        return next((option for option in self.groups if option.key == key), None)
+
+    def area(self, key: str) -> Area | None:
+        """Return the area ``key``, or None."""
+        return next((area for area in self.areas if area.key == key), None)
+
+    def frequency(self, key: str) -> Option | None:
+        """Return the frequency ``key``, or None."""
+        return next((option for option in self.frequencies if option.key == key), None)
+
+
+_TOP_KEYS = frozenset(Content.__dataclass_fields__) - {"path"}  # the file holds the rest
+
+
+class ContentError(ValueError):
+    """The content file cannot be used; the message lists every problem, one per line."""
+
+    def __init__(self, path: str, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{path}: {problem}" for problem in self.problems))
+
+
+def default_content_path() -> str:
+    """Return where the packaged interview file lives."""
+    return str(resources.files("flows").joinpath("interview.toml"))
+
+
+def load_content(path: str | os.PathLike[str] | None = None) -> Content:
+    """Read, validate and return the content file (the packaged one when ``path`` is None)."""
+    shown = default_content_path() if path is None else os.fspath(path)
+    try:
+        raw = (
+            resources.files("flows").joinpath("interview.toml").read_bytes()
+            if path is None
+            else Path(path).read_bytes()
+        )
+    except OSError as error:
+        raise ContentError(shown, [f"cannot read the file: {error.strerror or error}"]) from None
+    problems: list[str] = []
+    content = _build(_parse(raw, shown), shown, problems)
+    if problems:
+        raise ContentError(shown, problems)
+    return content
+
+
+def _parse(raw: bytes, shown: str) -> dict[str, Any]:
+    try:
+        # utf-8-sig: Windows editors may put a byte-order mark first.
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        problem = f"byte {error.start}: not UTF-8 text; save the file as UTF-8"
+    except tomllib.TOMLDecodeError as error:
+        match = _TOML_POSITION.match(str(error))
+        if match is None:
+            problem = str(error)
+        elif match[2]:
+            problem = f"line {match[2]}, column {match[3]}: {match[1]}"
+        else:
+            problem = f"end of the file: {match[1]}"
+    raise ContentError(shown, [problem]) from None
+
+
+def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
+    # Checked in the order the sections appear in the file, so problems read top to bottom.
+    problems.extend(f"{key}: unknown setting (a typo?)" for key in data if key not in _TOP_KEYS)
+    municipality = _text(data.get("municipality"), "municipality", problems)
+    languages = _languages(data.get("languages"), problems)
+    version = _version(data.get("consent_version"), problems)
+    language_names = _names(data.get("language_names"), "language_names", languages, problems)
+    groups = _options(data.get("groups"), "groups", languages, problems)
+    if groups and "prefer_not_to_say" not in {group.key for group in groups}:
+        problems.append('groups: needs a group with key = "prefer_not_to_say"')
+    frequencies = _options(data.get("frequencies"), "frequencies", languages, problems)
+    areas = _areas(data.get("areas"), languages, problems)
+    return Content(
+        path=path,
+        municipality=municipality,
+        languages=languages,
+        language_names=language_names,
+        consent_version=version,
+        texts=_texts(data.get("texts"), languages, problems),
+        groups=groups,
+        areas=areas,
+        frequencies=frequencies,
+    )
+
+
+def _version(value: Any, problems: list[str]) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    problems.append(
+        "consent_version: missing"
+        if value is None
+        else f"consent_version: {value!r} must be a whole number, 1 or more"
+    )
+    return 0
+
+
+def _text(value: Any, where: str, problems: list[str]) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    problems.append(f"{where}: missing" if value is None else f"{where}: {value!r} must be text")
+    return ""
+
+
+def _table(value: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    problems.append(f"{where}: missing" if value is None else f"{where}: must be a table")
+    return {}
+
+
+def _languages(value: Any, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        problems.append("languages: " + ("missing" if value is None else 'must be like ["nb"]'))
+        return ()
+    before = len(problems)
+    for index, code in enumerate(value, 1):
+        if not isinstance(code, str) or not _LANGUAGE.fullmatch(code):
+            problems.append(f'languages[{index}]: {code!r} must be a 2-letter code like "nb"')
+        elif value.index(code) != index - 1:
+            problems.append(f"languages[{index}]: {code!r} is listed twice")
+    # With the list in doubt, checking every text and name against it would only add noise.
+    return tuple(value) if len(problems) == before else ()
+
+
+def _names(
+    value: Any, where: str, languages: Sequence[str], problems: list[str]
+) -> Mapping[str, str]:
+    names: dict[str, str] = {}
+    if not isinstance(value, dict):
+        _table(value, where, problems)  # says what is wrong with it
+        return MappingProxyType(names)
+    table = value
+    for language in sorted(table.keys() - set(languages) if languages else ()):
+        problems.append(f"{where}.{language}: unknown language (not in languages)")
+    for language in languages:
+        if language not in table:
+            problems.append(f"{where}.{language}: missing (every language needs a name)")
+            continue
+        names[language] = _text(table[language], f"{where}.{language}", problems)
+        if _TAG.search(names[language]):
+            problems.append(f"{where}.{language}: no HTML here; names are shown as plain text")
+        if len(names[language]) > _PLAIN_LIMITS["btn_"]:  # every name is on a button
+            problems.append(f"{where}.{language}: longer than {_PLAIN_LIMITS['btn_']} characters")
+    return MappingProxyType(names)
+
+
+def _items(value: Any, section: str, problems: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    if not isinstance(value, list) or not value:
+        need = "missing" if value is None else f"must be one or more [[{section}]] blocks"
+        problems.append(f"{section}: {need}")
+        return []
+    return [
+        (f"{section}[{i}]", _table(item, f"{section}[{i}]", problems))
+        for i, item in enumerate(value, 1)
+    ]
+
+
+def _key(item: dict[str, Any], where: str, seen: set[str], problems: list[str]) -> str:
+    key = item.get("key")
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        problems.append(f"{where}.key: {key!r} must match [a-z0-9_]{{1,24}}")
+    elif key in seen:
+        problems.append(f"{where}.key: {key!r} is used twice")
+    elif key in TEXT_PARAMS:
+        problems.append(f"{where}.key: {key!r} is also a text key; choose another")
+    else:
+        seen.add(key)
+        return key
+    return ""
+
+
+def _fields(item: dict[str, Any], where: str, allowed: set[str], problems: list[str]) -> None:
+    problems.extend(
+        f"{where}.{field}: unknown field (a typo?)" for field in item if field not in allowed
+    )
+
+
+def _options(
+    value: Any, section: str, languages: Sequence[str], problems: list[str]
+) -> tuple[Option, ...]:
+    options, seen = [], set[str]()
+    for where, item in _items(value, section, problems):
+        _fields(item, where, {"key", "names"}, problems)
+        key = _key(item, where, seen, problems)
+        names = _names(item.get("names"), f"{where}.names", languages, problems)
+        options.append(Option(key, names))
+    return tuple(options)
+
+
+def _areas(value: Any, languages: Sequence[str], problems: list[str]) -> tuple[Area, ...]:
+    areas, seen, owners = [], set[str](), dict[str, str]()
+    for where, item in _items(value, "areas", problems):
+        _fields(item, where, {"key", "names", "aliases", "lat", "lon"}, problems)
+        key = _key(item, where, seen, problems)
+        names = _names(item.get("names"), f"{where}.names", languages, problems)
+        aliases = _aliases(item.get("aliases", []), f"{where}.aliases", problems)
+        lat = _coordinate(item, where, "lat", 90.0, problems)
+        lon = _coordinate(item, where, "lon", 180.0, problems)
+        if ("lat" in item) != ("lon" in item):
+            problems.append(f"{where}: give both lat and lon, or neither")
+        if key == "other" and ("lat" in item or "lon" in item):
+            problems.append(f'{where}.lat: the "other" area must have no coordinates')
+        # A typed place name must lead to one area only, whatever its case.
+        for spelling in sorted({s.casefold() for s in (*names.values(), *aliases) if s}):
+            owner = owners.setdefault(spelling, where)
+            if owner != where:
+                problems.append(f"{where}.aliases: {spelling!r} also names {owner}")
+        areas.append(Area(key, names, aliases, lat, lon))
+    if areas and "other" not in seen:
+        problems.append('areas: needs an area with key = "other" (for "don\'t know")')
+    return tuple(areas)
+
+
+def _aliases(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        problems.append(f'{where}: must be a list like ["byen", "sentrum"]')
+        return ()
+    spelled = (_text(alias, f"{where}[{i}]", problems) for i, alias in enumerate(value, 1))
+    return tuple(alias for alias in spelled if alias)
+
+
+def _coordinate(
+    item: dict[str, Any], where: str, field: str, limit: float, problems: list[str]
+) -> float | None:
+    value = item.get(field)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= limit:
+        return float(value)
+    problems.append(f"{where}.{field}: {value!r} must be a number from {-limit:g} to {limit:g}")
+    return None
+
+
+def _texts(
+    value: Any, languages: Sequence[str], problems: list[str]
+) -> Mapping[str, Mapping[str, str]]:
+    table = _table(value, "texts", problems)
+    problems.extend(
+        f"texts.{language}: unknown language (not in languages)"
+        for language in (table if languages else ())
+        if language not in languages
+    )
+    texts: dict[str, Mapping[str, str]] = {}
+    base: dict[str, frozenset[str]] = {}  # placeholders of the default language, per key
+    for language in languages:
+        if language not in table:
+            problems.append(f"texts.{language}: missing (every language needs every text)")
+            continue
+        default = None if language == languages[0] else languages[0]
+        texts[language] = _language_texts(table[language], language, default, base, problems)
+    return MappingProxyType(texts)
+
+
+def _language_texts(
+    value: Any,
+    language: str,
+    default: str | None,
+    base: dict[str, frozenset[str]],
+    problems: list[str],
+) -> Mapping[str, str]:
+    where = f"texts.{language}"
+    templates = _table(value, where, problems)
+    problems.extend(
+        f"{where}.{key}: missing (every language needs every text key)"
+        for key in TEXT_PARAMS
+        if key not in templates
+    )
+    problems.extend(
+        f"{where}.{key}: unknown text key (a typo?)" for key in templates if key not in TEXT_PARAMS
+    )
+    checked = {}
+    for key in (key for key in TEXT_PARAMS if key in templates):
+        at = f"{where}.{key}"
+        checked[key] = template = _text(templates[key], at, problems)
+        limit = _PLAIN_LIMITS.get(key[:4], 0)
+        if limit and len(template) > limit:
+            problems.append(f"{at}: longer than {limit} characters")
+        fields = _template(template, at, plain=bool(limit), problems=problems)
+        if fields is None:
+            continue
+        if default is None or key not in base:
+            unknown = fields - TEXT_PARAMS[key]
+            problems.extend(
+                f"{at}: the bot does not fill in {{{name}}} here ({_available(key)})"
+                for name in sorted(unknown)
+            )
+            if default is None and not unknown:  # compare the others with a sound default only
+                base[key] = fields
+        else:
+            for name in sorted(base[key] - fields):
+                problems.append(
+                    f"{at}: placeholder {{{name}}} is missing (the {default} text has it)"
+                )
+            for name in sorted(fields - base[key]):
+                problems.append(
+                    f"{at}: placeholder {{{name}}} is not in the {default} text (a typo?)"
+                )
+    return MappingProxyType(checked)
+
+
+def _available(key: str) -> str:
+    names = ", ".join(f"{{{name}}}" for name in sorted(TEXT_PARAMS[key]))
+    return f"available: {names}" if names else "this text takes no placeholders"
+
+
+def _template(
+    template: str, where: str, plain: bool, problems: list[str]
+) -> frozenset[str] | None:
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:
+        problems.append(f"{where}: {error}; write {{{{ or }}}} for a literal brace")
+        return None
+    fields, valid = set(), True
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not field.isidentifier() or spec or conversion:
+            shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            problems.append(f"{where}: {{{shown}}} is not a plain named placeholder like {{name}}")
+            valid = False
+        fields.add(field)
+    problems.extend(f"{where}: {problem}" for problem in _markup(template, plain))
+    return frozenset(fields) if valid else None
+
+
+def _markup(template: str, plain: bool) -> list[str]:
+    """List what Telegram's HTML parse mode would refuse or show wrongly in ``template``."""
+    problems, open_tags = [], list[str]()
+    for match in _MARKUP.finditer(template):
+        closing, tag, entity = match[1], match[2], match[3]
+        if tag is not None and plain:
+            problems.append(f"{match[0]} would show as is: this text is plain, without HTML")
+        elif tag is not None and tag not in _TAGS:
+            problems.append(f"tag {match[0]} is not allowed: only <b>, <i> and <u>")
+        elif tag is not None and not closing:
+            open_tags.append(tag)
+        elif tag is not None and open_tags[-1:] != [tag]:
+            opened = f"<{open_tags[-1]}> is still open" if open_tags else "nothing is open"
+            problems.append(f"{match[0]} closes nothing here ({opened})")
+        elif tag is not None:
+            open_tags.pop()
+        elif entity is not None and not entity.startswith("#") and entity not in _ENTITIES:
+            problems.append(f"&{entity}; is not known to Telegram: use &lt; &gt; &amp; or &quot;")
+        elif entity is None and not plain:
+            problems.append(f"a bare {match[0]!r} breaks the message: write {_ESCAPES[match[0]]}")
+    problems.extend(f"<{tag}> is never closed" for tag in reversed(open_tags))
+    return problems

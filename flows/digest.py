@@ -1,0 +1,531 @@
+"""The staff digest: what residents reported in a period, counted without singling anyone out.
+
+Counts are kept exact in ``Digest`` and only *shown* as "<5" below ``SMALL``; resident words
+are masked (phone numbers, e-mails, national id numbers) before they are shortened or stored.
+"""
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from flows.privacy import mask_personal_data
+from flows.records import ProblemRecord
+
+SMALL = 5  # counts below this are shown as "<5"
+SEVERE_AT_LEAST = 4
+SEVERE_LIMIT = 5
+QUOTE_LIMIT = 4
+TOP_LIMIT = 5  # group × area combinations or themes
+QUOTE_CHARS = 200
+_MIN_QUOTE_WORDS = 3  # fewer distinct words ("ok", "vei") tell staff nothing
+
+Names = Callable[[str], str] | Mapping[str, str]
+Escape = Callable[[str], str]
+Tally = tuple[tuple[str, int], ...]
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A span of time: aware instants, ``end`` exclusive."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("Period needs timezone-aware datetimes")
+        if self.end <= self.start:
+            raise ValueError("Period must end after it starts")
+
+
+def week_period(now: datetime, tz: ZoneInfo) -> Period:
+    """Return the last complete Monday–Monday week in ``tz`` before ``now``, as UTC instants."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    return Period(_midnight(monday - timedelta(days=7), tz), _midnight(monday, tz))
+
+
+def previous(period: Period, tz: ZoneInfo | None = None) -> Period:
+    """Return the period just before ``period``, as long on the clock of ``tz`` (or in UTC)."""
+    if tz is None:
+        return Period(period.start - (period.end - period.start), period.start)
+    # Wall-clock arithmetic keeps a week a calendar week when a DST change lies between.
+    start = period.start.astimezone(tz).replace(tzinfo=None)
+    length = period.end.astimezone(tz).replace(tzinfo=None) - start
+    return Period((start - length).replace(tzinfo=tz).astimezone(UTC), period.start)
+
+
+def rolling_period(now: datetime, days: int) -> Period:
+    """Return the ``days`` days up to ``now``."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    end = now.astimezone(UTC)
+    return Period(end - timedelta(days=days), end)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A resident's words, masked and shortened, with where they came from."""
+
+    problem_id: int
+    text: str
+    area: str
+    groups: tuple[str, ...]
+    severity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    """How many problems concern ``group`` in ``area``."""
+
+    group: str
+    area: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """How many problems belong to a theme."""
+
+    theme: int
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Exact figures and chosen quotes for one period; lists come in display order."""
+
+    period: Period
+    problems: int
+    residents: int
+    previous_problems: int
+    previous_residents: int
+    by_area: Tally = ()
+    by_group: Tally = ()  # a problem counts once for each of its groups
+    combinations: tuple[Combination, ...] = ()  # empty when records carry themes
+    themes: tuple[Theme, ...] = ()
+    severe: tuple[Quote, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    suggestions: int = 0
+    by_language: Tally = ()
+
+    @property
+    def problems_change(self) -> int | None:
+        """Return the change in problems, or None when either count is too small to show."""
+        return _change(self.problems, self.previous_problems)
+
+    @property
+    def residents_change(self) -> int | None:
+        """Return the change in residents, or None when either count is too small to show."""
+        return _change(self.residents, self.previous_residents)
+
+
+def _change(now: int, before: int) -> int | None:
+    return now - before if now >= SMALL and before >= SMALL else None
+
+
+def shown(count: int) -> str:
+    """Return ``count`` as staff may see it: "<5" below ``SMALL``."""
+    return f"<{SMALL}" if count < SMALL else str(count)
+
+
+def display_name(names: Names, key: str) -> str:
+    """Return the display name of a group, area or frequency key, or the key itself."""
+    try:
+        return names[key] if isinstance(names, Mapping) else names(key)
+    except KeyError:
+        return key
+
+
+def build_digest(
+    current: Sequence[ProblemRecord], previous: Sequence[ProblemRecord], period: Period
+) -> Digest:
+    """Count and pick quotes from ``current`` (the period's records) against ``previous``."""
+    themed = any(record.theme is not None for record in current)
+    severe = _severe(current)
+    taken = {quote.problem_id for quote in severe}
+    return Digest(
+        period=period,
+        problems=len(current),
+        residents=len({record.resident for record in current}),
+        previous_problems=len(previous),
+        previous_residents=len({record.resident for record in previous}),
+        by_area=_tally(record.area for record in current),
+        by_group=_tally(group for record in current for group in record.groups or ("",)),
+        combinations=() if themed else _combinations(current),
+        themes=_themes(current) if themed else (),
+        severe=severe,
+        quotes=_spread([q for q in _informative(current) if q.problem_id not in taken]),
+        suggestions=sum(1 for record in current if record.suggested_solution.strip()),
+        by_language=_tally(record.language or "unknown" for record in current),
+    )
+
+
+def _order(count: int, key: str) -> tuple[int, str]:
+    """Sort larger counts first, but small ones by key: their order must not reveal them."""
+    return (-count if count >= SMALL else 0, key)
+
+
+def _tally(keys: Iterable[str]) -> Tally:
+    counts = Counter(keys)
+    return tuple(sorted(counts.items(), key=lambda item: _order(item[1], item[0])))
+
+
+def _combinations(records: Sequence[ProblemRecord]) -> tuple[Combination, ...]:
+    counts = Counter(
+        (group, record.area) for record in records if record.area for group in record.groups
+    )
+    ordered = sorted(counts.items(), key=lambda item: _order(item[1], "\0".join(item[0])))
+    return tuple(Combination(g, a, count) for (g, a), count in ordered[:TOP_LIMIT])
+
+
+def _themes(records: Sequence[ProblemRecord]) -> tuple[Theme, ...]:
+    counts: Counter[int] = Counter()
+    labels: dict[int, str] = {}
+    for record in sorted(records, key=lambda r: r.created_at):
+        if record.theme is not None:
+            counts[record.theme] += 1
+            labels[record.theme] = record.theme_label or labels.get(record.theme, "")
+    themes = [Theme(t, mask_personal_data(labels[t]) or f"#{t}", n) for t, n in counts.items()]
+    themes.sort(key=lambda theme: _order(theme.count, f"{theme.label}\0{theme.theme}"))
+    return tuple(themes[:TOP_LIMIT])
+
+
+def _severe(records: Sequence[ProblemRecord]) -> tuple[Quote, ...]:
+    rated = [r for r in records if r.severity is not None and r.severity >= SEVERE_AT_LEAST]
+    rated.sort(key=lambda r: (-(r.severity or 0), -r.created_at.timestamp(), -r.id))
+    return tuple(_quote(record) for record in rated[:SEVERE_LIMIT])
+
+
+def _quote(record: ProblemRecord) -> Quote:
+    # Mask before shortening: a cut number could slip past the masker.
+    text = trim(mask_personal_data(record.text), QUOTE_CHARS)
+    return Quote(record.id, text, record.area, record.groups, record.severity)
+
+
+def trim(text: str, limit: int) -> str:
+    """Return ``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:-–") + "…"
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]{3,}", text.casefold()))
+
+
+def _similar(quote: Quote, others: Iterable[Quote]) -> bool:
+    """Tell whether ``quote`` says nearly what one of ``others`` says (copied or templated)."""
+    words = _words(quote.text)
+    return any(len(words & (w := _words(o.text))) >= 0.8 * len(words | w) for o in others)
+
+
+def _informative(records: Sequence[ProblemRecord]) -> list[Quote]:
+    """Return distinct quotes with enough words, most informative (then newest) first."""
+    ranked = sorted(
+        records,
+        key=lambda r: (-len(_words(r.text)), -len(r.text), -r.created_at.timestamp(), r.id),
+    )
+    quotes: list[Quote] = []
+    seen: set[str] = set()
+    for record in ranked:
+        quote = _quote(record)
+        if len(_words(quote.text)) >= _MIN_QUOTE_WORDS and quote.text.casefold() not in seen:
+            seen.add(quote.text.casefold())
+            quotes.append(quote)
+    return quotes
+
+
+def _spread(candidates: list[Quote]) -> tuple[Quote, ...]:
+    """Take the best quote of each new area, then of each new group, then the best left.
+
+    A quote that nearly repeats one already taken is skipped: staff should hear different voices.
+    """
+    chosen: list[Quote] = []
+    areas: set[str] = set()
+    groups: set[str] = set()
+    rules: tuple[Callable[[Quote], bool], ...] = (
+        lambda q: q.area not in areas,
+        lambda q: not groups.issuperset(q.groups),
+        lambda q: True,
+    )
+    for rule in rules:
+        for quote in candidates:
+            if len(chosen) == QUOTE_LIMIT:
+                return tuple(chosen)
+            if quote not in chosen and rule(quote) and not _similar(quote, chosen):
+                chosen.append(quote)
+                areas.add(quote.area)
+                groups.update(quote.groups)
+    return tuple(chosen)
+
+
+def _load_texts() -> dict[str, dict[str, object]]:
+    with resources.files("flows").joinpath("staff.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+_TEXTS = _load_texts()
+DEFAULT_LANGUAGE = "nb"
+STAFF_LANGUAGES = tuple(_TEXTS)
+_TEMPLATE_TAG = re.compile(r"</?[bi]>")
+
+
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """Fill one language's templates; every value passes through ``escape``."""
+
+    table: Mapping[str, object]
+    escape: Escape
+    markup: bool
+
+    def __call__(self, key: str, **values: str) -> str:
+        return self.compose(key, **{name: self.escape(v) for name, v in values.items()})
+
+    def compose(self, key: str, **rendered: str) -> str:
+        """Fill ``key`` with fragments that are already escaped."""
+        template = str(self.table[key])
+        return (template if self.markup else _TEMPLATE_TAG.sub("", template)).format(**rendered)
+
+    def name(self, names: Names, key: str) -> str:
+        return display_name(names, key) if key else str(self.table["digest_unspecified"])
+
+    def language(self, code: str) -> str:
+        known = self.table.get("language_names", {})
+        return str(known.get(code, code)) if isinstance(known, dict) else code
+
+
+def _writer(language: str, escape: Escape, markup: bool) -> _Writer:
+    return _Writer(_TEXTS.get(language) or _TEXTS[DEFAULT_LANGUAGE], escape, markup)
+
+
+def render_digest(
+    digest: Digest, language: str, names: Names, tz: ZoneInfo, escape: Escape = _same
+) -> str:
+    """Render ``digest`` for staff as HTML-ish text; ``escape`` protects every dynamic value."""
+    return _render(digest, _writer(language, escape, markup=True), names, tz)
+
+
+def render_digest_plain(digest: Digest, language: str, names: Names, tz: ZoneInfo) -> str:
+    """Render ``digest`` as plain text: no template tags, resident words exactly as typed."""
+    return _render(digest, _writer(language, _same, markup=False), names, tz)
+
+
+def render_stats(
+    period_count: int,
+    total: int,
+    period: Period,
+    language: str,
+    tz: ZoneInfo,
+    escape: Escape = _same,
+) -> str:
+    """Render the two-line /stats summary: problems in ``period`` and in all."""
+    w = _writer(language, escape, markup=True)
+    start, end = _dates(period, tz)
+    return "\n".join(
+        [
+            w("stats_period", start=start, end=end, count=shown(period_count)),
+            w("stats_total", count=shown(total)),
+        ]
+    )
+
+
+def _dates(period: Period, tz: ZoneInfo) -> tuple[str, str]:
+    """Format the first and last local day, e.g. ("24.11.", "30.11.2026")."""
+    first = period.start.astimezone(tz).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+    return (f"{first:%d.%m.}" if first.year == last.year else f"{first:%d.%m.%Y}"), (
+        f"{last:%d.%m.%Y}"
+    )
+
+
+def _render(digest: Digest, w: _Writer, names: Names, tz: ZoneInfo) -> str:
+    start, end = _dates(digest.period, tz)
+    title = [w("digest_title", start=start, end=end)]
+    if digest.problems == 0:
+        return "\n\n".join([title[0], w("digest_empty")])
+    blocks = [
+        title + _totals(digest, w),
+        _section(w, "digest_areas", _items(w, names, digest.by_area)),
+        _section(w, "digest_groups", _items(w, names, digest.by_group)),
+        _clusters(digest, w, names),
+        _section(w, "digest_severe", [_severe_line(w, names, q) for q in digest.severe]),
+        _section(w, "digest_quotes", [_quote_line(w, names, q) for q in digest.quotes]),
+        _footer(digest, w),
+    ]
+    return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
+def _totals(digest: Digest, w: _Writer) -> list[str]:
+    lines = [
+        w("digest_totals", problems=shown(digest.problems), residents=shown(digest.residents))
+    ]
+    changes = [
+        w(key, delta=f"{delta:+d}" if delta else "±0")
+        for key, delta in (
+            ("digest_change_problems", digest.problems_change),
+            ("digest_change_residents", digest.residents_change),
+        )
+        if delta is not None
+    ]
+    if changes:
+        lines.append(w.compose("digest_change", changes=", ".join(changes)))
+    return lines
+
+
+def _section(w: _Writer, heading: str, items: list[str]) -> list[str]:
+    return [w(heading), *items] if items else []
+
+
+def _items(w: _Writer, names: Names, tally: Tally) -> list[str]:
+    return [w("digest_item", name=w.name(names, key), count=shown(n)) for key, n in tally]
+
+
+def _clusters(digest: Digest, w: _Writer, names: Names) -> list[str]:
+    if digest.themes:
+        themes = [w("digest_item", name=t.label, count=shown(t.count)) for t in digest.themes]
+        return _section(w, "digest_themes", themes)
+    combinations = [
+        w(
+            "digest_combination",
+            group=w.name(names, c.group),
+            area=w.name(names, c.area),
+            count=shown(c.count),
+        )
+        for c in digest.combinations
+    ]
+    return _section(w, "digest_combinations", combinations)
+
+
+def _severe_line(w: _Writer, names: Names, quote: Quote) -> str:
+    place = w.name(names, quote.area)
+    return w("digest_severe_item", severity=str(quote.severity), place=place, quote=quote.text)
+
+
+def _quote_line(w: _Writer, names: Names, quote: Quote) -> str:
+    return w("digest_quote_item", quote=quote.text, place=w.name(names, quote.area))
+
+
+def _footer(digest: Digest, w: _Writer) -> list[str]:
+    languages = [
+        w("digest_language_item", name=w.language(code), count=shown(n))
+        for code, n in digest.by_language
+    ]
+    lines = [w.compose("digest_languages", items=", ".join(languages))]
+    if digest.suggestions:
+        lines.append(w("digest_suggestions", count=shown(digest.suggestions)))
+    lines.append(w("digest_privacy", small=shown(0)))
+    return lines
+
+
+_HTML_TOKEN = re.compile(r"<[^<>]*>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);|.", re.S)
+_PLAIN_TOKEN = re.compile(r".", re.S)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
+
+
+def split_message(text: str, limit: int = 4096, *, html: bool = True) -> list[str]:
+    """Split ``text`` into non-empty messages of at most ``limit`` characters as Telegram counts.
+
+    Cuts at line breaks, else between words, else anywhere but inside a tag or an entity.
+    Tags and entities count as Telegram parses them (a tag as 0, "&amp;" as 1), characters
+    outside the Basic Multilingual Plane as 2 (UTF-16), which is never less than Telegram's
+    count. A formatting tag left open at a cut is closed there and reopened in the next part.
+    """
+    token = _HTML_TOKEN if html else _PLAIN_TOKEN
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        tokens = token.findall(line)
+        if _width(tokens) <= limit:
+            pieces.append(line)
+        else:
+            pieces.extend(_split_line(tokens, limit))
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for piece in pieces:
+        width = _width(token.findall(piece))
+        if current and used + 1 + width > limit:
+            chunks.append("\n".join(current))
+            current, used = [], 0
+        used += width + (1 if current else 0)
+        current.append(piece)
+    chunks.append("\n".join(current))
+    # Balance before dropping blank chunks: a dropped chunk may hold a tag the next one closes.
+    stripped = [chunk.strip("\n") for chunk in chunks]
+    return [c for c in (_balance(stripped) if html else stripped) if _shows(c, token)]
+
+
+def _shows(chunk: str, token: re.Pattern[str]) -> bool:
+    return any(not t.isspace() for t in token.findall(chunk) if _token_width(t))
+
+
+def _token_width(token: str) -> int:
+    if len(token) > 1 and token[0] == "<":
+        return 0
+    if len(token) > 1 and token[0] == "&":
+        return 1
+    return 2 if ord(token) > 0xFFFF else 1
+
+
+def _width(tokens: Iterable[str]) -> int:
+    return sum(_token_width(token) for token in tokens)
+
+
+def _split_line(tokens: list[str], limit: int) -> list[str]:
+    """Cut one long line at its last space before ``limit``, else right at ``limit``."""
+    pieces: list[str] = []
+    start = width = 0
+    space: int | None = None
+    i = 0
+    while i < len(tokens):
+        step = _token_width(tokens[i])
+        if width + step > limit and i > start:
+            cut = space if space is not None and space > start else i
+            pieces.append("".join(tokens[start:cut]))
+            start = cut + 1 if cut == space else cut
+            width, space = _width(tokens[start:i]), None
+            continue
+        if tokens[i].isspace():
+            space = i
+        width += step
+        i += 1
+    pieces.append("".join(tokens[start:]))
+    return pieces
+
+
+def _balance(chunks: list[str]) -> list[str]:
+    """Close tags left open at the end of a chunk and reopen them at the start of the next."""
+    balanced: list[str] = []
+    carried: list[tuple[str, str]] = []
+    for chunk in chunks:
+        stack = list(carried)
+        for match in _TAG.finditer(chunk):
+            if not match.group(1):
+                stack.append((match.group(2).lower(), match.group(0)))
+            elif stack and stack[-1][0] == match.group(2).lower():
+                stack.pop()
+        opening = "".join(tag for _, tag in carried)
+        closing = "".join(f"</{name}>" for name, _ in reversed(stack))
+        balanced.append(opening + chunk + closing)
+        carried = stack
+    return balanced

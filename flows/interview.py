@@ -1,0 +1,404 @@
+"""The problem-first interview as a pure step function: ``advance(state, event)``.
+
+Every input (text, button, command, location, anything else) goes through ``advance``, which
+returns the next state and what to do: replies to send and facts to store. See
+``flows/interview.mmd`` for the picture of the steps.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+
+from flows.content import Content, Option
+from flows.events import Event, EventKind
+from flows.language import detect_language, interview_language
+from flows.outputs import (
+    Label,
+    Output,
+    ProblemDraft,
+    RecordConsent,
+    Reply,
+    SaveProblem,
+    SetLanguage,
+)
+from flows.places import match_place, nearest_place
+from flows.privacy import mask_personal_data
+from flows.questions import PREFER_NOT_TO_SAY, groups_question, question
+from flows.solution import looks_like_solution
+from flows.state import Draft, InterviewState, Step
+
+Result = tuple[InterviewState, list[Output]]
+
+# Steps of a running report: /cancel ends them, and they resume after /start.
+REPORTING = frozenset(
+    {
+        Step.PROBLEM,
+        Step.SOLUTION_PROBLEM,
+        Step.FREQUENCY,
+        Step.SEVERITY,
+        Step.GROUPS,
+        Step.AREA,
+        Step.REVIEW,
+        Step.CHANGE,
+    }
+)
+MIN_PROBLEM_CHARS = 8
+MAX_ANSWER_CHARS = 4000  # a review card must still fit the rest of its text in a message
+_SEPARATORS = re.compile(
+    r"\s*(?:[,;/+&\n]|\bog\b|\band\b|\bi\b|\bта\b|\bі\b|\boraz\b)\s*", re.IGNORECASE
+)
+
+
+class Interview:
+    """The interview over one content file; ``advance`` is the whole behaviour."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
+    def advance(self, state: InterviewState, event: Event) -> Result:
+        """Apply one resident input to ``state``; return the new state and the outputs."""
+        if event.kind is EventKind.COMMAND:
+            return self._command(state, event)
+        if state.step is Step.NEW:
+            return self._begin(state, event)
+        if self._consent_outdated(state) and state.step not in (Step.CONSENT, Step.LANGUAGE):
+            return self._ask_consent_again(state)
+        if event.kind is EventKind.CHOICE:
+            return self._choice(state, event)
+        located = event.kind is EventKind.LOCATION and state.step is Step.AREA
+        if event.kind is EventKind.UNSUPPORTED or (
+            event.kind is EventKind.LOCATION and not located
+        ):
+            return self._reask(state, Reply("unsupported_media"))
+        handler = self._text_handlers().get(state.step)
+        if handler is None:
+            return self._reask(state, Reply("use_buttons"))
+        return handler(state, event)
+
+    # -- starting, commands -------------------------------------------------------------------
+
+    def _begin(self, state: InterviewState, event: Event) -> Result:
+        """Greet a resident: language (unless known), then welcome and consent."""
+        outputs: list[Output] = []
+        if not state.language:
+            language = self._first_language(event)
+            if language is None:
+                asking = state.evolve(step=Step.LANGUAGE)
+                return asking, [*question(asking, self.content)]
+            state = state.evolve(language=language)
+            outputs.append(SetLanguage(language))
+        return self._welcome(state, outputs)
+
+    def _first_language(self, event: Event) -> str | None:
+        """Telegram's language if we offer it, else the language of the first text."""
+        hinted = interview_language(event.language_hint, self.content.languages)
+        if hinted is None and event.kind is EventKind.TEXT:
+            detected = detect_language(event.text)
+            hinted = detected if detected in self.content.languages else None
+        return hinted
+
+    def _consent_outdated(self, state: InterviewState) -> bool:
+        """Tell whether the resident accepted an older privacy text than the current one."""
+        return 0 < state.consent_version < self.content.consent_version
+
+    def _ask_consent_again(self, state: InterviewState) -> Result:
+        paused = state.step if state.step in REPORTING else None
+        asking = state.evolve(step=Step.CONSENT, paused_at=paused)
+        return asking, [*question(asking, self.content)]
+
+    def _welcome(self, state: InterviewState, outputs: list[Output]) -> Result:
+        outputs.append(Reply("welcome", {"municipality": self.content.municipality}))
+        if state.consent_version >= self.content.consent_version:
+            state = state.evolve(step=Step.PROBLEM, draft=Draft(), returning_to=None)
+        else:
+            state = state.evolve(step=Step.CONSENT, returning_to=None)
+        return state, [*outputs, *question(state, self.content)]
+
+    def _command(self, state: InterviewState, event: Event) -> Result:
+        match event.command:
+            case "start":
+                return self._start(state, event)
+            case "help":
+                return self._reask(state, Reply("help"))
+            case "cancel":
+                return self._cancel(state)
+            case "language":
+                paused = state.paused_at if state.step in (Step.NEW, Step.LANGUAGE) else state.step
+                asking = state.evolve(step=Step.LANGUAGE, paused_at=paused)
+                return asking, [*question(asking, self.content)]
+        return self._reask(state, Reply("unknown_command"))
+
+    def _start(self, state: InterviewState, event: Event) -> Result:
+        if state.step in REPORTING and not self._consent_outdated(state):
+            return self._reask(state, Reply("resume"))
+        if state.step in (Step.NEW, Step.LANGUAGE) and not state.language:
+            return self._begin(state.evolve(step=Step.NEW), event)
+        return self._welcome(state.evolve(draft=Draft()), [])
+
+    def _cancel(self, state: InterviewState) -> Result:
+        if state.step in REPORTING:
+            return state.evolve(step=Step.IDLE, draft=Draft(), returning_to=None), [
+                Reply("cancelled")
+            ]
+        return self._reask(state, Reply("nothing_to_cancel"))
+
+    def _reask(self, state: InterviewState, first: Reply) -> Result:
+        """Say ``first``, then repeat the current question so nothing already given is lost."""
+        return state, [first, *question(state, self.content)]
+
+    # -- buttons ------------------------------------------------------------------------------
+
+    def _choice(self, state: InterviewState, event: Event) -> Result:
+        step_name, _, value = event.choice.partition(":")
+        if step_name != state.step.value:
+            if state.step in (Step.IDLE, Step.DECLINED):
+                return state, [Reply("stale_button"), *self._idle_prompt(state)]
+            return self._reask(state, Reply("stale_button"))
+        handler = self._choice_handlers()[state.step]
+        return handler(state, value, event)
+
+    def _idle_prompt(self, state: InterviewState) -> list[Reply]:
+        return [Reply("need_consent")] if state.step is Step.DECLINED else [Reply("ask_problem")]
+
+    def _choice_handlers(self) -> dict[Step, Callable[[InterviewState, str, Event], Result]]:
+        return {
+            Step.LANGUAGE: self._chose_language,
+            Step.CONSENT: self._chose_consent,
+            Step.FREQUENCY: self._chose_frequency,
+            Step.SEVERITY: self._chose_severity,
+            Step.GROUPS: self._chose_group,
+            Step.AREA: self._chose_area,
+            Step.REVIEW: self._chose_review,
+            Step.CHANGE: self._chose_change,
+            Step.ANOTHER: self._chose_another,
+            Step.PROBLEM: self._unexpected_choice,
+            Step.SOLUTION_PROBLEM: self._unexpected_choice,
+        }
+
+    def _unexpected_choice(self, state: InterviewState, value: str, event: Event) -> Result:
+        return self._reask(state, Reply("stale_button"))
+
+    def _chose_language(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value not in self.content.languages:
+            return self._reask(state, Reply("use_buttons"))
+        return self._set_language(state, value, chosen=True)
+
+    def _set_language(self, state: InterviewState, language: str, *, chosen: bool) -> Result:
+        changed = state.evolve(language=language, language_chosen=chosen or state.language_chosen)
+        outputs: list[Output] = [SetLanguage(language), Reply("language_set")]
+        back = state.paused_at
+        if back is None or back in (Step.NEW, Step.LANGUAGE, Step.CONSENT):
+            return self._welcome(changed.evolve(paused_at=None), outputs)
+        resumed = changed.evolve(step=back, paused_at=None)
+        return resumed, [*outputs, *question(resumed, self.content)]
+
+    def _chose_consent(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value == "no":
+            return state.evolve(step=Step.DECLINED), [Reply("consent_declined")]
+        if value != "yes":
+            return self._reask(state, Reply("use_buttons"))
+        version = self.content.consent_version
+        consented = state.evolve(consent_version=version, paused_at=None)
+        if state.paused_at in REPORTING:
+            asking = consented.evolve(step=state.paused_at)
+        else:
+            asking = consented.evolve(step=Step.PROBLEM, draft=Draft())
+        return asking, [RecordConsent(version, event.now), *question(asking, self.content)]
+
+    def _chose_frequency(self, state: InterviewState, value: str, event: Event) -> Result:
+        if self.content.frequency(value) is None:
+            return self._reask(state, Reply("use_buttons"))
+        return self._answered(state, state.draft_with(frequency=value), Step.SEVERITY)
+
+    def _chose_severity(self, state: InterviewState, value: str, event: Event) -> Result:
+        severity = _severity(value)
+        if severity is None:
+            return self._reask(state, Reply("severity_invalid"))
+        return self._answered(state, state.draft_with(severity=severity), Step.GROUPS)
+
+    def _chose_group(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value == "done":
+            if not state.draft.groups:
+                return self._reask(state, Reply("groups_need_one"))
+            return self._answered(state, state.draft, Step.AREA)
+        if self.content.group(value) is None:
+            return self._reask(state, Reply("use_buttons"))
+        groups = _toggle(state.draft.groups, value)
+        ticked = state.evolve(draft=state.draft_with(groups=groups))
+        return ticked, [groups_question(self.content, groups, edit=True)]
+
+    def _chose_area(self, state: InterviewState, value: str, event: Event) -> Result:
+        if self.content.area(value) is None:
+            return self._reask(state, Reply("use_buttons"))
+        return self._answered(state, state.draft_with(area=value), Step.REVIEW)
+
+    def _chose_review(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value == "change":
+            changing = state.evolve(step=Step.CHANGE)
+            return changing, [*question(changing, self.content)]
+        if value != "confirm":
+            return self._reask(state, Reply("use_buttons"))
+        return self._save(state, event)
+
+    def _chose_change(self, state: InterviewState, value: str, event: Event) -> Result:
+        try:
+            target = Step(value)
+        except ValueError:
+            return self._reask(state, Reply("use_buttons"))
+        changing = state.evolve(step=target, returning_to=Step.REVIEW)
+        return changing, [*question(changing, self.content)]
+
+    def _chose_another(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value == "yes":
+            asking = state.evolve(step=Step.PROBLEM, draft=Draft())
+            return asking, [*question(asking, self.content)]
+        return state.evolve(step=Step.IDLE), [
+            Reply("goodbye", {"municipality": self.content.municipality})
+        ]
+
+    # -- typed answers ------------------------------------------------------------------------
+
+    def _text_handlers(self) -> dict[Step, Callable[[InterviewState, Event], Result]]:
+        return {
+            Step.LANGUAGE: self._typed_language,
+            Step.PROBLEM: self._typed_problem,
+            Step.SOLUTION_PROBLEM: self._typed_problem,
+            Step.FREQUENCY: self._typed_frequency,
+            Step.SEVERITY: self._typed_severity,
+            Step.GROUPS: self._typed_groups,
+            Step.AREA: self._typed_area,
+            Step.ANOTHER: self._typed_new_problem,
+            Step.IDLE: self._typed_new_problem,
+            Step.DECLINED: lambda state, event: (state, [Reply("need_consent")]),
+        }
+
+    def _typed_language(self, state: InterviewState, event: Event) -> Result:
+        detected = detect_language(event.text, hint=state.language or None)
+        if detected in self.content.languages:
+            return self._set_language(state, detected, chosen=False)
+        return self._reask(state, Reply("use_buttons"))
+
+    def _typed_problem(self, state: InterviewState, event: Event) -> Result:
+        text = _clean(event.text)
+        if len(text) < MIN_PROBLEM_CHARS or not any(ch.isalpha() for ch in text):
+            return self._reask(state, Reply("problem_too_short"))
+        language = detect_language(text, hint=state.language or None)
+        draft = state.draft
+        if (
+            state.step is Step.PROBLEM
+            and not draft.suggested_solution
+            and looks_like_solution(text, language)
+        ):
+            kept = draft.with_solution(text, language)
+            asking = state.evolve(step=Step.SOLUTION_PROBLEM, draft=kept)
+            return asking, [*question(asking, self.content)]
+        return self._answered(state, draft.with_problem(text, language), Step.FREQUENCY)
+
+    def _typed_new_problem(self, state: InterviewState, event: Event) -> Result:
+        """Treat text after a finished report as the start of a new one."""
+        return self._typed_problem(
+            state.evolve(step=Step.PROBLEM, draft=Draft(), returning_to=None), event
+        )
+
+    def _typed_frequency(self, state: InterviewState, event: Event) -> Result:
+        key = _match_option(event.text, self.content.frequencies)
+        if key is None:
+            return self._reask(state, Reply("use_buttons"))
+        return self._answered(state, state.draft_with(frequency=key), Step.SEVERITY)
+
+    def _typed_severity(self, state: InterviewState, event: Event) -> Result:
+        return self._chose_severity(state, event.text.strip(), event)
+
+    def _typed_groups(self, state: InterviewState, event: Event) -> Result:
+        parts = [p for p in _SEPARATORS.split(event.text) if p and p.strip()]
+        keys = [_match_option(part, self.content.groups) for part in parts]
+        found = tuple(dict.fromkeys(k for k in keys if k))
+        if not found:
+            return self._reask(state, Reply("use_buttons"))
+        if PREFER_NOT_TO_SAY in found:
+            found = (PREFER_NOT_TO_SAY,)
+        return self._answered(state, state.draft_with(groups=found), Step.AREA)
+
+    def _typed_area(self, state: InterviewState, event: Event) -> Result:
+        if event.kind is EventKind.LOCATION and event.location is not None:
+            key = nearest_place(*event.location, self.content.areas) or "other"
+        else:
+            found = match_place(_clean(event.text), self.content.areas)
+            if found is None:
+                return self._reask(
+                    state, Reply("area_not_found", {"place": _clean(event.text)[:100]})
+                )
+            key = found
+        answered, outputs = self._answered(state, state.draft_with(area=key), Step.REVIEW)
+        return answered, [Reply("area_matched", {"area": Label(f"area:{key}")}), *outputs]
+
+    # -- moving on ----------------------------------------------------------------------------
+
+    def _answered(self, state: InterviewState, draft: Draft, natural_next: Step) -> Result:
+        """Store an answer in the draft and ask the next question (or return to the review)."""
+        next_step = Step.REVIEW if state.returning_to is Step.REVIEW else natural_next
+        moved = state.evolve(
+            step=next_step,
+            draft=draft,
+            returning_to=None if next_step is Step.REVIEW else state.returning_to,
+        )
+        return moved, [*question(moved, self.content)]
+
+    def _save(self, state: InterviewState, event: Event) -> Result:
+        d = state.draft
+        problem = ProblemDraft(
+            text=d.text,
+            language=d.language,
+            suggested_solution=d.suggested_solution,
+            solution_language=d.solution_language,
+            frequency=d.frequency,
+            severity=d.severity,
+            groups=d.groups,
+            area=d.area,
+            workshop=state.workshop,
+        )
+        saved = state.evolve(step=Step.ANOTHER, draft=Draft(), saved_count=state.saved_count + 1)
+        return saved, [
+            SaveProblem(problem, event.now),
+            Reply("saved"),
+            *question(saved, self.content),
+        ]
+
+
+def _clean(text: str) -> str:
+    """Strip control and zero-width characters, mask personal data and cap the length."""
+    kept = "".join(
+        ch
+        for ch in text
+        if ch in "\n\t" or (ch.isprintable() and ch not in "\u200b\u200c\u200d\ufeff")
+    )
+    return mask_personal_data(kept.strip())[:MAX_ANSWER_CHARS]
+
+
+def _severity(value: str) -> int | None:
+    return int(value) if value in {"1", "2", "3", "4", "5"} else None
+
+
+def _toggle(groups: Sequence[str], key: str) -> tuple[str, ...]:
+    """Tick or untick ``key``; "prefer not to say" excludes every other group."""
+    if key in groups:
+        return tuple(g for g in groups if g != key)
+    if key == PREFER_NOT_TO_SAY:
+        return (key,)
+    return (*(g for g in groups if g != PREFER_NOT_TO_SAY), key)
+
+
+def _match_option(text: str, options: Sequence[Option]) -> str | None:
+    """Return the key of the option whose name (in any language) the text names, if exactly one."""
+    typed = text.strip().casefold()
+    if len(typed) < 2:
+        return None
+    exact = {o.key for o in options for name in o.names.values() if name.casefold() == typed}
+    if len(exact) == 1:
+        return exact.pop()
+    prefix = {
+        o.key
+        for o in options
+        for name in o.names.values()
+        if len(typed) >= 3 and name.casefold().startswith(typed)
+    }
+    return prefix.pop() if len(prefix) == 1 else None

@@ -1,0 +1,67 @@
+"""Mask personal data that residents type into free text before it is kept or shown."""
+
+import re
+
+EMAIL_MASK = "[email]"
+PHONE_MASK = "[phone]"
+ID_NUMBER_MASK = "[id-number]"
+
+_K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Fødselsnummer or D-number: 11 digits, sometimes written "DDMMYY NNNNN".
+_ID_NUMBER = re.compile(r"(?<![0-9+])([0-9]{6})[ -]?([0-9]{5})(?![0-9])")
+# "+47" is always followed by exactly eight digits, however they are grouped.
+_NORWEGIAN_PREFIXED = re.compile(r"(?<![\w+])(?:\+|00)47[ -]?(?:[0-9][ -]?){7}[0-9](?![0-9])")
+# "+48 123 456 789", "0046 70 123 45 67", "+1 (555) 123-4567": a country code, then digits.
+_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .\-]?\(?[0-9]\)?)+")
+# A Norwegian number without country code: never starts with 0 or 1, so years and dates like
+# "12 03 2025" stay; mobile numbers (4 and 9) are also written in two groups of four.
+_NORWEGIAN_PHONE = re.compile(
+    r"(?<![0-9+.,:/-])"
+    r"(?:[2-9][0-9]{7}|[2-9][0-9]{2}[ -][0-9]{2}[ -][0-9]{3}|[2-9][0-9](?:[ -][0-9]{2}){3}"
+    r"|[49][0-9]{3}[ -][0-9]{4})"
+    # Not part of a longer number, a decimal or a date, and not an amount of money.
+    r"(?![0-9])(?![.,:/-][0-9])(?!\s*(?:kr\b|nok\b|kroner|,-|%))",
+    re.IGNORECASE,
+)
+
+
+def mask_personal_data(text: str) -> str:
+    """Return ``text`` with phone numbers, e-mail addresses and national ID numbers masked."""
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    text = _ID_NUMBER.sub(_mask_id_number, text)
+    text = _NORWEGIAN_PREFIXED.sub(PHONE_MASK, text)
+    text = _INTERNATIONAL.sub(_mask_international, text)
+    return _NORWEGIAN_PHONE.sub(PHONE_MASK, text)
+
+
+def is_national_id_number(number: str) -> bool:
+    """Return True if ``number`` is 11 digits whose two mod-11 check digits are right."""
+    if len(number) != 11 or not number.isascii() or not number.isdigit():
+        return False
+    digits = [int(ch) for ch in number]
+    k1 = _check_digit(digits[:9], _K1_WEIGHTS)
+    k2 = _check_digit(digits[:10], _K2_WEIGHTS)
+    return (k1, k2) == (digits[9], digits[10])
+
+
+def _check_digit(digits: list[int], weights: tuple[int, ...]) -> int | None:
+    """Return the mod-11 check digit for ``digits``, or None where none exists (remainder 1)."""
+    check = 11 - sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+    if check == 11:
+        return 0
+    return None if check == 10 else check
+
+
+def _mask_id_number(found: re.Match[str]) -> str:
+    # Eleven digits that fail the check are something else (an account number, a reference):
+    # leave them as they are rather than hide what the resident meant.
+    return ID_NUMBER_MASK if is_national_id_number(found[1] + found[2]) else found[0]
+
+
+def _mask_international(found: re.Match[str]) -> str:
+    # E.164 allows at most 15 digits with the country code; fewer than 7 is not a phone number.
+    digits = sum(ch.isdigit() for ch in found[0].removeprefix("00"))
+    return PHONE_MASK if 7 <= digits <= 15 else found[0]

@@ -1,0 +1,114 @@
+"""The question each interview step asks, with its buttons: pure functions of the state."""
+
+from collections.abc import Iterable, Sequence
+
+from flows.content import Content
+from flows.outputs import Choice, Label, ParamValue, Reply
+from flows.state import Draft, InterviewState, Step
+
+SEVERITIES = (1, 2, 3, 4, 5)
+CHANGEABLE = (Step.PROBLEM, Step.FREQUENCY, Step.SEVERITY, Step.GROUPS, Step.AREA)
+PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+def data(step: Step, value: str) -> str:
+    """Return the callback data of a button that answers ``step`` with ``value``."""
+    return f"{step.value}:{value}"
+
+
+def rows(choices: Iterable[Choice], width: int) -> tuple[tuple[Choice, ...], ...]:
+    """Lay ``choices`` out in rows of ``width`` buttons."""
+    items = list(choices)
+    return tuple(tuple(items[i : i + width]) for i in range(0, len(items), width))
+
+
+def yes_no(step: Step, yes: str = "btn_yes", no: str = "btn_no") -> tuple[tuple[Choice, ...], ...]:
+    """Return one row with a yes and a no button for ``step``."""
+    return ((Choice(data(step, "yes"), Label(yes)), Choice(data(step, "no"), Label(no))),)
+
+
+def language_question(content: Content) -> Reply:
+    """Ask for the interview language, each button in that language's own name."""
+    buttons = (
+        Choice(data(Step.LANGUAGE, code), text=content.language_names[code])
+        for code in content.languages
+    )
+    return Reply("choose_language", choices=rows(buttons, 2))
+
+
+def consent_question(content: Content) -> Reply:
+    """Show the privacy text and ask for consent."""
+    return Reply(
+        "consent",
+        {"municipality": content.municipality},
+        yes_no(Step.CONSENT, "btn_consent_yes", "btn_consent_no"),
+    )
+
+
+def groups_question(content: Content, selected: Sequence[str], *, edit: bool = False) -> Reply:
+    """Ask who is affected, marking the groups already ticked."""
+    buttons = (
+        Choice(data(Step.GROUPS, g.key), Label(g.key), selected=g.key in selected)
+        for g in content.groups
+    )
+    done = (Choice(data(Step.GROUPS, "done"), Label("btn_done")),)
+    return Reply("ask_groups", choices=(*rows(buttons, 2), done), edit=edit)
+
+
+def review_card(draft: Draft) -> Reply:
+    """Read back what was understood, with confirm and change buttons."""
+    params: dict[str, ParamValue] = {
+        "problem": draft.text,
+        "suggestion": draft.suggested_solution,
+        "frequency": Label(draft.frequency or "not_given"),
+        "severity": str(draft.severity) if draft.severity else "—",
+        "groups": tuple(Label(g) for g in draft.groups) or (Label("not_given"),),
+        "area": Label(f"area:{draft.area}" if draft.area else "not_given"),
+    }
+    buttons = (
+        (
+            Choice(data(Step.REVIEW, "confirm"), Label("btn_confirm")),
+            Choice(data(Step.REVIEW, "change"), Label("btn_change")),
+        ),
+    )
+    return Reply("review", params, buttons)
+
+
+def change_question() -> Reply:
+    """Ask which answer to change."""
+    buttons = (
+        Choice(data(Step.CHANGE, s.value), Label(f"btn_change_{s.value}")) for s in CHANGEABLE
+    )
+    return Reply("ask_change", choices=rows(buttons, 2))
+
+
+def question(state: InterviewState, content: Content) -> list[Reply]:
+    """Return the question of the state's step (nothing for steps without one)."""
+    step, draft = state.step, state.draft
+    match step:
+        case Step.LANGUAGE:
+            return [language_question(content)]
+        case Step.CONSENT:
+            return [consent_question(content)]
+        case Step.PROBLEM:
+            return [Reply("ask_problem")]
+        case Step.SOLUTION_PROBLEM:
+            return [Reply("solution_noted", {"suggestion": draft.suggested_solution})]
+        case Step.FREQUENCY:
+            buttons = (Choice(data(step, f.key), Label(f.key)) for f in content.frequencies)
+            return [Reply("ask_frequency", choices=rows(buttons, 1))]
+        case Step.SEVERITY:
+            buttons = (Choice(data(step, str(n)), text=str(n)) for n in SEVERITIES)
+            return [Reply("ask_severity", choices=rows(buttons, 5))]
+        case Step.GROUPS:
+            return [groups_question(content, draft.groups)]
+        case Step.AREA:
+            buttons = (Choice(data(step, a.key), Label(f"area:{a.key}")) for a in content.areas)
+            return [Reply("ask_area", choices=rows(buttons, 2))]
+        case Step.REVIEW:
+            return [review_card(draft)]
+        case Step.CHANGE:
+            return [change_question()]
+        case Step.ANOTHER:
+            return [Reply("ask_another", choices=yes_no(step))]
+    return []

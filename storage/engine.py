@@ -1,0 +1,165 @@
+"""Engines, sessions and migrations for SQLite files and PostgreSQL."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+# Any constant works: it only has to be the same in every process that migrates this database.
+_MIGRATION_LOCK_KEY: Final = 0x1A5E_0001
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for DATABASE_URL (a SQLite file or PostgreSQL)."""
+    parsed = _parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed)
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        shown = parsed.render_as_string(hide_password=True)
+        raise ValueError(f"DATABASE_URL {shown!r} cannot be used: {exc}") from None
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"DATABASE_URL is not a database URL: {exc}") from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        # psycopg (3) is what we install; SQLAlchemy's default for a bare URL is psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        shown = parsed.render_as_string(hide_password=True)
+        raise ValueError(
+            f"DATABASE_URL {shown!r} is not supported: use sqlite:///path/to/file.db "
+            "or postgresql+psycopg://user@host/dbname"
+        )
+    return parsed
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if _is_memory(url):
+        # One shared connection, so every session sees the same database (tests only).
+        engine = create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        if not url.query.get("uri"):
+            path = Path(url.database or "").expanduser().resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Absolute, so a later chdir cannot point the engine at another file.
+            url = url.set(database=str(path))
+        engine = create_engine(url)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the sqlite3 module; _on_sqlite_begin emits it (SQLAlchemy's recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # Take the write lock up front: a writer then waits in busy_timeout instead of failing
+    # with "database is locked" when it upgrades a read lock mid-transaction.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """Run one transaction: commit on success, roll back on error."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def alembic_config(connection: Connection) -> Config:
+    """Build the Alembic configuration that migrates through ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """Return the newest migration revision shipped with the code."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
+    return head
+
+
+def upgrade_database(engine_or_url: Engine | str) -> None:
+    """Migrate the database to the newest schema; do nothing if it is already there."""
+    if isinstance(engine_or_url, str):
+        engine = make_engine(engine_or_url)
+        try:
+            _upgrade(engine)
+        finally:
+            engine.dispose()
+    else:
+        _upgrade(engine_or_url)
+
+
+def _upgrade(engine: Engine) -> None:
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table by dropping it, which would cascade to its
+            # children with foreign keys on. The pragma is ignored inside a transaction.
+            _set_sqlite_foreign_keys(connection, enabled=False)
+        try:
+            with connection.begin():
+                if not sqlite:
+                    # Two processes starting at once migrate one after the other.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                    )
+                command.upgrade(alembic_config(connection), "head")
+                if sqlite:
+                    _check_sqlite_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _set_sqlite_foreign_keys(connection, enabled=True)
+
+
+def _set_sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
+    # Through the driver: SQLAlchemy would wrap the statement in BEGIN IMMEDIATE.
+    driver: Any = connection.connection.driver_connection
+    driver.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+
+
+def _check_sqlite_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the schema revision the database is at, or None if it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,146 @@
+"""The tables: residents, their interview state, their problems and the updates handled.
+
+Each table with resident input has a plain ``XBase`` model that carries the limits: ``table=True``
+models skip pydantic validation, so queries validate through the base model before writing.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+from pydantic import StringConstraints, field_validator
+from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, Dialect, Text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# Named constraints let Alembic alter them later, also in SQLite batch mode.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PSEUDONYM_MAX: Final = 64
+LANGUAGE_MAX: Final = 8
+KEY_MAX: Final = 32  # group, area and frequency keys, workshop codes
+TEXT_MAX: Final = 4096  # a Telegram message holds at most 4096 characters
+GROUPS_MAX: Final = 20
+SOURCE_MAX: Final = 16
+SOURCES: Final = frozenset({"telegram", "terminal", "import"})
+SEVERITY_MIN: Final = 1
+SEVERITY_MAX: Final = 5
+
+GroupKey = Annotated[str, StringConstraints(min_length=1, max_length=KEY_MAX)]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store a timestamp as UTC and read it back as an aware UTC datetime on every dialect."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; convert aware ones to UTC."""
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.utcoffset() is None:
+            raise ValueError(
+                f"naive datetime {value.isoformat()} refused: pass a timezone-aware datetime "
+                "(e.g. datetime.now(UTC))"
+            )
+        value = value.astimezone(UTC)
+        # SQLite has no time zone type: it keeps the UTC wall time and we re-attach UTC on read.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored moment as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ResidentBase(SQLModel):
+    """What we know about a resident: a pseudonym, never the Telegram user id."""
+
+    pseudonym: str = Field(min_length=1, max_length=PSEUDONYM_MAX, unique=True, index=True)
+    language: str = Field(default="", max_length=LANGUAGE_MAX)
+    consent_version: int = Field(default=0, ge=0)
+    follow_up_consent: bool = False
+    # Kept only for residents who agreed to be contacted again.
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Resident(ResidentBase, table=True):
+    """A resident who has written to the bot."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Conversation(SQLModel, table=True):
+    """The whole interview state of one resident, stored as one JSON document."""
+
+    resident_id: int = Field(
+        primary_key=True,
+        foreign_key="resident.id",
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    state: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ProblemBase(SQLModel):
+    """A problem as described by a resident, with the limits every stored problem meets."""
+
+    text: str = Field(min_length=1, max_length=TEXT_MAX, sa_type=Text)
+    language: str = Field(max_length=LANGUAGE_MAX)
+    suggested_solution: str = Field(default="", max_length=TEXT_MAX, sa_type=Text)
+    solution_language: str = Field(default="", max_length=LANGUAGE_MAX)
+    groups: list[GroupKey] = Field(default_factory=list, max_length=GROUPS_MAX, sa_type=JSON)
+    area: str = Field(default="", max_length=KEY_MAX)
+    frequency: str = Field(default="", max_length=KEY_MAX)
+    severity: int | None = Field(default=None, ge=SEVERITY_MIN, le=SEVERITY_MAX)
+    source: str = Field(max_length=SOURCE_MAX)
+    workshop: str = Field(default="", max_length=KEY_MAX)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in SOURCES:
+            raise ValueError(f"unknown source {value!r}; expected one of {sorted(SOURCES)}")
+        return value
+
+
+class Problem(ProblemBase, table=True):
+    """A stored problem; it outlives its resident (``resident_id`` becomes NULL)."""
+
+    __table_args__ = (
+        CheckConstraint(
+            f"severity BETWEEN {SEVERITY_MIN} AND {SEVERITY_MAX}", name="severity_range"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int | None = Field(
+        default=None, foreign_key="resident.id", ondelete="SET NULL", index=True
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A Telegram update id already handled, so a redelivered update is not applied twice."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    processed_at: datetime = Field(sa_type=UTCDateTime, index=True)

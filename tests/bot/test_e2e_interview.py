@@ -1,0 +1,240 @@
+"""End to end: the real aiogram bot long-polls the fake Bot API; a resident is interviewed."""
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Core
+from storage import queries
+from storage.engine import make_engine, session_scope
+from tests.bot.harness import Clock, next_messages, running_bot, settings_for, text_of
+from tests.factories import make_message_update
+from tests.fakebotapi import FakeBotAPI
+
+pytestmark = pytest.mark.e2e
+ANNA = 1001
+BUS = "Bussen til Hunndalen går bare én gang i timen om kvelden, så jeg må gå hjem."
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    fake = FakeBotAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+class Resident:
+    """A resident in Telegram: sends, presses, and reads what the bot answered."""
+
+    def __init__(self, api: FakeBotAPI, core: Core, user_id: int = ANNA) -> None:
+        self.api, self.core, self.user_id = api, core, user_id
+        self.seen = 0
+
+    async def says(self, text: str, expect: int = 1) -> list[str]:
+        send = self.api.send_command if text.startswith("/") else self.api.send_text
+        send(self.user_id, text)
+        return await self.reads(expect)
+
+    async def presses(self, data: str, expect: int = 1) -> list[str]:
+        self.api.press(self.user_id, data)
+        return await self.reads(expect)
+
+    async def reads(self, count: int) -> list[str]:
+        new = await next_messages(self.api, self.user_id, self.seen, count)
+        self.seen += count
+        return [message.text for message in new]
+
+    def last_buttons(self) -> list[str]:
+        return [data or "" for _, data in self.api.sent_to(self.user_id)[-1].buttons]
+
+
+def problems(database_url: str) -> list:
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            return queries.problem_records(session=session)
+    finally:
+        engine.dispose()
+
+
+async def test_a_resident_completes_the_interview_with_buttons(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = Resident(api, core)
+        welcome, consent = await anna.says("/start", expect=2)
+        assert welcome == text_of(core, "welcome", municipality="Gjøvik")
+        assert consent == text_of(core, "consent", municipality="Gjøvik")
+        assert anna.last_buttons() == ["consent:yes", "consent:no"]
+        assert await anna.presses("consent:yes") == [text_of(core, "ask_problem")]
+        assert await anna.says(BUS) == [text_of(core, "ask_frequency")]
+        await anna.presses("frequency:daily")
+        await anna.presses("severity:4")
+        await anna.presses("groups:senior", expect=0)  # edits the question in place
+        await api.wait_for(lambda a: any("✓" in b for b, _ in a.sent_to(ANNA)[-1].buttons))
+        await anna.presses("groups:done")
+        [review] = await anna.presses("area:hunndalen")
+        assert BUS in review and "Hunndalen" in review
+        saved, another = await anna.presses("review:confirm", expect=2)
+        assert (saved, another) == (text_of(core, "saved"), text_of(core, "ask_another"))
+    [problem] = problems(database_url)
+    assert (problem.text, problem.language, problem.area) == (BUS, "nb", "hunndalen")
+    assert (problem.frequency, problem.severity, problem.groups) == ("daily", 4, ("senior",))
+    assert problem.source == "telegram" and problem.resident and str(ANNA) not in problem.resident
+    _export_holds(database_url, tmp_path, problem.id)
+
+
+def _export_holds(database_url: str, tmp_path: Path, problem_id: int) -> None:
+    """Run the real `innspill export` and find the problem with its tags in the CSV."""
+    out = tmp_path / "problems.csv"
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x" * 20}
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export", "--format", "csv", "--out", str(out)],
+        check=True,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=_delimiter(out)))
+    [row] = rows
+    assert row["id"] == str(problem_id)
+    assert (row["text"], row["area"], row["groups"]) == (BUS, "hunndalen", "senior")
+    assert (row["frequency"], row["severity"], row["language"]) == ("daily", "4", "nb")
+    assert row["workshop"] == ""
+
+
+def _delimiter(path: Path) -> str:
+    header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+async def test_a_resident_completes_the_interview_by_typing(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        ola = Resident(api, core, user_id=1002)
+        await ola.says("/start", expect=2)
+        await ola.presses("consent:yes")
+        await ola.says("Vi trenger en app for å booke idrettshallen.")
+        await ola.says("Laget vårt ringer rundt i ukevis for å finne ledig tid i hallen.")
+        await ola.says("hver uke")
+        await ola.says("3")
+        await ola.says("forelder med små barn")
+        matched, review = await ola.says("snertingdal", expect=2)
+        assert "Snertingdal" in matched and "app" in review
+        await ola.presses("review:confirm", expect=2)
+    [problem] = problems(database_url)
+    assert problem.suggested_solution == "Vi trenger en app for å booke idrettshallen."
+    assert problem.text.startswith("Laget vårt") and problem.area == "snertingdal"
+    assert problem.groups == ("parent_young_children",)
+
+
+async def test_an_update_delivered_twice_is_applied_once(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = Resident(api, core)
+        await anna.says("/start", expect=2)
+        await anna.presses("consent:yes")
+        update = api.send_text(ANNA, BUS)
+        await anna.reads(1)
+        api.queue_update(update)  # Telegram delivers it again
+        api.send_text(ANNA, "hver dag")
+        assert await anna.reads(1) == [text_of(core, "ask_severity")]
+        await api.wait_for(lambda a: a.pending_update_count == 0)
+    # welcome, consent, ask_problem, ask_frequency, ask_severity: nothing for the repeat
+    assert len(api.sent_to(ANNA)) == 5
+
+
+async def test_an_interview_resumes_after_the_bot_restarts(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    settings = settings_for(api, database_url)
+    async with running_bot(settings) as core:
+        anna = Resident(api, core)
+        await anna.says("/start", expect=2)
+        await anna.presses("consent:yes")
+        await anna.says(BUS)
+        await anna.presses("frequency:weekly")
+    async with running_bot(settings) as core:
+        anna.core = core
+        assert await anna.presses("severity:2") == [text_of(core, "ask_groups")]
+        resumed = await anna.says("/start", expect=2)
+        assert resumed == [text_of(core, "resume"), text_of(core, "ask_groups")]
+
+
+async def test_quick_answers_from_one_resident_are_applied_in_order(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = Resident(api, core)
+        await anna.says("/start", expect=2)
+        await anna.presses("consent:yes")
+        for text in (BUS, "hver dag", "5", "senior", "Biri"):
+            api.send_text(ANNA, text)
+        replies = await anna.reads(6)
+        assert replies[:3] == [
+            text_of(core, k) for k in ("ask_frequency", "ask_severity", "ask_groups")
+        ]
+        assert replies[3] == text_of(core, "ask_area")
+        assert "Biri" in replies[4] and BUS in replies[5]
+
+
+async def test_commands_are_published_in_every_interview_language(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        await api.wait_for(lambda a: len(a.calls("setMyCommands")) == 6)
+        for language in core.content.languages:
+            commands = dict(api.my_commands(language_code=language))
+            assert set(commands) == {"start", "help", "cancel", "language"}
+            assert commands["help"] == core.content.text("cmd_help", language)
+
+
+async def test_resident_text_with_markup_reaches_them_exactly_as_typed(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    typed = "Skiltet sier <b>stopp</b> & [x](y) *ikke* _her_ `nå` — bussen kjører forbi."
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = Resident(api, core)
+        await anna.says("/start", expect=2)
+        await anna.presses("consent:yes")
+        await anna.says(typed)
+        await anna.presses("frequency:daily")
+        await anna.presses("severity:3")
+        await anna.presses("groups:youth", expect=0)
+        await api.wait_for(lambda a: any("✓" in b for b, _ in a.sent_to(ANNA)[-1].buttons))
+        await anna.presses("groups:done")
+        [review] = await anna.presses("area:sentrum")
+        assert typed in review
+
+
+async def test_webhook_mode_refuses_requests_without_the_secret(
+    api: FakeBotAPI, database_url: str, unused_tcp_port: int
+) -> None:
+    public = "https://innspill.example.org/telegram"  # registered with Telegram, never called
+    url = f"http://127.0.0.1:{unused_tcp_port}/telegram"  # where the reverse proxy forwards to
+    settings = settings_for(
+        api,
+        database_url,
+        webhook_url=public,
+        webhook_secret="s3cret-webhook",
+        webhook_port=unused_tcp_port,
+    )
+    async with running_bot(settings, Clock()) as core:
+        await api.wait_for(lambda a: a.webhook is not None)
+        assert api.webhook and api.webhook["url"] == public
+        update = make_message_update(text="/start", user_id=ANNA, update_id=5)
+        assert await api.push_webhook(url, update, secret_token=None) in (401, 403)
+        assert await api.push_webhook(url, update, secret_token="wrong") in (401, 403)
+        assert api.sent_to(ANNA) == []
+        assert await api.push_webhook(url, update, secret_token="s3cret-webhook") == 200
+        messages = await api.wait_for_messages(ANNA, 2)
+        assert messages[0].text == text_of(core, "welcome", municipality="Gjøvik")

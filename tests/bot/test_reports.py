@@ -1,0 +1,155 @@
+"""Staff files: the digest chart, and CSV and XLSX exports that open safely in Excel."""
+
+import csv
+import io
+import struct
+import zipfile
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import openpyxl
+
+from bot.reports import EXPORT_COLUMNS, chart_png, export_rows, write_csv, write_xlsx
+from flows.digest import Digest, Period
+from flows.records import ProblemRecord
+
+OSLO = ZoneInfo("Europe/Oslo")
+PERIOD = Period(datetime(2026, 11, 22, 23, tzinfo=UTC), datetime(2026, 11, 29, 23, tzinfo=UTC))
+NAMES = {"sentrum": "Gjøvik sentrum", "biri": "Biri", "eldre": "Eldre og pårørende"}
+ATTACKS = ('=HYPERLINK("http://x","klikk")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR")
+RECORDS = [
+    ProblemRecord(
+        id=1,
+        created_at=datetime(2026, 11, 24, 8, 15, tzinfo=OSLO),
+        resident="r1",
+        text="Blåbærsyltetøy på Ærø? Nei: «Øvre Æsø» mangler strøing.\nAndre linje; med semikolon",
+        language="nb",
+        suggested_solution='Strø oftere, "gjerne" før kl. 7',
+        groups=("eldre", "barnefamilier"),
+        area="sentrum",
+        frequency="daily",
+        severity=5,
+        workshop="verksted-1",
+        theme=3,
+        theme_label="Vinterdrift",
+        endorsements=2,
+    ),
+    *[
+        ProblemRecord(
+            id=10 + n,
+            created_at=datetime(2026, 11, 25, 12, tzinfo=UTC) + timedelta(minutes=n),
+            resident=f"r{n}",
+            text=attack,
+            language="en",
+            source="workshop",
+        )
+        for n, attack in enumerate(ATTACKS)
+    ],
+]
+
+
+def digest(biri: int) -> Digest:
+    return Digest(
+        period=PERIOD,
+        problems=12 + biri,
+        residents=9,
+        previous_problems=0,
+        previous_residents=0,
+        by_area=(("sentrum", 12), ("biri", biri), ("", 2)),
+        by_group=(("eldre", 14), ("barnefamilier", 3)),
+    )
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_the_chart_is_a_phone_sized_png():
+    data = chart_png(digest(1), NAMES, "Innspill 23.11.–29.11.2026", headings=("Område", "Gruppe"))
+    assert png_size(data) == (1200, 800)
+    assert 10_000 < len(data) < 300_000
+
+
+def test_the_chart_looks_the_same_for_every_count_below_five():
+    one, four = (chart_png(digest(n), NAMES, "Innspill") for n in (1, 4))
+    assert one == four
+    assert chart_png(digest(5), NAMES, "Innspill") != one
+
+
+def test_the_chart_of_an_empty_period_is_still_a_picture():
+    empty = Digest(PERIOD, 0, 0, 0, 0)
+    assert png_size(chart_png(empty, NAMES, "Innspill")) == (1200, 800)
+
+
+def test_export_rows_have_the_columns_in_order_and_utc_times():
+    rows = export_rows(RECORDS)
+    assert all(tuple(row) == EXPORT_COLUMNS for row in rows)
+    first = rows[0]
+    assert first["created_at"] == "2026-11-24T07:15:00Z"
+    assert (first["groups"], first["area"], first["severity"]) == (
+        "eldre;barnefamilier",
+        "sentrum",
+        "5",
+    )
+    assert (rows[1]["severity"], rows[1]["theme"], rows[1]["source"]) == ("", "", "workshop")
+    named = export_rows(RECORDS, NAMES)[0]
+    assert (named["groups"], named["area"]) == (
+        "Eldre og pårørende;barnefamilier",
+        "Gjøvik sentrum",
+    )
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_csv_round_trips_norwegian_text_and_defuses_formulas(tmp_path):
+    path = tmp_path / "innspill.csv"
+    write_csv(RECORDS, path)
+    header, *rows = read_csv(path.read_bytes())
+    assert tuple(header) == EXPORT_COLUMNS
+    assert rows[0][3] == RECORDS[0].text
+    assert rows[0][4] == RECORDS[0].suggested_solution
+    assert [row[3] for row in rows[1:]] == ["'" + attack for attack in ATTACKS]
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
+
+
+def test_csv_goes_to_binary_and_text_streams_alike():
+    binary = io.BytesIO()
+    write_csv(RECORDS, binary)
+    assert not binary.closed
+    text = io.StringIO()
+    write_csv(RECORDS, text)
+    assert text.getvalue().encode() == binary.getvalue()
+    assert len(read_csv(binary.getvalue())) == len(RECORDS) + 1
+
+
+def test_xlsx_round_trips_with_real_dates_and_never_a_formula(tmp_path):
+    path = tmp_path / "innspill.xlsx"
+    write_xlsx(RECORDS, path, sheet_title="Innspill uke 48")
+    sheet = openpyxl.load_workbook(path)["Innspill uke 48"]
+    header = [cell.value for cell in sheet[1]]
+    assert tuple(header) == EXPORT_COLUMNS
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert "UTC" in sheet["B1"].comment.text and "UTC" in sheet["B2"].number_format
+    assert sheet["B2"].value == datetime(2026, 11, 24, 7, 15, tzinfo=UTC).replace(tzinfo=None)
+    assert (sheet["A2"].value, sheet["I2"].value, sheet["D2"].value) == (1, 5, RECORDS[0].text)
+    texts = [sheet.cell(row, 4) for row in range(3, 3 + len(ATTACKS))]
+    assert [cell.value for cell in texts] == [a.replace("\r", "\n") for a in ATTACKS]
+    assert all(cell.quotePrefix for cell in texts)  # Excel keeps them text even when edited
+    assert all(cell.data_type == "s" for cell in texts)
+    assert sheet.column_dimensions["D"].width >= 40
+    with zipfile.ZipFile(path) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+    assert sheet["K3"].value is None  # no workshop: a blank cell
+
+
+def test_xlsx_goes_to_a_stream():
+    stream = io.BytesIO()
+    write_xlsx(RECORDS, stream)
+    sheet = openpyxl.load_workbook(stream).active
+    assert sheet.title == "Problems" and sheet.max_row == len(RECORDS) + 1

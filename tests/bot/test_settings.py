@@ -1,0 +1,52 @@
+"""Settings: documented in the README, read from .env, and wrong values named clearly."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError, load_settings
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README.read_text(encoding="utf-8"), re.M))
+    assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_settings_come_from_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    (tmp_path / ".env").write_text("BOT_TOKEN=42:abc\nTIMEZONE=Europe/Berlin\n", encoding="utf-8")
+    settings = load_settings()
+    assert settings.bot_token is not None and settings.bot_token.get_secret_value() == "42:abc"
+    assert settings.timezone == "Europe/Berlin"
+    assert "42:abc" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"timezone": "Europe/Osloo"}, "TIMEZONE"),
+        ({"secret_key": "short"}, "SECRET_KEY"),
+        ({"webhook_url": "https://example.org/hook"}, "WEBHOOK_SECRET"),
+        ({"telegram_api_url": "ftp://x"}, "TELEGRAM_API_URL"),
+        ({"webhook_port": 0}, "WEBHOOK_PORT"),
+    ],
+)
+def test_a_wrong_setting_is_named(overrides: dict[str, object], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings(_env_file=None, **overrides)
+
+
+def test_a_missing_secret_key_is_created_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_settings(_env_file=None).pseudonym_key()
+    assert first == load_settings(_env_file=None).pseudonym_key()
+    assert len(first) >= 32
+    assert (tmp_path / ".innspill-secret").stat().st_mode & 0o077 == 0

@@ -1,0 +1,308 @@
+"""The interview as dialog tables: what a resident says, and which replies come back."""
+
+import dataclasses
+
+from flows.interview import Interview
+from flows.outputs import RecordConsent, SaveProblem, SetLanguage
+from flows.state import Draft, InterviewState, Step
+from tests.flows.dialog import content, run
+
+CONSENTED = [("/start", ["welcome", "consent"]), ("[consent:yes]", ["ask_problem"])]
+BUS = "Bussen til Hunndalen går bare én gang i timen om kvelden, så jeg må gå hjem."
+
+
+def saved(outputs: list) -> list[SaveProblem]:
+    return [out for out in outputs if isinstance(out, SaveProblem)]
+
+
+def test_a_resident_reports_a_problem_with_buttons() -> None:
+    state, outputs = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("[frequency:daily]", ["ask_severity"]),
+            ("[severity:4]", ["ask_groups"]),
+            ("[groups:senior]", ["ask_groups"]),
+            ("[groups:working_commuter]", ["ask_groups"]),
+            ("[groups:done]", ["ask_area"]),
+            ("[area:hunndalen]", ["review"]),
+            ("[review:confirm]", ["saved", "ask_another"]),
+            ("[another:no]", ["goodbye"]),
+        ]
+    )
+    [save] = saved(outputs)
+    problem = save.problem
+    assert (problem.text, problem.language) == (BUS, "nb")
+    assert (problem.frequency, problem.severity, problem.area) == ("daily", 4, "hunndalen")
+    assert problem.groups == ("senior", "working_commuter")
+    assert state.step is Step.IDLE and state.draft == Draft()
+    assert [out.version for out in outputs if isinstance(out, RecordConsent)] == [1]
+
+
+def test_a_resident_can_answer_everything_by_typing() -> None:
+    _, outputs = run(
+        [
+            *CONSENTED,
+            ("Gatelysene i Kallerudlia har vært mørke siden oktober.", ["ask_frequency"]),
+            ("hver uke", ["ask_severity"]),
+            ("3", ["ask_groups"]),
+            ("student, senior", ["ask_area"]),
+            ("kalerud", ["area_matched", "review"]),
+            ("[review:confirm]", ["saved", "ask_another"]),
+        ]
+    )
+    [save] = saved(outputs)
+    assert save.problem.frequency == "weekly"
+    assert save.problem.groups == ("student", "senior")
+    assert save.problem.area == "kallerud"
+
+
+def test_a_proposed_solution_is_kept_and_the_problem_asked_for() -> None:
+    idea = "Kommunen bør lage en app for å booke idrettshallen."
+    problem = "Vi ringer rundt i ukevis for å finne en ledig time i hallen til laget."
+    _, outputs = run(
+        [
+            *CONSENTED,
+            (idea, ["solution_noted"]),
+            (problem, ["ask_frequency"]),
+            ("[frequency:weekly]", ["ask_severity"]),
+            ("[severity:2]", ["ask_groups"]),
+            ("[groups:prefer_not_to_say]", ["ask_groups"]),
+            ("[groups:done]", ["ask_area"]),
+            ("[area:sentrum]", ["review"]),
+            ("[review:confirm]", ["saved", "ask_another"]),
+        ]
+    )
+    [save] = saved(outputs)
+    assert save.problem.text == problem
+    assert save.problem.suggested_solution == idea
+    assert save.problem.solution_language == "nb"
+
+
+def test_the_solution_question_is_asked_only_once() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            ("Dere må bygge flere sykkelveier i sentrum.", ["solution_noted"]),
+            ("Dere burde også lage en sykkelparkering ved stasjonen.", ["ask_frequency"]),
+        ]
+    )
+    assert state.draft.text.startswith("Dere burde også")
+    assert state.draft.suggested_solution.startswith("Dere må bygge")
+
+
+def test_language_is_asked_when_telegram_gives_none_we_offer() -> None:
+    state, outputs = run(
+        [
+            ("/start", ["choose_language"]),
+            ("[language:en]", ["language_set", "welcome", "consent"]),
+        ],
+        hint=None,
+    )
+    assert state.language == "en" and state.language_chosen
+    assert SetLanguage("en") in outputs
+
+
+def test_language_comes_from_the_first_text_when_nothing_else_is_known() -> None:
+    state, _ = run(
+        [
+            (
+                "Hello, the street lights on my road have been broken for weeks.",
+                ["welcome", "consent"],
+            )
+        ],
+        hint="de",
+    )
+    assert state.language == "en" and not state.language_chosen
+
+
+def test_typed_text_on_the_language_question_picks_the_language() -> None:
+    state, _ = run(
+        [
+            ("/start", ["choose_language"]),
+            ("Autobus do szpitala jeździ za rzadko.", ["language_set", "welcome", "consent"]),
+        ],
+        hint="de",
+    )
+    assert state.language == "pl"
+
+
+def test_telegram_language_is_used_when_we_offer_it() -> None:
+    state, _ = run([("/start", ["welcome", "consent"])], hint="uk")
+    assert state.language == "uk"
+
+
+def test_no_to_consent_stores_nothing_and_says_how_to_come_back() -> None:
+    state, outputs = run(
+        [
+            ("/start", ["welcome", "consent"]),
+            ("[consent:no]", ["consent_declined"]),
+            ("Veien er ikke brøytet.", ["need_consent"]),
+            ("/start", ["welcome", "consent"]),
+        ]
+    )
+    assert state.step is Step.CONSENT
+    assert not any(isinstance(out, RecordConsent | SaveProblem) for out in outputs)
+
+
+def test_help_cancel_and_resume_work_at_any_step() -> None:
+    state, outputs = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("[frequency:daily]", ["ask_severity"]),
+            ("/help", ["help", "ask_severity"]),
+            ("/start", ["resume", "ask_severity"]),
+            ("/cancel", ["cancelled"]),
+            ("/cancel", ["nothing_to_cancel"]),
+        ]
+    )
+    assert state.step is Step.IDLE and state.draft == Draft()
+    assert not saved(outputs)
+
+
+def test_language_can_change_mid_interview_without_losing_answers() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("[frequency:daily]", ["ask_severity"]),
+            ("/language", ["choose_language"]),
+            ("[language:nn]", ["language_set", "ask_severity"]),
+        ]
+    )
+    assert state.language == "nn" and state.step is Step.SEVERITY
+    assert state.draft.text == BUS and state.draft.frequency == "daily"
+
+
+def test_old_buttons_and_bad_answers_repeat_the_question() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("[frequency:daily]", ["ask_severity"]),
+            ("[frequency:weekly]", ["stale_button", "ask_severity"]),
+            ("seven", ["severity_invalid", "ask_severity"]),
+            ("0", ["severity_invalid", "ask_severity"]),
+            ("[severity:9]", ["severity_invalid", "ask_severity"]),
+            ("~sticker", ["unsupported_media", "ask_severity"]),
+            ("/frobnicate", ["unknown_command", "ask_severity"]),
+        ]
+    )
+    assert state.step is Step.SEVERITY and state.draft.frequency == "daily"
+
+
+def test_groups_need_one_and_prefer_not_to_say_excludes_the_rest() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("[frequency:daily]", ["ask_severity"]),
+            ("[severity:5]", ["ask_groups"]),
+            ("[groups:done]", ["groups_need_one", "ask_groups"]),
+            ("[groups:youth]", ["ask_groups"]),
+            ("[groups:prefer_not_to_say]", ["ask_groups"]),
+        ]
+    )
+    assert state.draft.groups == ("prefer_not_to_say",)
+    state, _ = run([("[groups:youth]", ["ask_groups"])], state=state)
+    assert state.draft.groups == ("youth",)
+
+
+def test_a_shared_location_maps_to_the_nearest_area() -> None:
+    base = [*CONSENTED, (BUS, ["ask_frequency"]), ("[frequency:daily]", ["ask_severity"])]
+    base += [("[severity:3]", ["ask_groups"]), ("[groups:youth]", ["ask_groups"])]
+    base += [("[groups:done]", ["ask_area"])]
+    state, _ = run([*base, ("@60.9600,10.6050", ["area_matched", "review"])])
+    assert state.draft.area == "biri"
+    far, _ = run([*base, ("@59.9139,10.7522", ["area_matched", "review"])])
+    assert far.draft.area == "other"
+    unknown, _ = run([*base, ("Månen", ["area_not_found", "ask_area"])])
+    assert unknown.step is Step.AREA and unknown.draft.severity == 3
+
+
+def test_the_review_lets_one_answer_change_and_keeps_the_rest() -> None:
+    state, outputs = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("[frequency:daily]", ["ask_severity"]),
+            ("[severity:3]", ["ask_groups"]),
+            ("[groups:youth]", ["ask_groups"]),
+            ("[groups:done]", ["ask_area"]),
+            ("[area:sentrum]", ["review"]),
+            ("[review:change]", ["ask_change"]),
+            ("[change:area]", ["ask_area"]),
+            ("Biri", ["area_matched", "review"]),
+            ("[review:change]", ["ask_change"]),
+            ("[change:severity]", ["ask_severity"]),
+            ("[severity:5]", ["review"]),
+            ("[review:confirm]", ["saved", "ask_another"]),
+        ]
+    )
+    [save] = saved(outputs)
+    assert (save.problem.area, save.problem.severity, save.problem.groups) == (
+        "biri",
+        5,
+        ("youth",),
+    )
+    assert state.step is Step.ANOTHER
+
+
+def test_too_short_answers_are_asked_again() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            ("dårlig", ["problem_too_short", "ask_problem"]),
+            ("   ", ["problem_too_short", "ask_problem"]),
+            ("🙁🙁🙁🙁🙁", ["problem_too_short", "ask_problem"]),
+        ]
+    )
+    assert state.step is Step.PROBLEM
+
+
+def test_text_after_a_finished_report_starts_the_next_one() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("/cancel", ["cancelled"]),
+            ("Det er for få benker langs gangveien til Kallerud.", ["ask_frequency"]),
+        ]
+    )
+    assert state.draft.text.startswith("Det er for få benker")
+
+
+def test_personal_data_is_masked_before_anything_is_kept() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (
+                "Bussen kommer aldri, ring meg på 912 34 567 eller ola@example.no",
+                ["ask_frequency"],
+            ),
+        ]
+    )
+    assert "912 34 567" not in state.draft.text and "ola@example.no" not in state.draft.text
+
+
+def test_a_new_privacy_text_is_accepted_again_before_more_is_stored() -> None:
+    state, _ = run([*CONSENTED, (BUS, ["ask_frequency"])])
+    renewed = Interview(dataclasses.replace(content(), consent_version=2))
+    state, outputs = run(
+        [
+            ("[frequency:daily]", ["consent"]),
+            ("[consent:yes]", ["ask_frequency"]),
+            ("[frequency:daily]", ["ask_severity"]),
+        ],
+        state=state,
+        interview=renewed,
+    )
+    assert [o.version for o in outputs if isinstance(o, RecordConsent)] == [2]
+    assert state.draft.text == BUS
+
+
+def test_a_returning_resident_is_not_asked_for_consent_again() -> None:
+    state = InterviewState(step=Step.IDLE, language="nb", consent_version=1)
+    after, _ = run([("/start", ["welcome", "ask_problem"])], state=state)
+    assert after.step is Step.PROBLEM

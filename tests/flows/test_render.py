@@ -1,0 +1,78 @@
+"""Rendering replies: every question in every language, escaping, and splitting long text."""
+
+import html
+import re
+
+import pytest
+
+from flows.questions import question, review_card
+from flows.render import render, split_text, strip_tags, visible_length
+from flows.state import Draft, InterviewState, Step
+from tests.flows.dialog import content
+
+ASKING = [s for s in Step if question(InterviewState(step=s), content())]
+DRAFT = Draft(
+    text="Bussen <b>kommer</b> & går [x](y) *aldri* _i tide_ `ofte`",
+    language="nb",
+    frequency="daily",
+    severity=4,
+    groups=("senior", "youth"),
+    area="biri",
+)
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en", "pl", "uk"])
+@pytest.mark.parametrize("step", ASKING)
+def test_every_question_renders_completely_in_every_language(step: Step, language: str) -> None:
+    state = InterviewState(step=step, language=language, draft=DRAFT)
+    for reply in question(state, content()):
+        rendered = render(reply, content(), language, esc)
+        assert rendered.text.strip()
+        assert not re.search(r"\{[a-z_]+\}", rendered.text), rendered.text
+        for row in rendered.buttons:
+            for button in row:
+                assert button.label.strip()
+                assert len(button.data.encode()) <= 64
+
+
+def test_the_review_card_shows_resident_text_exactly_as_typed() -> None:
+    rendered = render(review_card(DRAFT), content(), "en", esc)
+    assert DRAFT.text in html.unescape(strip_tags(rendered.text))
+    assert "<b>kommer</b>" not in rendered.text  # the resident's tags are escaped, not applied
+    assert "Biri" in rendered.text and "4" in rendered.text
+
+
+def test_the_idea_line_is_left_out_when_there_is_no_idea() -> None:
+    with_idea = render(
+        review_card(Draft(text="x", suggested_solution="Lag en app")), content(), "en", esc
+    )
+    without = render(review_card(Draft(text="x")), content(), "en", esc)
+    assert "Lag en app" in with_idea.text
+    assert len(without.text.splitlines()) == len(with_idea.text.splitlines()) - 1
+
+
+def test_selected_groups_are_marked() -> None:
+    state = InterviewState(step=Step.GROUPS, language="nb", draft=Draft(groups=("senior",)))
+    [reply] = question(state, content())
+    labels = [b.label for row in render(reply, content(), "nb", esc).buttons for b in row]
+    assert sum(label.startswith("✓") for label in labels) == 1
+
+
+def test_long_text_is_split_at_line_ends_within_the_limit() -> None:
+    text = "\n".join(f"<b>Line {n}</b> " + "ord &amp; " * 30 for n in range(200))
+    parts = split_text(text, limit=4096)
+    assert len(parts) > 1
+    assert all(visible_length(p) <= 4096 for p in parts)
+    assert "\n".join(parts) == text
+
+
+def test_one_huge_line_is_cut_without_breaking_entities() -> None:
+    line = "<b>Problem:</b> " + "a&amp;b " * 1500
+    parts = split_text(line, limit=4096)
+    assert all(visible_length(p) <= 4096 for p in parts)
+    assert all("&amp" not in p.replace("&amp;", "") for p in parts)
+    assert "".join(html.unescape(p) for p in parts).replace(" ", "").count("a&b") == 1500

@@ -1,0 +1,86 @@
+"""Engines, sessions and their SQLite settings."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from storage.engine import make_engine, session_scope, upgrade_database
+from storage.queries import count_problems, get_or_create_resident
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_relative_sqlite_path_is_created_under_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("sqlite:///data/db/innspill.db")
+    monkeypatch.chdir("/")  # a later chdir must not move the database
+    upgrade_database(engine)
+    engine.dispose()
+    assert (tmp_path / "data" / "db" / "innspill.db").is_file()
+
+
+def test_in_memory_sqlite_keeps_one_database_for_every_session():
+    engine = make_engine("sqlite://")
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        get_or_create_resident(session=session, pseudonym="p1", now=NOW)
+    with session_scope(engine) as session:
+        assert count_problems(session=session) == 0
+        assert session.connection().execute(text("SELECT count(*) FROM resident")).scalar() == 1
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url", ["", "not a url", "mysql://user@127.0.0.1/innspill", "sqlite+nodriver:///x.db"]
+)
+def test_a_bad_url_names_the_setting(url):
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        make_engine(url)
+
+
+def test_a_bad_url_error_hides_the_password():
+    with pytest.raises(ValueError, match="DATABASE_URL") as error:
+        make_engine("mysql://user:hunter2@127.0.0.1/innspill")
+    assert "hunter2" not in str(error.value)
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
+def test_postgres_urls_use_psycopg(scheme):
+    engine = make_engine(f"{scheme}://user@127.0.0.1:5432/innspill")
+    assert engine.dialect.driver == "psycopg"
+    engine.dispose()
+
+
+def test_session_scope_commits_and_keeps_objects_readable(database_url):
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        resident = get_or_create_resident(session=session, pseudonym="p1", now=NOW)
+    assert resident.id is not None  # readable after commit: expire_on_commit=False
+    assert resident.pseudonym == "p1"
+    with session_scope(engine) as session:
+        again = get_or_create_resident(session=session, pseudonym="p1", now=NOW)
+    assert again.id == resident.id
+    engine.dispose()
+
+
+def test_session_scope_rolls_back_on_error(database_url):
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    with pytest.raises(RuntimeError, match="boom"), session_scope(engine) as session:
+        get_or_create_resident(session=session, pseudonym="p1", now=NOW)
+        session.flush()
+        raise RuntimeError("boom")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM resident")).scalar() == 0
+    engine.dispose()

@@ -1,0 +1,76 @@
+"""Alembic migrations: they build the schema the models describe, and are safe to rerun."""
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import SQLModel
+
+from storage.engine import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    make_engine,
+    session_scope,
+    upgrade_database,
+)
+from storage.queries import get_or_create_resident
+
+TABLES = {"resident", "conversation", "problem", "processed_update", "alembic_version"}
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_an_empty_database_has_no_revision(engine):
+    assert current_revision(engine) is None
+
+
+def test_upgrade_creates_every_table_at_head(engine):
+    upgrade_database(engine)
+    assert set(inspect(engine).get_table_names()) >= TABLES
+    assert current_revision(engine) == head_revision() == "0001"
+
+
+def test_upgrade_by_url_then_again_keeps_the_data(engine, database_url):
+    upgrade_database(database_url)
+    with session_scope(engine) as session:
+        get_or_create_resident(session=session, pseudonym="p1", now=NOW)
+    upgrade_database(engine)
+    upgrade_database(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT pseudonym FROM resident")).scalars().all() == ["p1"]
+    assert current_revision(engine) == head_revision()
+
+
+def test_models_and_migrations_agree(engine):
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_downgrade_to_base_and_back(engine):
+    upgrade_database(engine)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade_database(engine)
+    assert set(inspect(engine).get_table_names()) >= TABLES
+
+
+def test_sqlite_foreign_keys_are_back_on_after_upgrade(sqlite_url):
+    engine = make_engine(sqlite_url)
+    upgrade_database(engine)  # turns them off while migrating
+    # The pool holds one connection now: the one that migrated.
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
