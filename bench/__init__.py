@@ -1,0 +1,1 @@
+"""Benchmarks of Innspill, run by ``make bench``; never part of the test suite."""

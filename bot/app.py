@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -16,14 +16,24 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.conversation import Conversations
-from bot.delivery import Delivery
+from bot.delivery import Delivery, Pacer
+from bot.digests import DigestBuilder
+from bot.polling import Poller
+from bot.scheduler import INTERVAL, DigestOutbox, Scheduler
 from bot.settings import Settings, SettingsError
-from bot.telegram import make_router, publish_commands
+from bot.staff import make_staff_router
+from bot.telegram import Notices, make_router, publish_commands, slow_down_warning
+from bot.throttle import Throttle
 from flows.content import Content, load_content
-from storage.engine import make_engine, upgrade_database
+from flows.language import warm_up
+from storage import queries
+from storage.engine import make_engine, session_scope, upgrade_database
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# A person may send this many messages or button presses per window; more are dropped.
+THROTTLE_LIMIT = 20
+THROTTLE_SECONDS = 30.0
 
 
 def utc_now() -> datetime:
@@ -50,8 +60,12 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
             f"DEFAULT_LANGUAGE: {settings.default_language!r} is not offered by "
             f"{content.path} (languages: {offered})"
         )
+    warm_up()  # load the language profiles once, before residents (and threads) need them
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
+    if settings.admin_ids:
+        with session_scope(engine) as session:
+            queries.ensure_admins(session=session, telegram_ids=settings.admin_ids, now=clock())
     conversations = Conversations(
         engine=engine,
         content=content,
@@ -73,40 +87,70 @@ def make_bot(settings: Settings) -> Bot:
 class TelegramRunner:
     """Run the bot by long polling, or as a webhook server when WEBHOOK_URL is set."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(
+        self, core: Core, *, digest_every: float = INTERVAL, pacer: Pacer | None = None
+    ) -> None:
         self.core = core
         self.bot = make_bot(core.settings)
-        self.delivery = Delivery(self.bot)
+        self.delivery = Delivery(self.bot, pacer=pacer)  # one pacer for every send
         self.dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
         key = core.settings.pseudonym_key()
+        notices = Notices(core.content, core.settings.default_language)
+        throttle = Throttle(
+            limit=THROTTLE_LIMIT,
+            per=THROTTLE_SECONDS,
+            warn=slow_down_warning(self.delivery, notices),
+        )
+        self.dispatcher.message.outer_middleware(throttle)
+        self.dispatcher.callback_query.outer_middleware(throttle)
+        builder = DigestBuilder(engine=core.engine, content=core.content, zone=core.settings.zone)
+        self.scheduler = self._scheduler(builder, digest_every)
+        self.dispatcher.include_router(self._staff_router(builder))  # before the interview
         self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
+        self.poller = Poller(self.bot, self.dispatcher)
         self._web: web.AppRunner | None = None
         self._stopped = asyncio.Event()
-        self._polling = False
+
+    def _scheduler(self, builder: DigestBuilder, every: float) -> Scheduler:
+        """Build the scheduler that records and sends the staff digests every ``every`` s."""
+        settings = self.core.settings
+        outbox = DigestOutbox(
+            builder=builder,
+            delivery=self.delivery,
+            clock=self.core.conversations.clock,
+            digest_time=settings.digest_time,
+        )
+        return Scheduler(job=outbox.run, zone=settings.zone, interval=every)
+
+    def _staff_router(self, builder: DigestBuilder) -> Router:
+        return make_staff_router(
+            engine=self.core.engine,
+            builder=builder,
+            delivery=self.delivery,
+            clock=self.core.conversations.clock,
+            digest_time=self.core.settings.digest_time,
+        )
 
     async def run(self) -> None:
-        """Serve until ``stop()``; the bot session is closed on the way out."""
+        """Serve until ``stop()``; stop the scheduler and close the bot session on the way out."""
         try:
+            self.scheduler.start()  # inside the running loop, as APScheduler needs
             await publish_commands(self.bot, self.delivery, self.core.content)
             if self.core.settings.webhook_url:
                 await self._serve_webhook()
             else:
                 await self.bot.delete_webhook(drop_pending_updates=False)
-                self._polling = True
-                await self.dispatcher.start_polling(
-                    self.bot, handle_signals=False, close_bot_session=False
-                )
+                await self.poller.run()
         finally:
+            await self.scheduler.stop()
             await self.bot.session.close()
 
     async def stop(self) -> None:
         """Stop polling or the webhook server."""
         self._stopped.set()
-        if self._polling:
-            self._polling = False
-            await self.dispatcher.stop_polling()
+        self.poller.stop()
 
     async def _serve_webhook(self) -> None:
         settings = self.core.settings

@@ -1,4 +1,4 @@
-"""The ``innspill`` command: run the bot, chat in the terminal, export, manage the database."""
+"""The ``innspill`` command: run the bot, chat, export, staff and digests, the database."""
 
 import argparse
 import asyncio
@@ -9,18 +9,27 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.app import Core, TelegramRunner, build_core
-from bot.conversation import pseudonym
+from sqlalchemy.engine import Engine
+
+from bot.digests import ROLLING_DAYS, DigestBuilder
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-from bot.terminal import run_chat
-from flows.content import ContentError
+from flows.content import ContentError, load_content
+from flows.digest import STAFF_LANGUAGES, rolling_period, staff_text_plain
 from flows.language import normalise_language_code
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
+from storage.models import Staff
+
+# aiogram takes seconds to import: bot.app, bot.staff, bot.scheduler (and so aiogram) are
+# imported only by the commands that talk to Telegram or run the interview.
+if TYPE_CHECKING:
+    from bot.app import Core
 
 log = logging.getLogger(__name__)
+ROLES = ("staff", "admin")
 NO_TOKEN_HINT = """\
 BOT_TOKEN is not set, so the Telegram bot can't start.
   1. Create a bot with @BotFather in Telegram and copy its token.
@@ -50,7 +59,27 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the database migrations")
+    _staff_parser(sub)
+    digest = sub.add_parser("digest", help="the staff digest of the last 7 days")
+    action = digest.add_mutually_exclusive_group(required=True)
+    action.add_argument("--print", action="store_true", help="write it to stdout as plain text")
+    action.add_argument("--send", action="store_true", help="send it to every subscriber now")
+    digest.add_argument("--language", choices=STAFF_LANGUAGES, default="nb", help="for --print")
     return top
+
+
+def _staff_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    staff = sub.add_parser("staff", help="manage staff accounts")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="make a Telegram user staff (or change their role)")
+    add.add_argument("telegram_id", type=_telegram_id, help="their Telegram user id")
+    add.add_argument("--role", choices=ROLES, default="staff")
+    staff_sub.add_parser("list", help="list staff members")
+    remove = staff_sub.add_parser("remove", help="remove a staff member and their subscription")
+    remove.add_argument("telegram_id", type=_telegram_id, help="their Telegram user id")
+    invite = staff_sub.add_parser("invite", help="print a one-time invitation link (7 days)")
+    invite.add_argument("--role", choices=ROLES, default="staff")
+    invite.add_argument("--bot-username", help="the bot's username (default: ask Telegram)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +100,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "run":
             return _run(settings, chat_without_token=args.chat_without_token)
         case "chat":
+            from bot.app import build_core
+
             return _chat(build_core(settings, source="terminal"), args.who)
         case "export":
             return _export(settings, args)
@@ -78,10 +109,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             upgrade_database(make_engine(settings.database_url))
             sys.stdout.write("database is up to date\n")
             return 0
+        case "staff":
+            return _staff(settings, args)
+        case "digest":
+            return _digest(settings, args)
     return 2
 
 
 def _run(settings: Settings, *, chat_without_token: bool) -> int:
+    from bot.app import TelegramRunner, build_core
+
     if settings.bot_token is None:
         sys.stderr.write(NO_TOKEN_HINT)
         if not chat_without_token:
@@ -95,7 +132,10 @@ def _run(settings: Settings, *, chat_without_token: bool) -> int:
     return 0
 
 
-def _chat(core: Core, who: str) -> int:
+def _chat(core: "Core", who: str) -> int:
+    from bot.conversation import pseudonym
+    from bot.terminal import run_chat
+
     resident = pseudonym(core.settings.pseudonym_key(), "terminal", who or getpass.getuser())
     hint = normalise_language_code(os.environ.get("LANG", "").split(".")[0].replace("_", "-"))
     try:
@@ -124,6 +164,112 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 def _midnight(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def _telegram_id(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id (a positive number)")
+    return int(text)
+
+
+def _database(settings: Settings) -> Engine:
+    """Open and migrate the database, and make ADMIN_IDS admins (as the bot does on start)."""
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    if settings.admin_ids:
+        with session_scope(engine) as session:
+            queries.ensure_admins(session=session, telegram_ids=settings.admin_ids, now=_now())
+    return engine
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _database(settings)
+    if args.staff_command == "invite":
+        return _invite(settings, engine, args.role, args.bot_username)
+    with session_scope(engine) as session:
+        match args.staff_command:
+            case "add":
+                queries.add_staff(
+                    session=session, telegram_id=args.telegram_id, role=args.role, now=_now()
+                )
+                sys.stdout.write(f"{args.telegram_id} is now {args.role}\n")
+            case "remove":
+                if not queries.remove_staff(session=session, telegram_id=args.telegram_id):
+                    sys.stderr.write(f"innspill: no staff member {args.telegram_id}\n")
+                    return 1
+                sys.stdout.write(f"{args.telegram_id} is no longer staff\n")
+            case "list":
+                _write_staff(queries.list_staff(session=session))
+    return 0
+
+
+def _write_staff(members: Sequence[Staff]) -> None:
+    rows = [("TELEGRAM_ID", "ROLE", "LANGUAGE", "DIGEST", "ADDED")]
+    rows += [
+        (str(m.telegram_id), m.role, m.language, m.frequency or "-", f"{m.created_at:%Y-%m-%d}")
+        for m in members
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        sys.stdout.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+        sys.stdout.write("\n")
+
+
+def _invite(settings: Settings, engine: Engine, role: str, bot_username: str | None) -> int:
+    from bot.staff import create_invite, invite_link
+
+    username = bot_username or asyncio.run(_bot_username(settings))
+    token, expires = create_invite(engine, role=role, now=_now())
+    until = expires.astimezone(settings.zone)
+    sys.stdout.write(f"{invite_link(username, token)}\n")
+    sys.stdout.write(f"one-time link for {role}, valid until {until:%Y-%m-%d %H:%M %Z}\n")
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str:
+    from bot.app import make_bot
+
+    bot = make_bot(settings)  # raises SettingsError without BOT_TOKEN
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    if not me.username:
+        raise SettingsError("BOT_TOKEN: the bot has no username; pass --bot-username")
+    return me.username
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    content = load_content(settings.interview_file)
+    builder = DigestBuilder(engine=_database(settings), content=content, zone=settings.zone)
+    if args.print:
+        period = rolling_period(_now(), ROLLING_DAYS)
+        heading = staff_text_plain("digest_rolling", args.language)
+        sys.stdout.write(f"{heading}\n\n{builder.plain(period, args.language)}\n")
+        return 0
+    sent, owed = asyncio.run(_send_digests(settings, builder))
+    sys.stdout.write(f"{sent} of {owed} digests sent\n")
+    return 0 if sent >= owed else 1
+
+
+async def _send_digests(settings: Settings, builder: DigestBuilder) -> tuple[int, int]:
+    from bot.app import make_bot
+    from bot.delivery import Delivery
+    from bot.scheduler import DigestOutbox
+
+    bot = make_bot(settings)
+    try:
+        outbox = DigestOutbox(
+            builder=builder, delivery=Delivery(bot), clock=_now, digest_time=settings.digest_time
+        )
+        owed = await asyncio.to_thread(outbox.record_now, _now())
+        return await outbox.send_due(), owed
+    finally:
+        await bot.session.close()
 
 
 if __name__ == "__main__":

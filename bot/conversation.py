@@ -8,8 +8,9 @@ and everything the interview asked to store are committed together, before any r
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +20,16 @@ from sqlmodel import Session
 from flows.content import Content
 from flows.events import Event
 from flows.interview import Interview
-from flows.outputs import Output, RecordConsent, Reply, SaveProblem, SetLanguage
+from flows.outputs import (
+    EraseResident,
+    Output,
+    RecordConsent,
+    Reply,
+    SaveProblem,
+    SendMyData,
+    SetLanguage,
+)
+from flows.questions import question
 from flows.render import Escape, Rendered, render
 from flows.state import InterviewState
 from storage import queries
@@ -34,12 +44,30 @@ def pseudonym(key: bytes, channel: str, user_id: int | str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file to send to the resident, with its caption."""
+
+    filename: str
+    content: bytes
+    caption: Rendered
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
-    """What one input produced: the replies to send, in the resident's language."""
+    """What one input produced: replies and documents to send, in the resident's language."""
 
     replies: tuple[Rendered, ...]
     language: str
     duplicate: bool = False
+    documents: tuple[Document, ...] = ()
+
+
+@dataclass
+class _Effects:
+    """What executing the outputs produced beyond the database rows."""
+
+    documents: list[Document]
+    erased: bool = False
 
 
 class Conversations:
@@ -72,33 +100,68 @@ class Conversations:
     ) -> Turn:
         """Apply ``event`` in one transaction (blocking): see ``handle``."""
         with session_scope(self.engine) as session:
-            if update_id is not None and not queries.claim_update(
+            claimed = update_id is None or queries.claim_update(
                 session=session, update_id=update_id, now=event.now
-            ):
-                log.info("update %s was already applied; ignoring the repeat", update_id)
-                return Turn((), self.default_language, duplicate=True)
+            )
             row = queries.get_or_create_resident(
                 session=session, pseudonym=resident, now=event.now, lock=True
             )
             assert row.id is not None
             stored = queries.load_state(session=session, resident_id=row.id)
             state = InterviewState.from_dict(stored) if stored else InterviewState()
+            if not claimed:
+                assert update_id is not None
+                if queries.was_replied(session=session, update_id=update_id):
+                    log.info("update %s was already applied and answered", update_id)
+                    return Turn((), self._language(state), duplicate=True)
+                # Applied before, but the answer never arrived: repeat the current question.
+                log.info("update %s was already applied; repeating the question", update_id)
+                return self._turn(state, question(state, self.content), escape, duplicate=True)
             state, outputs = self.interview.advance(state, event)
-            self._store(session, row.id, outputs, event.now)
-            queries.save_state(
-                session=session, resident_id=row.id, state=state.to_dict(), now=event.now
-            )
-        language = state.language or self.default_language
+            effects = self._execute(session, row.id, outputs, state, escape)
+            if not effects.erased:
+                queries.save_state(
+                    session=session, resident_id=row.id, state=state.to_dict(), now=event.now
+                )
+        return self._turn(state, outputs, escape, documents=effects.documents)
+
+    async def mark_replied(self, update_id: int) -> None:
+        """Record that the answer to ``update_id`` reached the resident."""
+        await asyncio.to_thread(self._mark_replied, update_id)
+
+    def _mark_replied(self, update_id: int) -> None:
+        with session_scope(self.engine) as session:
+            queries.mark_replied(session=session, update_id=update_id, now=self.clock())
+
+    def _turn(
+        self,
+        state: InterviewState,
+        outputs: Sequence[Output],
+        escape: Escape,
+        duplicate: bool = False,
+        documents: Sequence[Document] = (),
+    ) -> Turn:
+        language = self._language(state)
         replies = tuple(
             render(out, self.content, language, escape)
             for out in outputs
             if isinstance(out, Reply)
         )
-        return Turn(replies, language)
+        return Turn(replies, language, duplicate, tuple(documents))
 
-    def _store(
-        self, session: Session, resident_id: int, outputs: list[Output], now: datetime
-    ) -> None:
+    def _language(self, state: InterviewState) -> str:
+        return state.language or self.default_language
+
+    def _execute(
+        self,
+        session: Session,
+        resident_id: int,
+        outputs: Sequence[Output],
+        state: InterviewState,
+        escape: Escape,
+    ) -> _Effects:
+        """Store what the interview asked to store; collect documents to send."""
+        effects = _Effects(documents=[])
         for output in outputs:
             match output:
                 case SaveProblem(problem=problem, at=at):
@@ -120,3 +183,15 @@ class Conversations:
                     queries.set_language(
                         session=session, resident_id=resident_id, language=language
                     )
+                case SendMyData():
+                    data = queries.resident_data(session=session, resident_id=resident_id)
+                    caption = render(
+                        Reply("mydata_caption"), self.content, self._language(state), escape
+                    )
+                    content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+                    effects.documents.append(Document("innspill-my-data.json", content, caption))
+                case EraseResident():
+                    erased = queries.erase_resident(session=session, resident_id=resident_id)
+                    log.info("a resident erased their data (%d problems)", erased)
+                    effects.erased = True
+        return effects

@@ -1,7 +1,9 @@
-"""Send to Telegram reliably: wait out 429s, retry server errors and time-outs with backoff."""
+"""Send to Telegram reliably and within its limits: pace, wait out 429s, retry with backoff."""
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -12,21 +14,83 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from flows.render import Button, Rendered, split_text
+from flows.render import Button, Rendered, split_message
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
+PER_SECOND = 30  # Telegram: about 30 messages per second in total
+PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
 
 
 class DeliveryFailed(RuntimeError):
     """Telegram kept refusing a request after every retry."""
 
 
+# A reply to a resident's own message may be a few messages at once (welcome + question);
+# Telegram allows such short bursts in a private chat. Bulk sends are spaced strictly.
+REPLY_BURST = 3
+
+
+class Pacer:
+    """Hand out send times: at most ``per_second`` in total, ``per_chat`` seconds apart per chat.
+
+    Time is cut into slots of 1/``per_second`` s and each send takes a free slot of its own, so
+    no second holds more than ``per_second`` sends. A chat may have ``burst`` sends at once and
+    then one per ``per_chat`` seconds (a token bucket; ``burst=1`` spaces every send). Reserving
+    never awaits, so concurrent senders cannot take the same slot.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_second: int = PER_SECOND,
+        per_chat: float = PER_CHAT_INTERVAL,
+        burst: int = 1,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.per_second = per_second
+        self.per_chat = per_chat
+        self.burst = burst
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._taken: set[int] = set()
+        self._chat_due: dict[int, float] = {}  # when the chat's bucket is next full to the brim
+
+    def reserve(self, chat_id: int, burst: int | None = None) -> float:
+        """Take the earliest allowed send time for ``chat_id``; return how long to wait."""
+        now = self.monotonic()
+        self._forget_before(now)
+        due = self._chat_due.get(chat_id, now)
+        earliest = max(now, due - ((burst or self.burst) - 1) * self.per_chat)
+        slot = math.ceil(earliest * self.per_second)
+        while slot in self._taken:
+            slot += 1
+        self._taken.add(slot)
+        at = max(slot / self.per_second, earliest)
+        self._chat_due[chat_id] = max(due, at) + self.per_chat
+        return at - now
+
+    async def wait(self, chat_id: int, burst: int | None = None) -> None:
+        """Sleep until ``chat_id`` may be sent the next message."""
+        delay = self.reserve(chat_id, burst)
+        if delay > 0:
+            await self.sleep(delay)
+
+    def _forget_before(self, now: float) -> None:
+        if len(self._taken) > 4 * self.per_second:
+            first = math.floor(now * self.per_second)
+            self._taken = {slot for slot in self._taken if slot >= first}
+        if len(self._chat_due) > 1000:
+            self._chat_due = {c: t for c, t in self._chat_due.items() if t > now}
+
+
 class Delivery:
-    """Send messages with retries; the only place the bot calls Telegram's send methods."""
+    """Send messages with pacing and retries: the only place the bot calls Telegram's sends."""
 
     def __init__(
         self,
@@ -36,16 +100,30 @@ class Delivery:
         backoff: float = 0.5,
         max_wait: float = 60.0,
         sleep: Sleep = asyncio.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         self.bot = bot
         self.attempts = attempts
         self.backoff = backoff
         self.max_wait = max_wait
         self.sleep = sleep
+        self.pacer = pacer or Pacer(sleep=sleep)
 
-    async def call(self, request: Callable[[], Awaitable[T]], what: str) -> T:
-        """Run ``request``, retrying on 429 (after ``retry_after``), 5xx and network errors."""
+    async def call(
+        self,
+        request: Callable[[], Awaitable[T]],
+        what: str,
+        *,
+        chat_id: int | None = None,
+        burst: int | None = None,
+    ) -> T:
+        """Run ``request``, retrying on 429 (after ``retry_after``), 5xx and network errors.
+
+        With ``chat_id``, each attempt first waits for its turn under Telegram's send limits.
+        """
         for attempt in range(1, self.attempts + 1):
+            if chat_id is not None:
+                await self.pacer.wait(chat_id, burst)
             try:
                 return await request()
             except TelegramRetryAfter as error:
@@ -58,26 +136,60 @@ class Delivery:
                 await self.sleep(wait)
         raise DeliveryFailed(f"{what}: gave up after {self.attempts} attempts")
 
-    async def send(self, chat_id: int, reply: Rendered) -> None:
-        """Send a rendered reply, split at Telegram's length limit; buttons go on the last part."""
-        parts = split_text(reply.text)
+    async def send(self, chat_id: int, reply: Rendered, *, burst: int | None = None) -> None:
+        """Send a rendered reply, split at Telegram's length limit; buttons go on the last part.
+
+        ``burst``: how many messages may go to the chat at once before the per-chat pace applies
+        (answers to a resident's own message use ``REPLY_BURST``; bulk sends keep the default 1).
+        """
+        parts = split_message(reply.text)
         for index, part in enumerate(parts):
             markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
-            await self._send_part(chat_id, part, markup)
+            await self.send_text(chat_id, part, markup, burst=burst)
 
-    async def _send_part(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+    async def send_text(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        burst: int | None = None,
     ) -> None:
+        """Send one message of HTML text (at most 4096 characters, see ``split_message``)."""
         await self.call(
             lambda: self.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup),
             "sendMessage",
+            chat_id=chat_id,
+            burst=burst,
         )
 
-    async def replace(self, chat_id: int, message_id: int, reply: Rendered) -> None:
+    async def send_photo(self, chat_id: int, png: bytes, filename: str, caption: str) -> None:
+        """Send a picture with an HTML caption (at most 1024 characters)."""
+        photo = BufferedInputFile(png, filename=filename)
+        await self.call(
+            lambda: self.bot.send_photo(chat_id, photo, caption=caption, parse_mode="HTML"),
+            "sendPhoto",
+            chat_id=chat_id,
+        )
+
+    async def send_document(
+        self, chat_id: int, content: bytes, filename: str, caption: str
+    ) -> None:
+        """Send a file with an HTML caption (at most 1024 characters)."""
+        document = BufferedInputFile(content, filename=filename)
+        await self.call(
+            lambda: self.bot.send_document(chat_id, document, caption=caption, parse_mode="HTML"),
+            "sendDocument",
+            chat_id=chat_id,
+        )
+
+    async def replace(
+        self, chat_id: int, message_id: int, reply: Rendered, *, burst: int | None = None
+    ) -> None:
         """Edit the message whose button was pressed; send anew if it can't be edited."""
-        parts = split_text(reply.text)
-        if len(parts) > 1:
-            await self.send(chat_id, reply)
+        parts = split_message(reply.text)
+        if len(parts) != 1:
+            await self.send(chat_id, reply, burst=burst)
             return
         try:
             await self.call(
@@ -89,10 +201,12 @@ class Delivery:
                     reply_markup=keyboard(reply.buttons),
                 ),
                 "editMessageText",
+                chat_id=chat_id,
+                burst=burst,
             )
         except TelegramBadRequest as error:
             if "not modified" not in str(error):
-                await self.send(chat_id, reply)
+                await self.send(chat_id, reply, burst=burst)
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:

@@ -1,13 +1,14 @@
 """Every setting of Innspill in one object, read from the environment and ``.env``."""
 
 import secrets
+from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_FILE = Path(".innspill-secret")
 MIN_SECRET_CHARS = 16
@@ -49,6 +50,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level; message text is only logged at DEBUG."
     )
+    # NoDecode: the environment gives "1, 2", not the JSON list pydantic-settings expects.
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        (), description="Telegram user ids made admins at start-up, comma-separated."
+    )
+    digest_time: time = Field(
+        time(8, 0), description="Local time (HH:MM in TIMEZONE) scheduled digests are sent."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -57,6 +65,27 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Oslo)") from error
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(f"{value!r} is not a comma-separated list of Telegram user ids")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                parsed = time.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"{value!r} is not a time of day such as 08:00") from None
+            return parsed.replace(second=0, microsecond=0, tzinfo=None)
         return value
 
     @field_validator("telegram_api_url", "webhook_url")

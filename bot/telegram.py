@@ -1,19 +1,33 @@
 """The aiogram adapter: updates become ``Event``s; rendered replies become messages."""
 
+import contextlib
 import html
 import logging
 from datetime import datetime
 
 from aiogram import Bot, F, Router
-from aiogram.types import BotCommand, CallbackQuery, Message, Update
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    CallbackQuery,
+    Message,
+    TelegramObject,
+    Update,
+    User,
+)
 
-from bot.conversation import Conversations, Turn, pseudonym
-from bot.delivery import Delivery
+from bot.conversation import Conversations, Document, Turn, pseudonym
+from bot.delivery import REPLY_BURST, Delivery
+from bot.throttle import Warn
 from flows.content import Content
 from flows.events import Event, EventKind
+from flows.language import interview_language
+from flows.outputs import Reply
+from flows.render import Rendered, render
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "cancel", "language")
+COMMANDS = ("start", "help", "cancel", "language", "mydata", "delete")
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document", "contact")
 
 
@@ -45,6 +59,7 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
     """Build the router residents talk to (a fresh one per dispatcher)."""
     router = Router(name="interview")
     clock = conversations.clock
+    notices = Notices(conversations.content, conversations.default_language)
 
     @router.message(F.chat.type == "private", F.from_user)
     async def on_message(message: Message, event_update: Update) -> None:
@@ -57,6 +72,7 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
             update_id=event_update.update_id,
         )
         await _deliver(delivery, message.chat.id, turn, None)
+        await conversations.mark_replied(event_update.update_id)
 
     @router.callback_query(F.message.chat.type == "private")
     async def on_button(query: CallbackQuery, event_update: Update) -> None:
@@ -66,19 +82,77 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
         turn = await conversations.handle(
             resident, event, escape=escape, update_id=event_update.update_id
         )
-        await delivery.call(lambda: query.answer(), "answerCallbackQuery")
+        with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to stop
+            await delivery.call(lambda: query.answer(), "answerCallbackQuery")
         message_id = query.message.message_id if query.message else None
         await _deliver(delivery, query.from_user.id, turn, message_id)
+        await conversations.mark_replied(event_update.update_id)
+
+    @router.edited_message(F.chat.type == "private")
+    async def on_edit(message: Message) -> None:
+        hint = message.from_user.language_code if message.from_user else None
+        await _notify(delivery, message.chat.id, notices.render("edited_ignored", hint))
+
+    @router.message(F.chat.type != "private")
+    @router.channel_post()
+    async def elsewhere(message: Message) -> None:
+        # Nothing from a group or channel is stored; the sender is told where to talk.
+        hint = message.from_user.language_code if message.from_user else None
+        await _notify(delivery, message.chat.id, notices.render("private_only", hint))
 
     return router
 
 
+class Notices:
+    """Render one-off texts for people whose interview state is not loaded."""
+
+    def __init__(self, content: Content, default_language: str) -> None:
+        self.content = content
+        self.default_language = default_language
+
+    def render(self, key: str, hint: str | None) -> Rendered:
+        """Render ``key`` in the language Telegram reports, if we offer it."""
+        language = interview_language(hint, self.content.languages) or self.default_language
+        return render(Reply(key), self.content, language, escape)
+
+
+def slow_down_warning(delivery: Delivery, notices: Notices) -> Warn:
+    """Return the throttle's warning: one polite "slow down" in the sender's language."""
+
+    async def warn(user: User, event: TelegramObject) -> None:
+        await _notify(delivery, user.id, notices.render("slow_down", user.language_code))
+
+    return warn
+
+
+async def _notify(delivery: Delivery, chat_id: int, notice: Rendered) -> None:
+    try:
+        await delivery.send(chat_id, notice, burst=REPLY_BURST)
+    except (TelegramForbiddenError, TelegramBadRequest) as error:
+        log.info("notice not delivered (%s)", type(error).__name__)
+
+
 async def _deliver(delivery: Delivery, chat_id: int, turn: Turn, pressed: int | None) -> None:
-    for reply in turn.replies:
-        if reply.edit and pressed is not None:
-            await delivery.replace(chat_id, pressed, reply)
-        else:
-            await delivery.send(chat_id, reply)
+    try:
+        for document in turn.documents:
+            await _send_document(delivery, chat_id, document)
+        for reply in turn.replies:
+            if reply.edit and pressed is not None:
+                await delivery.replace(chat_id, pressed, reply, burst=REPLY_BURST)
+            else:
+                await delivery.send(chat_id, reply, burst=REPLY_BURST)
+    except TelegramForbiddenError:
+        log.info("a resident blocked the bot; reply not delivered")
+
+
+async def _send_document(delivery: Delivery, chat_id: int, document: Document) -> None:
+    upload = BufferedInputFile(document.content, document.filename)
+    await delivery.call(
+        lambda: delivery.bot.send_document(
+            chat_id, upload, caption=document.caption.text, parse_mode="HTML"
+        ),
+        "sendDocument",
+    )
 
 
 async def publish_commands(bot: Bot, delivery: Delivery, content: Content) -> None:

@@ -18,7 +18,9 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "groups_need_one btn_done ask_area btn_confirm btn_change ask_change btn_change_problem "
     "btn_change_frequency btn_change_severity btn_change_groups btn_change_area saved ask_another "
     "btn_yes btn_no help cancelled nothing_to_cancel resume use_buttons stale_button "
-    "unknown_command unsupported_media not_given cmd_start cmd_help cmd_cancel cmd_language"
+    "unknown_command unsupported_media not_given cmd_start cmd_help cmd_cancel cmd_language "
+    "edited_ignored private_only slow_down mydata_caption delete_confirm btn_delete_yes "
+    "btn_delete_no deleted delete_kept cmd_mydata cmd_delete"
 ).split()
 TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {

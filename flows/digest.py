@@ -2,6 +2,7 @@
 
 Counts are kept exact in ``Digest`` and only *shown* as "<5" below ``SMALL``; resident words
 are masked (phone numbers, e-mails, national id numbers) before they are shortened or stored.
+``due_digests`` says which scheduled digests a subscription is owed by a given moment.
 """
 
 import re
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
+from flows.render import split_message as split_message  # now in flows.render; old imports work
 
 SMALL = 5  # counts below this are shown as "<5"
 SEVERE_AT_LEAST = 4
@@ -74,8 +76,57 @@ def rolling_period(now: datetime, days: int) -> Period:
     return Period(end - timedelta(days=days), end)
 
 
+def day_period(now: datetime, tz: ZoneInfo) -> Period:
+    """Return the last complete day in ``tz`` before ``now``, as UTC instants."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    today = now.astimezone(tz).date()
+    return Period(_midnight(today - timedelta(days=1), tz), _midnight(today, tz))
+
+
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+WEEKLY = "weekly"  # Mondays, for the previous Monday–Sunday week
+DAILY = "daily"  # every day, for the previous day
+FREQUENCIES = (WEEKLY, DAILY)
+CATCH_UP = timedelta(days=7)  # digests that fell due longer ago than this are not sent late
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A scheduled digest: when it fell due and the period it covers."""
+
+    at: datetime
+    period: Period
+
+
+def due_digests(
+    frequency: str, since: datetime, now: datetime, tz: ZoneInfo, at: time
+) -> list[Due]:
+    """Return the digests of a subscription made at ``since`` that fell due by ``now``.
+
+    A digest falls due at ``at`` o'clock in ``tz`` (on Mondays when weekly); only those after
+    ``since`` and within ``CATCH_UP`` of ``now`` count, oldest first.
+    """
+    if frequency not in FREQUENCIES:
+        raise ValueError(f"unknown frequency {frequency!r}; expected one of {FREQUENCIES}")
+    if since.tzinfo is None or now.tzinfo is None:
+        raise ValueError("since and now must be timezone-aware")
+    after = max(since, now - CATCH_UP)
+    today = now.astimezone(tz).date()
+    first = after.astimezone(tz).date()
+    found: list[Due] = []
+    for offset in range((today - first).days, -1, -1):
+        day = today - timedelta(days=offset)
+        if frequency == WEEKLY and day.weekday() != 0:
+            continue
+        instant = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+        if after < instant <= now:
+            period = week_period(instant, tz) if frequency == WEEKLY else day_period(instant, tz)
+            found.append(Due(instant, period))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +382,16 @@ def render_digest_plain(digest: Digest, language: str, names: Names, tz: ZoneInf
     return _render(digest, _writer(language, _same, markup=False), names, tz)
 
 
+def staff_text(key: str, language: str, escape: Escape = _same, **values: str) -> str:
+    """Return the staff text ``key`` in ``language`` (else bokmål), every value escaped."""
+    return _writer(language, escape, markup=True)(key, **values)
+
+
+def staff_text_plain(key: str, language: str, **values: str) -> str:
+    """Return the staff text ``key`` without its tags and with values as they are."""
+    return _writer(language, _same, markup=False)(key, **values)
+
+
 def render_stats(
     period_count: int,
     total: int,
@@ -341,7 +402,7 @@ def render_stats(
 ) -> str:
     """Render the two-line /stats summary: problems in ``period`` and in all."""
     w = _writer(language, escape, markup=True)
-    start, end = _dates(period, tz)
+    start, end = period_dates(period, tz)
     return "\n".join(
         [
             w("stats_period", start=start, end=end, count=shown(period_count)),
@@ -350,7 +411,7 @@ def render_stats(
     )
 
 
-def _dates(period: Period, tz: ZoneInfo) -> tuple[str, str]:
+def period_dates(period: Period, tz: ZoneInfo) -> tuple[str, str]:
     """Format the first and last local day, e.g. ("24.11.", "30.11.2026")."""
     first = period.start.astimezone(tz).date()
     last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
@@ -360,7 +421,7 @@ def _dates(period: Period, tz: ZoneInfo) -> tuple[str, str]:
 
 
 def _render(digest: Digest, w: _Writer, names: Names, tz: ZoneInfo) -> str:
-    start, end = _dates(digest.period, tz)
+    start, end = period_dates(digest.period, tz)
     title = [w("digest_title", start=start, end=end)]
     if digest.problems == 0:
         return "\n\n".join([title[0], w("digest_empty")])
@@ -436,96 +497,3 @@ def _footer(digest: Digest, w: _Writer) -> list[str]:
         lines.append(w("digest_suggestions", count=shown(digest.suggestions)))
     lines.append(w("digest_privacy", small=shown(0)))
     return lines
-
-
-_HTML_TOKEN = re.compile(r"<[^<>]*>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);|.", re.S)
-_PLAIN_TOKEN = re.compile(r".", re.S)
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
-
-
-def split_message(text: str, limit: int = 4096, *, html: bool = True) -> list[str]:
-    """Split ``text`` into non-empty messages of at most ``limit`` characters as Telegram counts.
-
-    Cuts at line breaks, else between words, else anywhere but inside a tag or an entity.
-    Tags and entities count as Telegram parses them (a tag as 0, "&amp;" as 1), characters
-    outside the Basic Multilingual Plane as 2 (UTF-16), which is never less than Telegram's
-    count. A formatting tag left open at a cut is closed there and reopened in the next part.
-    """
-    token = _HTML_TOKEN if html else _PLAIN_TOKEN
-    pieces: list[str] = []
-    for line in text.split("\n"):
-        tokens = token.findall(line)
-        if _width(tokens) <= limit:
-            pieces.append(line)
-        else:
-            pieces.extend(_split_line(tokens, limit))
-    chunks: list[str] = []
-    current: list[str] = []
-    used = 0
-    for piece in pieces:
-        width = _width(token.findall(piece))
-        if current and used + 1 + width > limit:
-            chunks.append("\n".join(current))
-            current, used = [], 0
-        used += width + (1 if current else 0)
-        current.append(piece)
-    chunks.append("\n".join(current))
-    # Balance before dropping blank chunks: a dropped chunk may hold a tag the next one closes.
-    stripped = [chunk.strip("\n") for chunk in chunks]
-    return [c for c in (_balance(stripped) if html else stripped) if _shows(c, token)]
-
-
-def _shows(chunk: str, token: re.Pattern[str]) -> bool:
-    return any(not t.isspace() for t in token.findall(chunk) if _token_width(t))
-
-
-def _token_width(token: str) -> int:
-    if len(token) > 1 and token[0] == "<":
-        return 0
-    if len(token) > 1 and token[0] == "&":
-        return 1
-    return 2 if ord(token) > 0xFFFF else 1
-
-
-def _width(tokens: Iterable[str]) -> int:
-    return sum(_token_width(token) for token in tokens)
-
-
-def _split_line(tokens: list[str], limit: int) -> list[str]:
-    """Cut one long line at its last space before ``limit``, else right at ``limit``."""
-    pieces: list[str] = []
-    start = width = 0
-    space: int | None = None
-    i = 0
-    while i < len(tokens):
-        step = _token_width(tokens[i])
-        if width + step > limit and i > start:
-            cut = space if space is not None and space > start else i
-            pieces.append("".join(tokens[start:cut]))
-            start = cut + 1 if cut == space else cut
-            width, space = _width(tokens[start:i]), None
-            continue
-        if tokens[i].isspace():
-            space = i
-        width += step
-        i += 1
-    pieces.append("".join(tokens[start:]))
-    return pieces
-
-
-def _balance(chunks: list[str]) -> list[str]:
-    """Close tags left open at the end of a chunk and reopen them at the start of the next."""
-    balanced: list[str] = []
-    carried: list[tuple[str, str]] = []
-    for chunk in chunks:
-        stack = list(carried)
-        for match in _TAG.finditer(chunk):
-            if not match.group(1):
-                stack.append((match.group(2).lower(), match.group(0)))
-            elif stack and stack[-1][0] == match.group(2).lower():
-                stack.pop()
-        opening = "".join(tag for _, tag in carried)
-        closing = "".join(f"</{name}>" for name, _ in reversed(stack))
-        balanced.append(opening + chunk + closing)
-        carried = stack
-    return balanced

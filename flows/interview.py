@@ -12,12 +12,14 @@ from flows.content import Content, Option
 from flows.events import Event, EventKind
 from flows.language import detect_language, interview_language
 from flows.outputs import (
+    EraseResident,
     Label,
     Output,
     ProblemDraft,
     RecordConsent,
     Reply,
     SaveProblem,
+    SendMyData,
     SetLanguage,
 )
 from flows.places import match_place, nearest_place
@@ -41,8 +43,9 @@ REPORTING = frozenset(
         Step.CHANGE,
     }
 )
+_NO_CONSENT_NEEDED = frozenset({Step.CONSENT, Step.LANGUAGE, Step.DELETE})
 MIN_PROBLEM_CHARS = 8
-MAX_ANSWER_CHARS = 4000  # a review card must still fit the rest of its text in a message
+MAX_ANSWER_CHARS = 4096  # Telegram's own limit: a longer review card is split when sent
 _SEPARATORS = re.compile(
     r"\s*(?:[,;/+&\n]|\bog\b|\band\b|\bi\b|\bта\b|\bі\b|\boraz\b)\s*", re.IGNORECASE
 )
@@ -60,7 +63,7 @@ class Interview:
             return self._command(state, event)
         if state.step is Step.NEW:
             return self._begin(state, event)
-        if self._consent_outdated(state) and state.step not in (Step.CONSENT, Step.LANGUAGE):
+        if self._consent_outdated(state) and state.step not in _NO_CONSENT_NEEDED:
             return self._ask_consent_again(state)
         if event.kind is EventKind.CHOICE:
             return self._choice(state, event)
@@ -121,6 +124,12 @@ class Interview:
                 return self._reask(state, Reply("help"))
             case "cancel":
                 return self._cancel(state)
+            case "mydata":
+                return state, [SendMyData(), *question(state, self.content)]
+            case "delete":
+                paused = state.paused_at if state.step is Step.DELETE else state.step
+                confirming = state.evolve(step=Step.DELETE, paused_at=paused)
+                return confirming, [*question(confirming, self.content)]
             case "language":
                 paused = state.paused_at if state.step in (Step.NEW, Step.LANGUAGE) else state.step
                 asking = state.evolve(step=Step.LANGUAGE, paused_at=paused)
@@ -128,6 +137,9 @@ class Interview:
         return self._reask(state, Reply("unknown_command"))
 
     def _start(self, state: InterviewState, event: Event) -> Result:
+        if state.step in (Step.DELETE, Step.LANGUAGE) and state.paused_at is not None:
+            # /start while asked about deletion or language: back to where they were.
+            state = state.evolve(step=state.paused_at, paused_at=None)
         if state.step in REPORTING and not self._consent_outdated(state):
             return self._reask(state, Reply("resume"))
         if state.step in (Step.NEW, Step.LANGUAGE) and not state.language:
@@ -170,6 +182,7 @@ class Interview:
             Step.REVIEW: self._chose_review,
             Step.CHANGE: self._chose_change,
             Step.ANOTHER: self._chose_another,
+            Step.DELETE: self._chose_delete,
             Step.PROBLEM: self._unexpected_choice,
             Step.SOLUTION_PROBLEM: self._unexpected_choice,
         }
@@ -255,6 +268,13 @@ class Interview:
             Reply("goodbye", {"municipality": self.content.municipality})
         ]
 
+    def _chose_delete(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value == "yes":
+            # Only the language survives, to say goodbye in it; nothing of this state is stored.
+            return InterviewState(language=state.language), [EraseResident(), Reply("deleted")]
+        resumed = state.evolve(step=state.paused_at or Step.IDLE, paused_at=None)
+        return resumed, [Reply("delete_kept"), *question(resumed, self.content)]
+
     # -- typed answers ------------------------------------------------------------------------
 
     def _text_handlers(self) -> dict[Step, Callable[[InterviewState, Event], Result]]:
@@ -279,7 +299,7 @@ class Interview:
 
     def _typed_problem(self, state: InterviewState, event: Event) -> Result:
         text = _clean(event.text)
-        if len(text) < MIN_PROBLEM_CHARS or not any(ch.isalpha() for ch in text):
+        if not _plausible_problem(text):
             return self._reask(state, Reply("problem_too_short"))
         language = detect_language(text, hint=state.language or None)
         draft = state.draft
@@ -295,6 +315,9 @@ class Interview:
 
     def _typed_new_problem(self, state: InterviewState, event: Event) -> Result:
         """Treat text after a finished report as the start of a new one."""
+        if not _plausible_problem(_clean(event.text)):
+            first = Reply("use_buttons") if state.step is Step.ANOTHER else Reply("ask_problem")
+            return self._reask(state, first)
         return self._typed_problem(
             state.evolve(step=Step.PROBLEM, draft=Draft(), returning_to=None), event
         )
@@ -322,11 +345,12 @@ class Interview:
         if event.kind is EventKind.LOCATION and event.location is not None:
             key = nearest_place(*event.location, self.content.areas) or "other"
         else:
-            found = match_place(_clean(event.text), self.content.areas)
+            typed = _clean(event.text)
+            if not any(ch.isalpha() for ch in typed):
+                return self._reask(state, Reply("use_buttons"))
+            found = match_place(typed, self.content.areas)
             if found is None:
-                return self._reask(
-                    state, Reply("area_not_found", {"place": _clean(event.text)[:100]})
-                )
+                return self._reask(state, Reply("area_not_found", {"place": typed[:100]}))
             key = found
         answered, outputs = self._answered(state, state.draft_with(area=key), Step.REVIEW)
         return answered, [Reply("area_matched", {"area": Label(f"area:{key}")}), *outputs]
@@ -372,6 +396,11 @@ def _clean(text: str) -> str:
         if ch in "\n\t" or (ch.isprintable() and ch not in "\u200b\u200c\u200d\ufeff")
     )
     return mask_personal_data(kept.strip())[:MAX_ANSWER_CHARS]
+
+
+def _plausible_problem(text: str) -> bool:
+    """Tell whether cleaned text is long enough to describe a problem."""
+    return len(text) >= MIN_PROBLEM_CHARS and any(ch.isalpha() for ch in text)
 
 
 def _severity(value: str) -> int | None:

@@ -80,4 +80,14 @@ class SetLanguage:
     language: str
 
 
-Output = Reply | SaveProblem | RecordConsent | SetLanguage
+@dataclass(frozen=True, slots=True)
+class SendMyData:
+    """Send the resident a document with everything stored about them."""
+
+
+@dataclass(frozen=True, slots=True)
+class EraseResident:
+    """Erase the resident: problems, state, consent and any chat id. Nothing is kept."""
+
+
+Output = Reply | SaveProblem | RecordConsent | SetLanguage | SendMyData | EraseResident

@@ -111,4 +111,8 @@ def question(state: InterviewState, content: Content) -> list[Reply]:
             return [change_question()]
         case Step.ANOTHER:
             return [Reply("ask_another", choices=yes_no(step))]
+        case Step.DELETE:
+            return [
+                Reply("delete_confirm", choices=yes_no(step, "btn_delete_yes", "btn_delete_no"))
+            ]
     return []

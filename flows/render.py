@@ -1,8 +1,7 @@
-"""Turn a ``Reply`` into text and buttons in one language: the only place texts are built."""
+"""Turn a ``Reply`` into text and buttons in one language, and split long text for Telegram."""
 
-import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from string import Formatter
 
@@ -75,42 +74,101 @@ def _button(choice: Choice, content: Content, language: str) -> Button:
     return Button(f"✓ {label}" if choice.selected else label, choice.data)
 
 
+# -- splitting: the one splitter of the project --------------------------------------------------
+
+_HTML_TOKEN = re.compile(r"<[^<>]*>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);|.", re.S)
+_PLAIN_TOKEN = re.compile(r".", re.S)
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
+
+
 def visible_length(text: str) -> int:
-    """Return the length Telegram counts for HTML text: tags removed, entities as one char."""
-    return len(html.unescape(strip_tags(text)))
+    """Return the length Telegram counts for HTML text, in UTF-16 units (tags 0, entities 1)."""
+    return _width(_HTML_TOKEN.findall(text))
 
 
-def split_text(text: str, limit: int = 4096) -> list[str]:
-    """Split HTML text into messages of at most ``limit`` visible characters, at line ends.
+def split_message(text: str, limit: int = 4096, *, html: bool = True) -> list[str]:
+    """Split ``text`` into non-empty messages of at most ``limit`` characters as Telegram counts.
 
-    A single line longer than ``limit`` loses its formatting tags and is cut at spaces (or hard,
-    if it has none), so no chunk ends inside a tag or an entity such as ``&amp;``.
+    Cuts at line breaks, else between words, else anywhere but inside a tag or an entity.
+    Tags and entities count as Telegram parses them (a tag as 0, "&amp;" as 1), characters
+    outside the Basic Multilingual Plane as 2 (UTF-16), which is never less than Telegram's
+    count. A formatting tag left open at a cut is closed there and reopened in the next part.
     """
+    token = _HTML_TOKEN if html else _PLAIN_TOKEN
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        tokens = token.findall(line)
+        if _width(tokens) <= limit:
+            pieces.append(line)
+        else:
+            pieces.extend(_split_line(tokens, limit))
     chunks: list[str] = []
     current: list[str] = []
-    size = 0
-    for line in text.split("\n"):
-        pieces = [line] if visible_length(line) <= limit else _cut_line(strip_tags(line), limit)
-        for piece in pieces:
-            extra = visible_length(piece) + (1 if current else 0)
-            if current and size + extra > limit:
-                chunks.append("\n".join(current))
-                current, size, extra = [], 0, visible_length(piece)
-            current.append(piece)
-            size += extra
-    if current:
-        chunks.append("\n".join(current))
-    return [chunk for chunk in chunks if chunk.strip()] or [text[:limit]]
+    used = 0
+    for piece in pieces:
+        width = _width(token.findall(piece))
+        if current and used + 1 + width > limit:
+            chunks.append("\n".join(current))
+            current, used = [], 0
+        used += width + (1 if current else 0)
+        current.append(piece)
+    chunks.append("\n".join(current))
+    # Balance before dropping blank chunks: a dropped chunk may hold a tag the next one closes.
+    stripped = [chunk.strip("\n") for chunk in chunks]
+    return [c for c in (_balance(stripped) if html else stripped) if _shows(c, token)]
 
 
-def _cut_line(line: str, limit: int) -> list[str]:
-    """Cut an over-long line (escaped, without tags) into pieces of ``limit`` visible chars."""
+def _shows(chunk: str, token: re.Pattern[str]) -> bool:
+    return any(not t.isspace() for t in token.findall(chunk) if _token_width(t))
+
+
+def _token_width(token: str) -> int:
+    if len(token) > 1 and token[0] == "<":
+        return 0
+    if len(token) > 1 and token[0] == "&":
+        return 1
+    return 2 if ord(token) > 0xFFFF else 1
+
+
+def _width(tokens: Iterable[str]) -> int:
+    return sum(_token_width(token) for token in tokens)
+
+
+def _split_line(tokens: list[str], limit: int) -> list[str]:
+    """Cut one long line at its last space before ``limit``, else right at ``limit``."""
     pieces: list[str] = []
-    rest = html.unescape(line)
-    while rest:
-        cut = len(rest) if len(rest) <= limit else rest.rfind(" ", 0, limit + 1)
-        if cut <= 0:
-            cut = limit
-        pieces.append(html.escape(rest[:cut].rstrip(), quote=False))
-        rest = rest[cut:].lstrip()
+    start = width = 0
+    space: int | None = None
+    i = 0
+    while i < len(tokens):
+        step = _token_width(tokens[i])
+        if width + step > limit and i > start:
+            cut = space if space is not None and space > start else i
+            pieces.append("".join(tokens[start:cut]))
+            start = cut + 1 if cut == space else cut
+            width, space = _width(tokens[start:i]), None
+            continue
+        if tokens[i].isspace():
+            space = i
+        width += step
+        i += 1
+    pieces.append("".join(tokens[start:]))
     return pieces
+
+
+def _balance(chunks: list[str]) -> list[str]:
+    """Close tags left open at the end of a chunk and reopen them at the start of the next."""
+    balanced: list[str] = []
+    carried: list[tuple[str, str]] = []
+    for chunk in chunks:
+        stack = list(carried)
+        for match in _ANY_TAG.finditer(chunk):
+            if not match.group(1):
+                stack.append((match.group(2).lower(), match.group(0)))
+            elif stack and stack[-1][0] == match.group(2).lower():
+                stack.pop()
+        opening = "".join(tag for _, tag in carried)
+        closing = "".join(f"</{name}>" for name, _ in reversed(stack))
+        balanced.append(opening + chunk + closing)
+        carried = stack
+    return balanced

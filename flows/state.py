@@ -22,6 +22,7 @@ class Step(StrEnum):
     ANOTHER = "another"  # saved; report another?
     IDLE = "idle"  # consented, no interview running
     DECLINED = "declined"  # said no to consent: nothing is stored
+    DELETE = "delete"  # asked to erase everything: confirm first
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Words that say nothing about the topic (bokmål after folding, English, a little pl/uk).
 _STOP = frozenset(
-    """
+    _words(
+        """
     og i jeg det at en et den til er som på de med han av ikke der så var meg seg men ett har
     om vi min mitt mi ha hadde hun nå over da ved fra du ut sin dem oss opp ned man kan hans hvor
     eller hva skal selv her alle vil bli ble blitt kunne inn når være vært kom noen noe ville
@@ -32,13 +38,15 @@ _STOP = frozenset(
     goes going went make makes made need needs please one two three don doesn didn isn aren
     wasn weren won wouldn couldn shouldn ve ll re anyone anything nobody nothing here almost
     w z na nie się za jest do що не на за до та як дуже занадто
-    """.split()
+    """
+    )
 )
 
 # Nynorsk (and frequent dialect) forms → bokmål, word by word.
 _FOLD = dict(
     pair.split("=")
-    for pair in """
+    for pair in _words(
+        """
     ikkje=ikke eg=jeg kva=hva korleis=hvordan kvifor=hvorfor kven=hvem kvar=hver frå=fra
     heim=hjem heime=hjemme berre=bare noko=noe nokon=noen nokre=noen ein=en eit=et mykje=mye
     meir=mer kjem=kommer kome=komme vegen=veien veg=vei vegar=veier vegane=veiene sjeldan=sjelden
@@ -51,7 +59,8 @@ _FOLD = dict(
     staden=stedet teneste=tjeneste tenester=tjenester einsam=ensom einsame=ensomme
     einsemd=ensomhet åleine=alene aleine=alene bu=bo køyrer=kjører køyre=kjøre stengjer=stenger
     ope=åpen opne=åpne utanfor=utenfor tida=tiden sit=sitter kveldane=kveldene byrjar=begynner
-    """.split()
+    """
+    )
 )
 # Nynorsk stems inside longer words (compounds, inflections) → bokmål.
 _FOLD_PARTS = (
@@ -137,10 +146,11 @@ def _expand(word: str) -> set[str]:
     forms = {word + ending for ending in _INFLECTIONS}
     if word.endswith("e"):
         forms |= {word + ending for ending in _AFTER_E}
+        forms.add(word[:-1] + "a")  # feminine definite: husleie → husleia
     return forms
 
 
-def _parse_lexicon() -> tuple[dict[str, str], list[tuple[str, str]], dict[str, str]]:
+def _parse_lexicon() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]], dict[str, str]]:
     written: dict[str, str] = {}  # a word as written wins over another word's inflection
     inflected: dict[str, str] = {}
     prefixes: list[tuple[str, str]] = []
@@ -153,20 +163,27 @@ def _parse_lexicon() -> tuple[dict[str, str], list[tuple[str, str]], dict[str, s
             elif pattern.endswith("*"):
                 prefixes.append((pattern[:-1], concept))
                 written[pattern[:-1]] = concept
+                if pattern.endswith("e*"):
+                    inflected[pattern[:-2] + "a"] = concept  # venteliste* → ventelista
             elif pattern.startswith("*"):
                 tails.update(dict.fromkeys(_expand(pattern[1:]), concept))
             else:
                 written[pattern] = concept
                 inflected.update(dict.fromkeys(_expand(pattern), concept))
-    return inflected | written, sorted(prefixes), tails
+    by_start: dict[str, list[tuple[str, str]]] = {}  # prefixes by their first three letters
+    for prefix, concept in sorted(prefixes):
+        by_start.setdefault(prefix[:3], []).append((prefix, concept))
+    return inflected | written, by_start, tails
 
 
 _EXACT, _PREFIXES, _TAILS = _parse_lexicon()
 _TOKEN = re.compile(r"[^\W\d_]+")
 _VOWELS = frozenset("aeiouyæøå")
 _NB_SUFFIXES = sorted(
-    "hetenes hetene hetens heten heter endes ande ende edes enes erte ede ane ene ens ers ets "
-    "het ast ert en ar er as es et a e".split(),
+    _words(
+        "hetenes hetene hetens heten heter endes ande ende edes enes erte ede ane ene ens ers ets "
+        "het ast ert en ar er as es et a e"
+    ),
     key=len,
     reverse=True,
 )
@@ -208,13 +225,14 @@ def _inflected(word: str) -> bool:
     """Tell whether ``word`` is a lexicon word or one of its inflections (nothing more)."""
     if word in _EXACT:
         return True
-    return any(word.startswith(p) and word[len(p) :] in _ENDINGS for p, _ in _PREFIXES)
+    prefixes = _PREFIXES.get(word[:3], ())
+    return any(word.startswith(p) and word[len(p) :] in _ENDINGS for p, _ in prefixes)
 
 
 def _concepts(word: str) -> list[str]:
     if word in _EXACT:
         return [_EXACT[word]]
-    found = [concept for prefix, concept in _PREFIXES if word.startswith(prefix)]
+    found = [c for prefix, c in _PREFIXES.get(word[:3], ()) if word.startswith(prefix)]
     found += [_TAILS[word[i:]] for i in range(3, len(word) - 2) if word[i:] in _TAILS]
     return sorted(set(found))
 
@@ -223,13 +241,13 @@ def stem(word: str, language: str) -> str:
     """Strip the inflection from ``word`` with a light stemmer for its language."""
     if language == "en":
         return _stem_en(word)
-    if language in {"pl", "uk", "ru"} or not word.isascii() and not _is_nordic(word):
+    if language in {"pl", "uk", "ru"} or not _is_nordic(word):
         return word[:6]  # Slavic inflection sits at the end; a fixed prefix is a fair stem
     return _stem_nordic(word)
 
 
 def _is_nordic(word: str) -> bool:
-    return all(ch.isascii() or ch in "æøåäöéèü" for ch in word)
+    return word.isascii() or all(ch.isascii() or ch in "æøåäöéèü" for ch in word)
 
 
 def _stem_nordic(word: str) -> str:

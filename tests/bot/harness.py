@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import Core, TelegramRunner, build_core
+from bot.delivery import Pacer
 from bot.settings import Settings, load_settings
 from flows.outputs import Reply
 from flows.render import render, strip_tags
@@ -41,11 +42,26 @@ def settings_for(api: FakeBotAPI, database_url: str, **overrides: Any) -> Settin
     )
 
 
+# Conversations in tests run ten times faster than Telegram lets one chat be written to; the
+# real limits are checked on their own in tests/bot/test_digests_e2e.py.
+TEST_PER_CHAT = 0.1
+
+
 @contextlib.asynccontextmanager
-async def running_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Core]:
-    """Start the bot as ``innspill run`` does; stop it cleanly when the block ends."""
+async def running_bot(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    digest_every: float = 60.0,
+    per_chat: float = TEST_PER_CHAT,
+) -> AsyncIterator[Core]:
+    """Start the bot as ``innspill run`` does; stop it cleanly when the block ends.
+
+    ``digest_every`` is how often the scheduler looks for due digests, ``per_chat`` the least
+    time between two messages to one chat (seconds of real time).
+    """
     core = build_core(settings, clock=clock or Clock())
-    runner = TelegramRunner(core)
+    runner = TelegramRunner(core, digest_every=digest_every, pacer=Pacer(per_chat=per_chat))
     task = asyncio.create_task(runner.run())
     try:
         yield core
@@ -67,3 +83,23 @@ async def next_messages(
     """Wait for ``count`` new messages after the first ``already``, and return the new ones."""
     messages = await api.wait_for_messages(chat_id, already + count, timeout=within)
     return messages[already:]
+
+
+class Person:
+    """Someone in Telegram: sends messages and reads what the bot sent to their chat."""
+
+    def __init__(self, api: FakeBotAPI, user_id: int, language_code: str = "nb") -> None:
+        self.api, self.user_id, self.language_code = api, user_id, language_code
+        self.seen = 0
+
+    async def says(self, text: str, expect: int = 1, within: float = 10.0) -> list[SentMessage]:
+        """Send ``text`` (a command if it starts with "/") and return the next replies."""
+        send = self.api.send_command if text.startswith("/") else self.api.send_text
+        send(self.user_id, text, language_code=self.language_code)
+        return await self.reads(expect, within)
+
+    async def reads(self, count: int, within: float = 10.0) -> list[SentMessage]:
+        """Wait for ``count`` more messages and return them."""
+        new = await next_messages(self.api, self.user_id, self.seen, count, within)
+        self.seen += count
+        return new

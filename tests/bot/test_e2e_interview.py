@@ -36,17 +36,17 @@ class Resident:
         self.api, self.core, self.user_id = api, core, user_id
         self.seen = 0
 
-    async def says(self, text: str, expect: int = 1) -> list[str]:
+    async def says(self, text: str, expect: int = 1, within: float = 10.0) -> list[str]:
         send = self.api.send_command if text.startswith("/") else self.api.send_text
         send(self.user_id, text)
-        return await self.reads(expect)
+        return await self.reads(expect, within)
 
     async def presses(self, data: str, expect: int = 1) -> list[str]:
         self.api.press(self.user_id, data)
         return await self.reads(expect)
 
-    async def reads(self, count: int) -> list[str]:
-        new = await next_messages(self.api, self.user_id, self.seen, count)
+    async def reads(self, count: int, within: float = 10.0) -> list[str]:
+        new = await next_messages(self.api, self.user_id, self.seen, count, within)
         self.seen += count
         return [message.text for message in new]
 
@@ -194,7 +194,7 @@ async def test_commands_are_published_in_every_interview_language(
         await api.wait_for(lambda a: len(a.calls("setMyCommands")) == 6)
         for language in core.content.languages:
             commands = dict(api.my_commands(language_code=language))
-            assert set(commands) == {"start", "help", "cancel", "language"}
+            assert set(commands) == {"start", "help", "cancel", "language", "mydata", "delete"}
             assert commands["help"] == core.content.text("cmd_help", language)
 
 

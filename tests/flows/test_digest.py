@@ -347,3 +347,7 @@ def test_splitting_never_yields_an_empty_message():
     assert split_message("\n\n<b></b>\n\n") == []
     assert split_message("a\n\n\n\nb", 2) == ["a", "b"]
     assert split_message("short") == ["short"]
+
+
+def test_plain_text_is_split_counting_every_character():
+    assert [len(p) for p in split_message("<b>&amp;", 4, html=False)] == [4, 4]

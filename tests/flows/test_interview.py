@@ -3,7 +3,7 @@
 import dataclasses
 
 from flows.interview import Interview
-from flows.outputs import RecordConsent, SaveProblem, SetLanguage
+from flows.outputs import EraseResident, RecordConsent, SaveProblem, SendMyData, SetLanguage
 from flows.state import Draft, InterviewState, Step
 from tests.flows.dialog import content, run
 
@@ -306,3 +306,37 @@ def test_a_returning_resident_is_not_asked_for_consent_again() -> None:
     state = InterviewState(step=Step.IDLE, language="nb", consent_version=1)
     after, _ = run([("/start", ["welcome", "ask_problem"])], state=state)
     assert after.step is Step.PROBLEM
+
+
+def test_delete_asks_first_and_erases_only_after_yes() -> None:
+    state, outputs = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("/delete", ["delete_confirm"]),
+            ("[delete:no]", ["delete_kept", "ask_frequency"]),
+            ("/delete", ["delete_confirm"]),
+            ("[delete:yes]", ["deleted"]),
+        ]
+    )
+    assert sum(isinstance(out, EraseResident) for out in outputs) == 1
+    assert state == InterviewState(language="nb")
+
+
+def test_mydata_sends_the_data_and_repeats_the_question() -> None:
+    _, outputs = run([*CONSENTED, (BUS, ["ask_frequency"]), ("/mydata", ["ask_frequency"])])
+    assert sum(isinstance(out, SendMyData) for out in outputs) == 1
+
+
+def test_start_while_asked_about_language_or_deletion_resumes_the_report() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (BUS, ["ask_frequency"]),
+            ("/language", ["choose_language"]),
+            ("/start", ["resume", "ask_frequency"]),
+            ("/delete", ["delete_confirm"]),
+            ("/start", ["resume", "ask_frequency"]),
+        ]
+    )
+    assert state.step is Step.FREQUENCY and state.draft.text == BUS

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from flows.questions import question, review_card
-from flows.render import render, split_text, strip_tags, visible_length
+from flows.render import render, split_message, strip_tags, visible_length
 from flows.state import Draft, InterviewState, Step
 from tests.flows.dialog import content
 
@@ -64,15 +64,30 @@ def test_selected_groups_are_marked() -> None:
 
 def test_long_text_is_split_at_line_ends_within_the_limit() -> None:
     text = "\n".join(f"<b>Line {n}</b> " + "ord &amp; " * 30 for n in range(200))
-    parts = split_text(text, limit=4096)
+    parts = split_message(text, limit=4096)
     assert len(parts) > 1
     assert all(visible_length(p) <= 4096 for p in parts)
     assert "\n".join(parts) == text
 
 
-def test_one_huge_line_is_cut_without_breaking_entities() -> None:
+def test_one_huge_line_is_cut_between_words_without_breaking_entities_or_tags() -> None:
     line = "<b>Problem:</b> " + "a&amp;b " * 1500
-    parts = split_text(line, limit=4096)
+    parts = split_message(line, limit=4096)
     assert all(visible_length(p) <= 4096 for p in parts)
     assert all("&amp" not in p.replace("&amp;", "") for p in parts)
-    assert "".join(html.unescape(p) for p in parts).replace(" ", "").count("a&b") == 1500
+    assert "".join(html.unescape(strip_tags(p)) for p in parts).count("a&b") == 1500
+    assert parts[0].startswith("<b>Problem:</b>") and parts[0].count("<b>") == 1
+
+
+def test_a_reply_with_resident_text_splits_into_messages_that_show_it_as_typed() -> None:
+    typed = "Skiltet sier <b>stopp</b> & [x](y) *ikke* _her_ `nå`. " * 120
+    parts = split_message(render(review_card(Draft(text=typed)), content(), "nb", esc).text)
+    assert len(parts) > 1
+    assert all(0 < visible_length(p) <= 4096 for p in parts)
+    shown = " ".join(html.unescape(strip_tags(p)) for p in parts)
+    assert " ".join(typed.split()) in " ".join(shown.split())
+
+
+def test_visible_length_counts_as_telegram_does() -> None:
+    assert visible_length("<b>a &amp; b</b>") == 5
+    assert visible_length("😀") == 2  # UTF-16 code units

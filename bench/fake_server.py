@@ -1,0 +1,240 @@
+"""Run the fake Bot API in its own process on 127.0.0.1 and drive residents through it.
+
+The residents live in the server's process, next to the fake: each sends an update, waits until
+the bot has answered it (``sendMessage`` or ``editMessageText`` to its chat) and sends the next.
+Latency is measured there with one clock, from queueing the update to the last expected answer.
+The parent talks to that process over a pipe: start, wait for polling, run a plan, stop.
+"""
+
+import asyncio
+import multiprocessing
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from tests.fakebotapi import FakeBotAPI, Params, Uploads
+
+REPLY_METHODS = frozenset({"sendmessage", "editmessagetext"})
+StepKind = Literal["command", "text", "press"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One update a resident sends, and how many answers the bot gives to it."""
+
+    name: str  # what the step is called in the report, e.g. "consent"
+    kind: StepKind
+    payload: str  # the text typed, or the callback data of the button pressed
+    replies: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """What one resident does, step by step, in their own language."""
+
+    user_id: int
+    language: str
+    steps: tuple[Step, ...]
+
+
+@dataclass
+class RunResult:
+    """What a run measured, in the fake's process."""
+
+    updates: int
+    wall: float  # seconds from the first update queued to the last answer received
+    latencies: dict[str, list[float]]  # step name -> seconds, update queued -> last answer
+    fake_cpu: float  # CPU seconds the fake's process used during the run
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        """Return updates answered per second of wall time."""
+        return self.updates / self.wall if self.wall > 0 else 0.0
+
+    def percentile(self, q: float, step: str | None = None) -> float:
+        """Return the ``q``-th percentile latency in seconds (of one step, or of all)."""
+        values = (
+            self.latencies[step] if step else [v for vs in self.latencies.values() for v in vs]
+        )
+        if len(values) < 2:
+            return values[0] if values else float("nan")
+        return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
+class BenchBotAPI(FakeBotAPI):
+    """The test fake, telling waiting residents the moment the bot answers their chat."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: dict[int, int] = defaultdict(int)  # chat -> answers so far
+        self._waiting: dict[int, tuple[int, asyncio.Future[float]]] = {}
+
+    async def _perform(self, method: str, params: Params, uploads: Uploads) -> Any:
+        result = await super()._perform(method, params, uploads)
+        chat = params.get("chat_id")
+        if method in REPLY_METHODS and isinstance(chat, int):
+            self.answers[chat] += 1
+            waiting = self._waiting.get(chat)
+            if waiting and self.answers[chat] >= waiting[0] and not waiting[1].done():
+                waiting[1].set_result(time.perf_counter())
+        return result
+
+    async def answered(self, chat: int, count: int, timeout: float) -> float:  # noqa: ASYNC109
+        """Wait until ``chat`` has ``count`` answers; return when the last one arrived."""
+        if self.answers[chat] >= count:
+            return time.perf_counter()
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiting[chat] = (count, future)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            del self._waiting[chat]
+
+    def act(self, script: Script, step: Step) -> None:
+        """Queue the update of ``step`` as the resident of ``script``."""
+        if step.kind == "press":
+            self.press(script.user_id, step.payload)
+        elif step.kind == "command":
+            self.send_command(script.user_id, step.payload, language_code=script.language)
+        else:
+            self.send_text(script.user_id, step.payload, language_code=script.language)
+
+
+async def _resident(
+    api: BenchBotAPI, script: Script, answer_within: float, latencies: dict[str, list[float]]
+) -> None:
+    for step in script.steps:
+        target = api.answers[script.user_id] + step.replies
+        queued = time.perf_counter()
+        api.act(script, step)
+        try:
+            done = await api.answered(script.user_id, target, answer_within)
+        except TimeoutError:
+            raise TimeoutError(
+                f"resident {script.user_id}: no answer to {step.name!r} within {answer_within}s\n"
+                f"{api.summary(5)}"
+            ) from None
+        latencies[step.name].append(done - queued)
+
+
+async def run_scripts(
+    api: BenchBotAPI, scripts: Sequence[Script], answer_within: float
+) -> RunResult:
+    """Let every resident of ``scripts`` go through their steps at once; time each answer."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    cpu, started = time.process_time(), time.perf_counter()
+    outcomes = await asyncio.gather(
+        *(_resident(api, script, answer_within, latencies) for script in scripts),
+        return_exceptions=True,
+    )
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    failures = [str(outcome) for outcome in outcomes if isinstance(outcome, BaseException)]
+    updates = sum(len(values) for values in latencies.values())
+    return RunResult(updates, wall, dict(latencies), cpu, failures)
+
+
+async def _wait_polling(api: BenchBotAPI, timeout: float) -> bool:  # noqa: ASYNC109
+    """Wait until the bot has started long polling."""
+    await api.wait_for(lambda fake: bool(fake.calls("getUpdates")), timeout)
+    return True
+
+
+async def _serve(conn: Connection) -> None:
+    api = BenchBotAPI()
+    await api.start()
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[tuple[str, tuple[Any, ...]]] = asyncio.Queue()
+
+    def receive() -> None:
+        try:
+            inbox.put_nowait(conn.recv())
+        except EOFError:  # the parent is gone: stop rather than serve forever
+            loop.remove_reader(conn.fileno())
+            inbox.put_nowait(("stop", ()))
+
+    loop.add_reader(conn.fileno(), receive)
+    conn.send(("ready", (api.base_url, api.token)))
+    try:
+        while (message := await inbox.get())[0] != "stop":
+            command, args = message
+            try:
+                if command == "run":
+                    reply: Any = await run_scripts(api, *args)
+                else:
+                    reply = await _wait_polling(api, *args)
+                conn.send(("ok", reply))
+            except Exception as error:  # the parent reports it; the server stays up
+                conn.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        loop.remove_reader(conn.fileno())
+        await api.stop()
+
+
+def _main(conn: Connection) -> None:
+    asyncio.run(_serve(conn))
+
+
+class FakeServer:
+    """The fake Bot API in a child process: ``with FakeServer() as fake: fake.run(...)``."""
+
+    def __init__(self, start_timeout: float = 30.0) -> None:
+        self.start_timeout = start_timeout
+        self.base_url = ""
+        self.token = ""
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_main, args=(child,), name="fake-bot-api", daemon=True
+        )
+
+    def __enter__(self) -> Self:
+        self._process.start()
+        self.base_url, self.token = self._receive(self.start_timeout, "start")
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def wait_polling(self, timeout: float = 60.0) -> None:
+        """Return once the bot has called getUpdates."""
+        self._call("wait", (timeout,), timeout + 5)
+
+    def run(
+        self, scripts: Sequence[Script], timeout: float = 60.0, limit: float = 900.0
+    ) -> RunResult:
+        """Run ``scripts`` (``timeout`` per answer, ``limit`` for the whole run)."""
+        result: RunResult = self._call("run", (list(scripts), timeout), limit)
+        return result
+
+    def stop(self) -> None:
+        """Stop the server and its process (killed if it does not end by itself)."""
+        if self._process.is_alive():
+            self._conn.send(("stop", ()))
+            self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+        self._conn.close()
+
+    def _call(self, command: str, args: tuple[Any, ...], limit: float) -> Any:
+        self._conn.send((command, args))
+        return self._receive(limit, command)
+
+    def _receive(self, limit: float, what: str) -> Any:
+        if not self._conn.poll(limit):
+            raise TimeoutError(f"fake Bot API: no answer to {what!r} within {limit:.0f}s")
+        status, value = self._conn.recv()
+        if status == "error":
+            raise RuntimeError(f"fake Bot API: {what} failed: {value}")
+        return value

@@ -1,0 +1,213 @@
+"""Digests for staff: query a period, build it with the pure builder, and send it.
+
+``DigestBuilder`` is the only place that assembles a digest (text, chart, spreadsheet) and
+the files of ``/export``; ``send_package`` delivers one, resuming after the parts already sent.
+"""
+
+import html
+import io
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from bot.reports import chart_png, write_csv, write_xlsx
+from flows.content import Content
+from flows.digest import (
+    Period,
+    build_digest,
+    period_dates,
+    previous,
+    render_digest,
+    render_digest_plain,
+    render_stats,
+    rolling_period,
+    staff_text,
+    staff_text_plain,
+)
+from flows.records import ProblemRecord
+from flows.render import split_message
+from storage import queries
+from storage.engine import session_scope
+
+if TYPE_CHECKING:  # aiogram takes seconds to import: `innspill digest --print` does without
+    from bot.delivery import Delivery
+
+ROLLING_DAYS = 7  # /digest, /stats and `innspill digest`: the last 7 days up to now
+# Matplotlib is not thread-safe, and digests are built in worker threads: one chart at a time.
+_CHARTING = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that goes with a digest or an export."""
+
+    kind: Literal["photo", "document"]
+    filename: str
+    content: bytes
+    caption: str  # HTML, escaped
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """A digest ready to send: HTML messages, then its chart and spreadsheet."""
+
+    messages: tuple[str, ...]
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def parts(self) -> int:
+        """Return how many Telegram messages the package takes."""
+        return len(self.messages) + len(self.attachments)
+
+
+class DigestBuilder:
+    """Build digests, statistics and exports from the database (blocking: run in a thread)."""
+
+    def __init__(self, *, engine: Engine, content: Content, zone: ZoneInfo) -> None:
+        self.engine = engine
+        self.content = content
+        self.zone = zone
+
+    def names(self, language: str) -> Callable[[str], str]:
+        """Return display names of groups and areas in ``language``."""
+        return lambda key: self.content.name(key, language)
+
+    def records(self, period: Period) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
+        """Return the problems of ``period`` and of the period before it."""
+        before = previous(period, self.zone)
+        with session_scope(self.engine) as session:
+            current = queries.problem_records(
+                session=session, since=period.start, until=period.end
+            )
+            earlier = queries.problem_records(
+                session=session, since=before.start, until=before.end
+            )
+        return current, earlier
+
+    def package(self, period: Period, language: str, *, rolling: bool = False) -> Package:
+        """Build the digest of ``period``: text, and a chart and XLSX when there is anything."""
+        current, earlier = self.records(period)
+        digest = build_digest(current, earlier, period)
+        names = self.names(language)
+        text = render_digest(digest, language, names, self.zone, html.escape)
+        if rolling:
+            text = staff_text("digest_rolling", language) + "\n\n" + text
+        messages = tuple(split_message(text))
+        if not current:
+            return Package(messages)
+        start, end = period_dates(period, self.zone)
+        with _CHARTING:
+            chart = chart_png(
+                digest,
+                names,
+                staff_text_plain("chart_title", language, start=start, end=end),
+                headings=(
+                    staff_text_plain("chart_areas", language),
+                    staff_text_plain("chart_groups", language),
+                ),
+                unspecified=staff_text_plain("digest_unspecified", language),
+            )
+        caption = staff_text("chart_title", language, html.escape, start=start, end=end)
+        stem = self._stem(period)
+        return Package(
+            messages,
+            (
+                Attachment("photo", f"{stem}.png", chart, caption),
+                self._spreadsheet(current, "xlsx", stem, language, f"{start}–{end}"),
+            ),
+        )
+
+    def plain(self, period: Period, language: str) -> str:
+        """Render the digest of ``period`` as plain text (for the terminal)."""
+        current, earlier = self.records(period)
+        digest = build_digest(current, earlier, period)
+        return render_digest_plain(digest, language, self.names(language), self.zone)
+
+    def stats(self, now: datetime, language: str) -> str:
+        """Render the two-line count: the last 7 days and all time."""
+        period = rolling_period(now, ROLLING_DAYS)
+        with session_scope(self.engine) as session:
+            recent = queries.count_problems_between(
+                session=session, since=period.start, until=period.end
+            )
+            total = queries.count_problems(session=session)
+        return render_stats(recent, total, period, language, self.zone, html.escape)
+
+    def export(self, file_format: str, period: Period | None, language: str) -> Attachment:
+        """Build a CSV or XLSX file of every problem, or of those in ``period``."""
+        since, until = (period.start, period.end) if period else (None, None)
+        with session_scope(self.engine) as session:
+            records = queries.problem_records(session=session, since=since, until=until)
+        if period is None:
+            shown = staff_text("export_all", language)
+            return self._spreadsheet(records, file_format, "innspill", language, shown)
+        start, end = period_dates(period, self.zone)
+        stem = self._stem(period)
+        return self._spreadsheet(records, file_format, stem, language, f"{start}–{end}")
+
+    def _spreadsheet(
+        self,
+        records: Sequence[ProblemRecord],
+        file_format: str,
+        stem: str,
+        language: str,
+        shown: str,
+    ) -> Attachment:
+        buffer = io.BytesIO()
+        if file_format == "csv":
+            write_csv(records, buffer)
+        else:
+            write_xlsx(records, buffer, staff_text_plain("sheet_title", language))
+        count = str(len(records))
+        caption = staff_text("export_caption", language, html.escape, count=count, range=shown)
+        return Attachment("document", f"{stem}.{file_format}", buffer.getvalue(), caption)
+
+    def _stem(self, period: Period) -> str:
+        first = period.start.astimezone(self.zone).date()
+        last = (period.end - timedelta(microseconds=1)).astimezone(self.zone).date()
+        return f"innspill-{first:%Y-%m-%d}-{last:%Y-%m-%d}"
+
+
+Progress = Callable[[int], Awaitable[bool]]
+
+
+class LeaseLost(RuntimeError):
+    """Another process took over a digest whose lease ran out; stop sending it."""
+
+
+async def send_package(
+    delivery: "Delivery",
+    chat_id: int,
+    package: Package,
+    *,
+    skip: int = 0,
+    progress: Progress | None = None,
+) -> None:
+    """Send a package's messages, chart and file, starting after the first ``skip`` parts.
+
+    ``progress`` is told how many parts Telegram accepted after each one.
+    """
+    index = 0
+    for text in package.messages:
+        index += 1
+        if index > skip:
+            await delivery.send_text(chat_id, text)
+            await _progress(progress, index)
+    for item in package.attachments:
+        index += 1
+        if index > skip:
+            if item.kind == "photo":
+                await delivery.send_photo(chat_id, item.content, item.filename, item.caption)
+            else:
+                await delivery.send_document(chat_id, item.content, item.filename, item.caption)
+            await _progress(progress, index)
+
+
+async def _progress(progress: Progress | None, sent: int) -> None:
+    if progress is not None and not await progress(sent):
+        raise LeaseLost(f"lease lost after {sent} parts")

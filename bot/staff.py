@@ -1,0 +1,312 @@
+"""Staff in Telegram: invitations, digests on demand, exports, statistics and subscriptions.
+
+Each staff handler matches only when the sender is staff (or, for /invite, an admin) in the
+database at that moment, and only in a private chat; for anyone else the update falls through to
+the interview, which answers as it does to any unknown command. Include this router first.
+"""
+
+import asyncio
+import hashlib
+import html
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, Filter
+from aiogram.types import Message, Update
+from sqlalchemy.engine import Engine
+
+from bot.delivery import REPLY_BURST, Delivery
+from bot.digests import ROLLING_DAYS, DigestBuilder, send_package
+from flows.digest import STAFF_LANGUAGES, Period, rolling_period, staff_text, staff_text_plain
+from flows.language import normalise_language_code
+from flows.render import Rendered
+from storage import queries
+from storage.engine import session_scope
+
+Clock = Callable[[], datetime]
+INVITE_PREFIX = "staff_"
+INVITE_LIFETIME = timedelta(days=7)
+TOKEN_BYTES = 24  # 32 URL-safe characters: "staff_" + token stays within 64
+_PAYLOAD = re.compile(r"staff_[A-Za-z0-9_-]{1,58}")
+FORMATS = ("xlsx", "csv")
+
+
+def hash_token(token: str) -> str:
+    """Return what is stored of an invitation token: its SHA-256 (a leak opens nothing)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    """Return the deep link that opens the bot with the invitation."""
+    return f"https://t.me/{bot_username}?start={INVITE_PREFIX}{token}"
+
+
+def create_invite(engine: Engine, *, role: str, now: datetime) -> tuple[str, datetime]:
+    """Store a new one-time invitation; return its token and when it expires."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires = now + INVITE_LIFETIME
+    with session_scope(engine) as session:
+        queries.add_invite(
+            session=session, token_hash=hash_token(token), role=role, now=now, expires_at=expires
+        )
+    return token, expires
+
+
+def staff_language(code: str | None) -> str:
+    """Pick nb, nn or en from a Telegram language_code: English for other languages."""
+    language = normalise_language_code(code)
+    if language in STAFF_LANGUAGES:
+        return language
+    return "en" if language else "nb"
+
+
+def parse_export(argument: str, now: datetime, zone: ZoneInfo) -> tuple[str, Period | None]:
+    """Read "[csv|xlsx] [FIRST [LAST]]" (local days, both included); raise ValueError if wrong."""
+    words = argument.lower().split()
+    file_format = words.pop(0) if words and words[0] in FORMATS else FORMATS[0]
+    if len(words) > 2:
+        raise ValueError("too many words")
+    days = [date.fromisoformat(word) for word in words]
+    if not days:
+        return file_format, None
+    last = days[1] if len(days) == 2 else now.astimezone(zone).date()
+    if last < days[0]:
+        raise ValueError("the last day comes before the first")
+    start = datetime.combine(days[0], time(), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone)
+    return file_format, Period(start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """The staff member behind a command, as the role check found them."""
+
+    id: int
+    role: str
+
+
+class StaffRole(Filter):
+    """Match a private message whose sender has one of ``roles``, looked up on every call."""
+
+    def __init__(self, engine: Engine, roles: frozenset[str]) -> None:
+        self.engine = engine
+        self.roles = roles
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        """Return the member for the handler, or False to let the interview have the update."""
+        if message.from_user is None or message.chat.type != "private":
+            return False
+        member = await asyncio.to_thread(self._lookup, message.from_user.id)
+        return {"member": member} if member is not None and member.role in self.roles else False
+
+    def _lookup(self, telegram_id: int) -> Member | None:
+        with session_scope(self.engine) as session:
+            staff = queries.get_staff(session=session, telegram_id=telegram_id)
+            return Member(staff.id, staff.role) if staff and staff.id is not None else None
+
+
+class StaffDesk:
+    """What the staff commands do; each method is one command."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        builder: DigestBuilder,
+        delivery: Delivery,
+        clock: Clock,
+        digest_time: time,
+    ) -> None:
+        self.engine = engine
+        self.builder = builder
+        self.delivery = delivery
+        self.clock = clock
+        self.time = f"{digest_time:%H:%M}"
+
+    async def say(self, message: Message, key: str, language: str, **values: str) -> None:
+        """Send the staff text ``key`` to the chat of ``message``."""
+        text = staff_text(key, language, html.escape, **values)
+        await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
+
+    async def begin(self, message: Message, event_update: Update, member: Member) -> str | None:
+        """Claim the update and note the member's chat and language; None for a repeat."""
+        assert message.from_user is not None  # the role filter saw the sender
+        language = staff_language(message.from_user.language_code)
+        fresh = await asyncio.to_thread(
+            self._begin, event_update.update_id, member.id, message.chat.id, language
+        )
+        return language if fresh else None
+
+    def _begin(self, update_id: int, staff_id: int, chat_id: int, language: str) -> bool:
+        with session_scope(self.engine) as session:
+            if not queries.claim_update(session=session, update_id=update_id, now=self.clock()):
+                return False
+            queries.note_staff_chat(
+                session=session, staff_id=staff_id, chat_id=chat_id, language=language
+            )
+            return True
+
+    async def join(self, message: Message, event_update: Update, command: CommandObject) -> None:
+        """Redeem an invitation link (anyone may try; a bad link only says so)."""
+        assert message.from_user is not None and command.args is not None
+        language = staff_language(message.from_user.language_code)
+        user_id = message.from_user.id
+        joined = await asyncio.to_thread(
+            self._join, event_update.update_id, command.args, user_id, message.chat.id, language
+        )
+        if joined is None:
+            return
+        outcome, role = joined
+        if outcome != "joined":
+            await self.say(message, f"invite_{outcome}", language)
+            return
+        role_name = self._role(role, language)
+        welcome = staff_text("staff_welcome", language, html.escape, role=role_name)
+        commands = self._commands(role, language)
+        await self.delivery.send(
+            message.chat.id, Rendered(f"{welcome}\n\n{commands}"), burst=REPLY_BURST
+        )
+
+    def _join(
+        self, update_id: int, payload: str, user_id: int, chat_id: int, language: str
+    ) -> tuple[str, str] | None:
+        """Return (outcome, role) of redeeming ``payload``; None for a repeated update."""
+        token = payload.removeprefix(INVITE_PREFIX)
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            if not queries.claim_update(session=session, update_id=update_id, now=now):
+                return None
+            outcome, staff = queries.redeem_invite(
+                session=session, token_hash=hash_token(token), telegram_id=user_id, now=now
+            )
+            if staff is None or staff.id is None:
+                return outcome, ""
+            queries.note_staff_chat(
+                session=session, staff_id=staff.id, chat_id=chat_id, language=language
+            )
+            return outcome, staff.role
+
+    async def help(self, message: Message, event_update: Update, member: Member) -> None:
+        """List the staff commands."""
+        if language := await self.begin(message, event_update, member):
+            await self.delivery.send(
+                message.chat.id, Rendered(self._commands(member.role, language))
+            )
+
+    async def digest(self, message: Message, event_update: Update, member: Member) -> None:
+        """Send the digest of the last 7 days now: text, chart and spreadsheet."""
+        if language := await self.begin(message, event_update, member):
+            period = rolling_period(self.clock(), ROLLING_DAYS)
+            package = await asyncio.to_thread(self.builder.package, period, language, rolling=True)
+            await send_package(self.delivery, message.chat.id, package)
+
+    async def stats(self, message: Message, event_update: Update, member: Member) -> None:
+        """Send the two-line count."""
+        if language := await self.begin(message, event_update, member):
+            text = await asyncio.to_thread(self.builder.stats, self.clock(), language)
+            await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
+
+    async def export(
+        self, message: Message, event_update: Update, member: Member, command: CommandObject
+    ) -> None:
+        """Send every problem, or those of a date range, as XLSX or CSV."""
+        if not (language := await self.begin(message, event_update, member)):
+            return
+        try:
+            file_format, period = parse_export(command.args or "", self.clock(), self.builder.zone)
+        except ValueError:
+            await self.say(message, "export_usage", language)
+            return
+        item = await asyncio.to_thread(self.builder.export, file_format, period, language)
+        await self.delivery.send_document(
+            message.chat.id, item.content, item.filename, item.caption
+        )
+
+    async def subscribe(
+        self, message: Message, event_update: Update, member: Member, command: CommandObject
+    ) -> None:
+        """Subscribe to the weekly (default) or daily digest."""
+        if not (language := await self.begin(message, event_update, member)):
+            return
+        frequency = (command.args or "weekly").strip().lower()
+        if frequency not in ("weekly", "daily"):
+            await self.say(message, "subscribe_usage", language)
+            return
+        await asyncio.to_thread(self._subscribe, member.id, frequency)
+        await self.say(message, f"subscribed_{frequency}", language, time=self.time)
+
+    async def unsubscribe(self, message: Message, event_update: Update, member: Member) -> None:
+        """Stop the scheduled digests."""
+        if language := await self.begin(message, event_update, member):
+            changed = await asyncio.to_thread(self._subscribe, member.id, "")
+            await self.say(message, "unsubscribed" if changed else "not_subscribed", language)
+
+    def _subscribe(self, staff_id: int, frequency: str) -> bool:
+        with session_scope(self.engine) as session:
+            return queries.subscribe(
+                session=session, staff_id=staff_id, frequency=frequency, now=self.clock()
+            )
+
+    async def invite(
+        self, message: Message, event_update: Update, member: Member, command: CommandObject
+    ) -> None:
+        """Make a one-time invitation link (admins only): "/invite" or "/invite admin"."""
+        if not (language := await self.begin(message, event_update, member)):
+            return
+        role = "admin" if (command.args or "").strip().lower() == "admin" else "staff"
+        token, expires = await asyncio.to_thread(
+            create_invite, self.engine, role=role, now=self.clock()
+        )
+        assert message.bot is not None  # set on every update the dispatcher feeds
+        me = await self.delivery.call(message.bot.me, "getMe")
+        link = invite_link(me.username or "", token)
+        until = f"{expires.astimezone(self.builder.zone):%d.%m.%Y %H:%M}"
+        role_name = self._role(role, language)
+        await self.say(message, "invite_created", language, role=role_name, until=until, link=link)
+
+    def _role(self, role: str, language: str) -> str:
+        return staff_text_plain(f"role_{role}", language)
+
+    def _commands(self, role: str, language: str) -> str:
+        text = staff_text("staff_commands", language, html.escape, time=self.time)
+        if role == "admin":
+            text += "\n" + staff_text("staff_commands_admin", language, html.escape)
+        return text
+
+
+def make_staff_router(
+    *,
+    engine: Engine,
+    builder: DigestBuilder,
+    delivery: Delivery,
+    clock: Clock,
+    digest_time: time,
+) -> Router:
+    """Build the staff router (a fresh one per dispatcher); include it before the interview."""
+    desk = StaffDesk(
+        engine=engine, builder=builder, delivery=delivery, clock=clock, digest_time=digest_time
+    )
+    router = Router(name="staff")
+    router.message.filter(F.chat.type == "private")
+    staff = StaffRole(engine, frozenset({"staff", "admin"}))
+    admin = StaffRole(engine, frozenset({"admin"}))
+    invitation = F.args.func(lambda args: _PAYLOAD.fullmatch(args) is not None)
+    router.message.register(desk.join, CommandStart(deep_link=True, magic=invitation))
+    for name, handler, role in (
+        ("staff", desk.help, staff),
+        ("digest", desk.digest, staff),
+        ("stats", desk.stats, staff),
+        ("export", desk.export, staff),
+        ("subscribe", desk.subscribe, staff),
+        ("unsubscribe", desk.unsubscribe, staff),
+        ("invite", desk.invite, admin),
+    ):
+        # The command first: the database is asked only about staff commands.
+        router.message.register(handler, Command(name, ignore_case=True), role)
+    return router

@@ -1,0 +1,119 @@
+"""The real `innspill staff` and `innspill digest` commands, run as a user would run them."""
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from flows.outputs import ProblemDraft
+from storage import queries
+from storage.engine import make_engine, session_scope, upgrade_database
+from tests.fakebotapi import running_fake_api
+
+TYPED = "Søppelet i <Biri> & omegn hentes *aldri* på fredager [x](y)"
+
+
+def env(database_url: str, **more: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24, **more}
+
+
+def innspill(
+    database_url: str, cwd: Path, *args: str, **more: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env(database_url, **more),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_staff_are_added_listed_and_removed(sqlite_url: str, tmp_path: Path) -> None:
+    assert (
+        innspill(sqlite_url, tmp_path, "staff", "add", "7001", "--role", "admin").returncode == 0
+    )
+    assert innspill(sqlite_url, tmp_path, "staff", "add", "7002").stdout == "7002 is now staff\n"
+    assert innspill(sqlite_url, tmp_path, "staff", "remove", "7002").returncode == 0
+    listed = innspill(sqlite_url, tmp_path, "staff", "list", ADMIN_IDS="7003")
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert rows[0] == ["TELEGRAM_ID", "ROLE", "LANGUAGE", "DIGEST", "ADDED"]
+    assert [row[:4] for row in rows[1:]] == [
+        ["7001", "admin", "nb", "-"],
+        ["7003", "admin", "nb", "-"],
+    ]
+    missing = innspill(sqlite_url, tmp_path, "staff", "remove", "7002")
+    assert missing.returncode == 1 and "no staff member 7002" in missing.stderr
+
+
+def test_digest_print_writes_the_last_seven_days_as_plain_text(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade_database(engine)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        for days, text in ((1, TYPED), (10, "Gammelt problem fra forrige måned, ikke med")):
+            draft = ProblemDraft(text=text, language="nb", area="biri", severity=5)
+            at = now - timedelta(days=days)
+            queries.add_problem(
+                session=session, resident_id=None, draft=draft, source="terminal", now=at
+            )
+    engine.dispose()
+    printed = innspill(sqlite_url, tmp_path, "digest", "--print", "--language", "en")
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("Digest of the last 7 days, up to now:")
+    assert TYPED in printed.stdout and "Gammelt" not in printed.stdout
+    assert "<b>" not in printed.stdout and "<5 new problems from <5 residents" in printed.stdout
+
+
+async def test_invite_asks_telegram_for_the_name_and_send_delivers_to_subscribers(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade_database(engine)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        staff = queries.add_staff(session=session, telegram_id=7001, role="staff", now=now)
+        assert staff.id is not None
+        queries.note_staff_chat(session=session, staff_id=staff.id, chat_id=7001, language="nb")
+        queries.subscribe(session=session, staff_id=staff.id, frequency="daily", now=now)
+    engine.dispose()
+    async with running_fake_api() as api:
+        extra = {"BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.base_url}
+        invite = await _run(sqlite_url, tmp_path, "staff", "invite", **extra)
+        sent = await _run(sqlite_url, tmp_path, "digest", "--send", **extra)
+    assert re.match(r"https://t\.me/innspill_test_bot\?start=staff_[\w-]{32}\n", invite)
+    assert sent == "1 of 1 digests sent\n"
+    assert [m.kind for m in api.sent_to(7001)] == ["text"]  # nothing in the last 7 days
+    assert api.sent_to(7001)[0].text.startswith("Sammendrag for de siste 7 dagene")
+
+
+async def _run(database_url: str, cwd: Path, *args: str, **more: str) -> str:
+    """Run the command without blocking the loop the fake Bot API serves on."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env(database_url, **more),
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+@pytest.fixture(autouse=True)
+def _no_local_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own settings out of the commands under test."""
+    for name in ("BOT_TOKEN", "TELEGRAM_API_URL", "ADMIN_IDS", "DIGEST_TIME", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)

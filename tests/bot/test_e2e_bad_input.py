@@ -1,0 +1,148 @@
+"""End to end: what residents, groups and floods do to the bot; each answered, nothing lost."""
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from bot.app import Core
+from storage.engine import make_engine
+from tests.bot.harness import running_bot, settings_for, text_of
+from tests.bot.test_e2e_interview import ANNA, BUS, Resident
+from tests.factories import make_callback_update
+from tests.fakebotapi import FakeBotAPI
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    fake = FakeBotAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def count(database_url: str, table: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+    finally:
+        engine.dispose()
+
+
+async def consented(api: FakeBotAPI, core: Core, user_id: int = ANNA) -> Resident:
+    resident = Resident(api, core, user_id)
+    await resident.says("/start", expect=2)
+    await resident.presses("consent:yes")
+    return resident
+
+
+async def test_media_and_edits_are_answered_and_change_nothing(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = await consented(api, core)
+        await anna.says(BUS)
+        for kind in ("sticker", "voice", "video", "document", "contact", "photo"):
+            api.send_media(ANNA, kind)
+            assert await anna.reads(2) == [
+                text_of(core, "unsupported_media"),
+                text_of(core, "ask_frequency"),
+            ]
+        api.send_text(ANNA, "Bussen kommer aldri!!", edited=True)
+        assert await anna.reads(1) == [text_of(core, "edited_ignored")]
+        api.press(ANNA, "frequency:daily")
+        assert await anna.reads(1) == [text_of(core, "ask_severity")]
+
+
+async def test_a_photo_with_a_caption_counts_as_text(api: FakeBotAPI, database_url: str) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = await consented(api, core)
+        api.send_media(ANNA, "photo", caption="Hullet i veien ved Kallerud skole er enormt.")
+        assert await anna.reads(1) == [text_of(core, "ask_frequency")]
+
+
+async def test_group_chats_and_channels_are_told_to_go_private_and_nothing_is_stored(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        api.send_text(2001, "/start", chat_type="group")
+        api.send_text(2002, "Veien er glatt", chat_type="supergroup", language_code="en")
+        api.send_text(2003, "Nyheter fra kommunen", chat_type="channel")
+        await api.wait_for(lambda a: len(a.calls("sendMessage")) >= 3)
+        assert [m.text for m in api.sent_to(-2001)] == [text_of(core, "private_only")]
+        assert [m.text for m in api.sent_to(-1_000_000_002_002)] == [
+            text_of(core, "private_only", "en")
+        ]
+    assert count(database_url, "resident") == 0
+    assert count(database_url, "problem") == 0
+
+
+async def test_a_flood_gets_one_polite_slow_down_and_no_duplicates(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        await consented(api, core)
+        for n in range(30):
+            api.send_text(ANNA, f"Melding nummer {n} om at bussen ikke kommer i tide.")
+        await api.wait_for(lambda a: a.pending_update_count == 0, timeout=20)
+        await api.wait_for(
+            lambda a: any(m.text == text_of(core, "slow_down") for m in a.sent_to(ANNA))
+        )
+        texts = [m.text for m in api.sent_to(ANNA)]
+        assert texts.count(text_of(core, "slow_down")) == 1
+    assert count(database_url, "resident") == 1
+    assert count(database_url, "problem") == 0  # nothing was confirmed in the flood
+
+
+async def test_old_and_forged_buttons_are_answered_with_the_current_question(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = await consented(api, core)
+        await anna.says(BUS)
+        await anna.presses("frequency:weekly")
+        first_keyboard = api.sent_to(ANNA)[3].message_id  # the frequency question
+        api.press(ANNA, "frequency:daily", message_id=first_keyboard)
+        assert await anna.reads(2) == [
+            text_of(core, "stale_button"),
+            text_of(core, "ask_severity"),
+        ]
+        forged = make_callback_update(data="severity:99", user_id=ANNA, update_id=999_001)
+        api.queue_update(forged)
+        assert await anna.reads(2) == [
+            text_of(core, "severity_invalid"),
+            text_of(core, "ask_severity"),
+        ]
+
+
+async def test_mydata_sends_everything_and_delete_erases_it(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = await consented(api, core)
+        await anna.says(BUS)
+        for data in ("frequency:daily", "severity:2"):
+            await anna.presses(data)
+        await anna.presses("groups:senior", expect=0)
+        await api.wait_for(lambda a: any("✓" in b for b, _ in a.sent_to(ANNA)[-1].buttons))
+        await anna.presses("groups:done")
+        await anna.presses("area:biri")
+        await anna.presses("review:confirm", expect=2)
+        api.send_command(ANNA, "/mydata")
+        document, question = await anna.reads(2)
+        assert document == text_of(core, "mydata_caption")
+        assert question == text_of(core, "ask_another")
+        sent = api.sent_to(ANNA)[-2]
+        assert sent.kind == "document" and sent.file is not None
+        data = json.loads(sent.file)
+        assert [p["text"] for p in data["problems"]] == [BUS]
+        assert str(ANNA) not in sent.file.decode()
+        await anna.says("/delete")
+        assert await anna.presses("delete:yes") == [text_of(core, "deleted")]
+    assert count(database_url, "problem") == 0
+    assert count(database_url, "resident") == 0
+    assert count(database_url, "conversation") == 0
