@@ -1,4 +1,4 @@
-"""Run Innspill's benchmarks: ``make bench`` (about 15 minutes) or ``--quick`` (about 2).
+"""Run Innspill's benchmarks: ``make bench`` (about 15 minutes) or ``--quick`` (about 3).
 
 Everything runs on this machine: the fake Bot API on 127.0.0.1 in a process of its own, each
 bot in a process of its own, SQLite files in a temporary directory and, when reachable, fresh
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import throughput
+from bench.fanout import run_fanout
 from bench.profile import find_py_spy
 from bench.report import code_version, machine_lines, say, table
 from bench.suite import (
@@ -25,7 +26,7 @@ from bench.suite import (
     run_throughput,
 )
 
-BENCHMARKS = ("throughput", "digest", "memory", "themes")
+BENCHMARKS = ("throughput", "fanout", "digest", "memory", "themes")
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
@@ -36,7 +37,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     """Read the options."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, one round (~2 min)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round (~3 min)")
     parser.add_argument(
         "--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)"
     )
@@ -46,6 +47,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--sizes", type=_sizes, help="stored problems for the digest, e.g. 10000,100000"
     )
     parser.add_argument("--memory-problems", type=int, help="problems stored for memory")
+    parser.add_argument("--fanout", type=int, help="follow-ups to send (default 1000)")
+    parser.add_argument("--digests", type=int, help="digests to send (default 300)")
     parser.add_argument("--postgres", default=POSTGRES, help="PostgreSQL server URL")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-profile", action="store_true", help="never run py-spy")
@@ -63,6 +66,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
         sizes=args.sizes or ((10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)),
         memory_problems=args.memory_problems or (100_000 if quick else 1_000_000),
         themes_cost=not quick,
+        fanout=args.fanout or (200 if quick else 1_000),
+        digests=args.digests or (60 if quick else 300),
     )
 
 
@@ -90,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(name)
         if "throughput" in chosen:
             summary += run_throughput(plan, work, postgres, py_spy)
+        if "fanout" in chosen:
+            summary += run_fanout(plan, work)
         if "digest" in chosen:
             summary += run_digest(plan, work)
         if "memory" in chosen:

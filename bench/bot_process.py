@@ -21,6 +21,11 @@ def full_bot_command() -> list[str]:
     return [sys.executable, "-m", "bot.cli", "run"]
 
 
+def unpaced_bot_command() -> list[str]:
+    """Return the command of the real bot with Telegram's send limits lifted (capacity)."""
+    return [sys.executable, "-m", "bench.unpaced_bot"]
+
+
 def echo_bot_command() -> list[str]:
     """Return the command of the bare aiogram echo bot."""
     return [sys.executable, "-m", "bench.echo_bot"]
@@ -115,9 +120,12 @@ class BotProcess:
             self._process.kill()
             return self._process.wait(5)
 
-    def log_tail(self, lines: int = 20) -> str:
-        """Return the last lines the bot logged."""
+    def log_text(self) -> str:
+        """Return everything the bot logged so far."""
         if not self.log_path.exists():
             return ""
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def log_tail(self, lines: int = 20) -> str:
+        """Return the last lines the bot logged."""
+        return "\n".join(self.log_text().splitlines()[-lines:])

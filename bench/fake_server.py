@@ -3,21 +3,24 @@
 The residents live in the server's process, next to the fake: each sends an update, waits until
 the bot has answered it (``sendMessage`` or ``editMessageText`` to its chat) and sends the next.
 Latency is measured there with one clock, from queueing the update to the last expected answer.
-The parent talks to that process over a pipe: start, wait for polling, run a plan, stop.
+The parent talks to that process over a pipe: start, wait for polling, run a plan, count what
+was delivered, stop. With ``limits=True`` the fake refuses messages beyond Telegram's send limits
+with 429 (bench/limits.py), as Telegram would.
 """
 
 import asyncio
 import multiprocessing
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from tests.fakebotapi import FakeBotAPI, Params, Uploads
+from bench.limits import MESSAGE_METHODS, LimitStats, TelegramLimits
+from tests.fakebotapi import ApiError, FakeBotAPI, Params, Uploads
 
 REPLY_METHODS = frozenset({"sendmessage", "editmessagetext"})
 StepKind = Literal["command", "text", "press"]
@@ -51,6 +54,8 @@ class RunResult:
     latencies: dict[str, list[float]]  # step name -> seconds, update queued -> last answer
     fake_cpu: float  # CPU seconds the fake's process used during the run
     failures: list[str] = field(default_factory=list)
+    messages: int = 0  # messages (sends and edits) delivered during the run
+    refused: int = 0  # 429s answered during the run (with limits on)
 
     @property
     def per_second(self) -> float:
@@ -67,17 +72,42 @@ class RunResult:
         return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Every message the fake delivered so far, and what its limits refused."""
+
+    per_chat: dict[int, int]  # chat -> messages delivered
+    times: list[float]  # time.monotonic() of each delivered message, in order
+    limits: LimitStats | None
+
+
 class BenchBotAPI(FakeBotAPI):
     """The test fake, telling waiting residents the moment the bot answers their chat."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: TelegramLimits | None = None) -> None:
         super().__init__()
+        self.limits = limits
         self.answers: dict[int, int] = defaultdict(int)  # chat -> answers so far
+        self.delivered: Counter[int] = Counter()  # chat -> messages delivered
+        self.delivered_at: list[float] = []
         self._waiting: dict[int, tuple[int, asyncio.Future[float]]] = {}
 
+    def tally(self) -> Tally:
+        """Return what was delivered so far."""
+        stats = self.limits.stats() if self.limits else None
+        return Tally(dict(self.delivered), list(self.delivered_at), stats)
+
     async def _perform(self, method: str, params: Params, uploads: Uploads) -> Any:
-        result = await super()._perform(method, params, uploads)
         chat = params.get("chat_id")
+        counted = chat if method in MESSAGE_METHODS and isinstance(chat, int) else None
+        if counted is not None and self.limits is not None:
+            retry = self.limits.admit(counted, time.monotonic())
+            if retry is not None:
+                raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
+        result = await super()._perform(method, params, uploads)
+        if counted is not None:
+            self.delivered[counted] += 1
+            self.delivered_at.append(time.monotonic())
         if method in REPLY_METHODS and isinstance(chat, int):
             self.answers[chat] += 1
             waiting = self._waiting.get(chat)
@@ -128,6 +158,7 @@ async def run_scripts(
 ) -> RunResult:
     """Let every resident of ``scripts`` go through their steps at once; time each answer."""
     latencies: dict[str, list[float]] = defaultdict(list)
+    messages, refused = len(api.delivered_at), _refused(api)
     cpu, started = time.process_time(), time.perf_counter()
     outcomes = await asyncio.gather(
         *(_resident(api, script, answer_within, latencies) for script in scripts),
@@ -136,7 +167,14 @@ async def run_scripts(
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     failures = [str(outcome) for outcome in outcomes if isinstance(outcome, BaseException)]
     updates = sum(len(values) for values in latencies.values())
-    return RunResult(updates, wall, dict(latencies), cpu, failures)
+    messages = len(api.delivered_at) - messages
+    return RunResult(
+        updates, wall, dict(latencies), cpu, failures, messages, _refused(api) - refused
+    )
+
+
+def _refused(api: BenchBotAPI) -> int:
+    return api.limits.stats().refused if api.limits else 0
 
 
 async def _wait_polling(api: BenchBotAPI, timeout: float) -> bool:  # noqa: ASYNC109
@@ -145,8 +183,8 @@ async def _wait_polling(api: BenchBotAPI, timeout: float) -> bool:  # noqa: ASYN
     return True
 
 
-async def _serve(conn: Connection) -> None:
-    api = BenchBotAPI()
+async def _serve(conn: Connection, limits: bool) -> None:
+    api = BenchBotAPI(TelegramLimits() if limits else None)
     await api.start()
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[tuple[str, tuple[Any, ...]]] = asyncio.Queue()
@@ -166,6 +204,8 @@ async def _serve(conn: Connection) -> None:
             try:
                 if command == "run":
                     reply: Any = await run_scripts(api, *args)
+                elif command == "tally":
+                    reply = api.tally()
                 else:
                     reply = await _wait_polling(api, *args)
                 conn.send(("ok", reply))
@@ -176,21 +216,24 @@ async def _serve(conn: Connection) -> None:
         await api.stop()
 
 
-def _main(conn: Connection) -> None:
-    asyncio.run(_serve(conn))
+def _main(conn: Connection, limits: bool) -> None:
+    asyncio.run(_serve(conn, limits))
 
 
 class FakeServer:
-    """The fake Bot API in a child process: ``with FakeServer() as fake: fake.run(...)``."""
+    """The fake Bot API in a child process: ``with FakeServer() as fake: fake.run(...)``.
 
-    def __init__(self, start_timeout: float = 30.0) -> None:
+    ``limits``: refuse messages beyond Telegram's send limits with 429, as Telegram does.
+    """
+
+    def __init__(self, start_timeout: float = 30.0, *, limits: bool = False) -> None:
         self.start_timeout = start_timeout
         self.base_url = ""
         self.token = ""
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_main, args=(child,), name="fake-bot-api", daemon=True
+            target=_main, args=(child, limits), name="fake-bot-api", daemon=True
         )
 
     def __enter__(self) -> Self:
@@ -216,6 +259,11 @@ class FakeServer:
         """Run ``scripts`` (``timeout`` per answer, ``limit`` for the whole run)."""
         result: RunResult = self._call("run", (list(scripts), timeout), limit)
         return result
+
+    def tally(self) -> Tally:
+        """Return every message delivered so far, and the 429s answered."""
+        tally: Tally = self._call("tally", (), 30)
+        return tally
 
     def stop(self) -> None:
         """Stop the server and its process (killed if it does not end by itself)."""

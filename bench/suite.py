@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bench import digest_build, memory, throughput
 from bench.dataset import grow
+from bench.fake_server import RunResult
+from bench.limits import PER_SECOND
 from bench.report import say, table, verdict
 
 Summary = list[tuple[str, str, str, str]]  # benchmark, figure, target, verdict
@@ -25,6 +27,8 @@ class Plan:
     sizes: tuple[int, ...]
     memory_problems: int
     themes_cost: bool
+    fanout: int  # follow-ups sent to as many chats
+    digests: int  # staff owed the weekly digest
 
 
 def _ms(seconds: float) -> str:
@@ -62,7 +66,7 @@ _RUN_HEADER = (
 
 
 def _steps_table(runs: Sequence[throughput.BotRun]) -> list[str]:
-    full = [run for run in runs if run.label.startswith("full")]
+    full = [run for run in runs if run.label != "echo bot"]
     steps = list(full[0].result.latencies)
     rows = [
         [step]
@@ -87,9 +91,6 @@ def run_throughput(plan: Plan, work: Path, postgres: str | None, py_spy: str | N
             say(line)
         for run in runs[1:]:
             ratios.setdefault(run.label, []).append(run.result.per_second / echo)
-    say()
-    for line in _steps_table(runs):
-        say(line)
     summary: Summary = []
     for label, values in ratios.items():
         ratio = statistics.median(values)
@@ -98,7 +99,56 @@ def run_throughput(plan: Plan, work: Path, postgres: str | None, py_spy: str | N
         summary.append((f"1/2 {label}", f"ratio {ratio:.2f} ({shown})", "≥ 0.6", verdict(ok)))
     if any(row[3] != "met" for row in summary):
         _profile(plan, work, py_spy, runs[1])
+    paced = throughput.run_paced(plan.residents, work)
+    _paced_table(paced, runs[0].result.per_second)
+    say()
+    for line in _steps_table([*runs[1:], paced]):
+        say(line)
+    messages = paced.result.messages / paced.result.wall
+    figure = (
+        f"{messages:.1f} messages/s ({messages / PER_SECOND:.0%} of the cap), "
+        f"{paced.result.per_second:.0f} updates/s; {paced.result.refused} × 429, "
+        f"{paced.flood_waits} waited out"
+    )
+    summary.append(("1 innspill run (paced), SQLite", figure, "≥ 0.6 × echo", "capped by design"))
     return summary
+
+
+def _paced_table(paced: throughput.BotRun, echo: float) -> None:
+    result = paced.result
+    say(
+        f"\n### innspill run as it runs: paced, the fake refusing what Telegram would "
+        f"({_size(result)})\n"
+    )
+    header = [
+        "bot",
+        "updates/s",
+        "messages/s",
+        "of the cap",
+        "429s answered / waited out",
+        "p50 ms",
+        "p95 ms",
+        "bot CPU busy",
+        "ratio to echo",
+    ]
+    messages = result.messages / result.wall
+    row = [
+        paced.label,
+        f"{result.per_second:.1f}",
+        f"{messages:.1f}",
+        f"{messages / PER_SECOND:.0%}",
+        f"{result.refused} / {paced.flood_waits}",
+        _ms(result.percentile(50)),
+        _ms(result.percentile(95)),
+        f"{paced.bot_cpu / result.wall:.0%}",
+        f"{result.per_second / echo:.2f}",
+    ]
+    for line in table(header, [row]):
+        say(line)
+
+
+def _size(result: RunResult) -> str:
+    return f"{result.updates:,} updates, {result.messages:,} messages in {result.wall:.0f} s"
 
 
 def _profile(plan: Plan, work: Path, py_spy: str | None, full: throughput.BotRun) -> None:

@@ -4,6 +4,10 @@ Residents arrive all at once, as after a workshop announcement, and each goes th
 whole interview as fast as the bot answers (a closed loop: one update in flight per resident).
 The echo bot gets as many residents, each sending three times as many texts. Both long-poll
 the same fake Bot API, which runs in a process of its own; each bot runs in one of its own too.
+
+``innspill run`` paces its sends to Telegram's cap (30 messages/s), so it is measured twice: with
+pacing lifted (bench/unpaced_bot.py: the bot's capacity, compared with the echo bot, which does
+not pace) and as it runs, against a fake that refuses what Telegram would refuse (429).
 """
 
 import itertools
@@ -18,7 +22,12 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bench.bot_process import BotProcess, echo_bot_command, full_bot_command
+from bench.bot_process import (
+    BotProcess,
+    echo_bot_command,
+    full_bot_command,
+    unpaced_bot_command,
+)
 from bench.fake_server import FakeServer, RunResult, Script, Step
 from bench.profile import PySpy, summarise
 from flows.content import load_content
@@ -32,6 +41,8 @@ WARMUP_RESIDENTS = 5
 # lasts a few seconds only, too short to measure on a shared machine.
 ECHO_FACTOR = 3
 FIRST_USER = 7_000_001
+CAPACITY = "full bot, pacing lifted"
+FLOOD = "flood control"  # what bot.delivery logs for each 429 it waits out
 WARMUP_USER = 9_000_001
 _databases = itertools.count(1)
 
@@ -45,6 +56,7 @@ class BotRun:
     bot_cpu: float  # CPU seconds of the bot process during the measured run
     peak_kib: int  # VmHWM of the bot process at the end of the run
     idle_kib: int  # VmHWM once the bot polls, before the first update
+    flood_waits: int = 0  # 429s the bot logged waiting out ("flood control")
 
     @property
     def cpu_per_update_ms(self) -> float:
@@ -121,13 +133,15 @@ def measure(
     database_url: str = "",
     timeout: float = 60.0,
     py_spy: tuple[str, Path] | None = None,
+    limits: bool = False,
 ) -> BotRun:
     """Start a fake and a bot, warm the bot up, then run ``scripts`` against it.
 
-    With ``py_spy`` (executable, output file) the measured run is sampled by py-spy.
+    With ``py_spy`` (executable, output file) the measured run is sampled by py-spy; with
+    ``limits`` the fake refuses messages beyond Telegram's send limits.
     """
     with (
-        FakeServer() as fake,
+        FakeServer(limits=limits) as fake,
         BotProcess(
             command, api_url=fake.base_url, token=fake.token, database_url=database_url
         ) as bot,
@@ -136,7 +150,7 @@ def measure(
         idle = bot.memory_kib()["VmHWM"]
         # First imports, caches, language profiles: not measured.
         _checked(f"{label} (warm-up)", fake.run(warmup, timeout), bot)
-        cpu = bot.cpu_seconds()
+        cpu, waits = bot.cpu_seconds(), bot.log_text().count(FLOOD)
         if py_spy is None:
             result = fake.run(scripts, timeout)
         else:
@@ -145,7 +159,8 @@ def measure(
         cpu = bot.cpu_seconds() - cpu
         peak = bot.memory_kib()["VmHWM"]
         _checked(label, result, bot)
-    return BotRun(label, result, cpu, peak, idle)
+        waits = bot.log_text().count(FLOOD) - waits
+    return BotRun(label, result, cpu, peak, idle, waits)
 
 
 def _checked(label: str, result: RunResult, bot: BotProcess) -> RunResult:
@@ -191,7 +206,7 @@ def postgres_version(server: str) -> str | None:
 
 
 def run_round(residents: int, workdir: Path, postgres: str | None) -> list[BotRun]:
-    """Measure the echo bot, then the full bot on SQLite and (if given) PostgreSQL."""
+    """Measure the echo bot, then the full bot with pacing lifted on SQLite and PostgreSQL."""
     steps = len(interview_scripts(1, FIRST_USER)[0].steps)
     runs = [
         measure(
@@ -203,23 +218,37 @@ def run_round(residents: int, workdir: Path, postgres: str | None) -> list[BotRu
     ]
     scripts = interview_scripts(residents, FIRST_USER)
     warmup = interview_scripts(WARMUP_RESIDENTS, WARMUP_USER)
-    full = full_bot_command()
+    full = unpaced_bot_command()
     url = sqlite_url(workdir)
-    runs.append(measure("full bot, SQLite", full, scripts, warmup, database_url=url))
+    runs.append(measure(f"{CAPACITY}, SQLite", full, scripts, warmup, database_url=url))
     if postgres is not None:
         with postgres_database(postgres) as url:
-            runs.append(measure("full bot, PostgreSQL", full, scripts, warmup, database_url=url))
+            runs.append(
+                measure(f"{CAPACITY}, PostgreSQL", full, scripts, warmup, database_url=url)
+            )
     return runs
+
+
+def run_paced(residents: int, workdir: Path) -> BotRun:
+    """Measure ``innspill run`` as it is (paced) on SQLite, against a fake enforcing limits."""
+    return measure(
+        "innspill run (paced), SQLite",
+        full_bot_command(),
+        interview_scripts(residents, FIRST_USER),
+        interview_scripts(WARMUP_RESIDENTS, WARMUP_USER),
+        database_url=sqlite_url(workdir),
+        limits=True,
+    )
 
 
 def profile_full(
     residents: int, workdir: Path, py_spy: str, database_url: str | None = None
 ) -> tuple[BotRun, list[str]]:
-    """Run the full bot once more under py-spy; return the run and where its time went."""
+    """Run the full bot (pacing lifted) under py-spy; return the run and where its time went."""
     raw = workdir / "py-spy.txt"
     run = measure(
         "full bot under py-spy",
-        full_bot_command(),
+        unpaced_bot_command(),
         interview_scripts(residents, FIRST_USER),
         interview_scripts(WARMUP_RESIDENTS, WARMUP_USER),
         database_url=database_url or sqlite_url(workdir),

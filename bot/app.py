@@ -2,9 +2,9 @@
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher, Router
@@ -18,19 +18,23 @@ from sqlalchemy.engine import Engine
 from bot.conversation import Conversations
 from bot.delivery import Delivery, Pacer
 from bot.digests import DigestBuilder
+from bot.followups import FollowUps
+from bot.housekeeping import Housekeeping
 from bot.polling import Poller
-from bot.scheduler import INTERVAL, DigestOutbox, Scheduler
+from bot.scheduler import DigestOutbox, Scheduler
 from bot.settings import Settings, SettingsError
 from bot.staff import make_staff_router
 from bot.telegram import Notices, make_router, publish_commands, slow_down_warning
 from bot.throttle import Throttle
+from bot.workshop_desk import make_workshop_router
 from flows.content import Content, load_content
 from flows.language import warm_up
 from storage import queries
-from storage.engine import make_engine, session_scope, upgrade_database
+from storage.engine import Leadership, make_engine, session_scope, upgrade_database
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+Job = Callable[[], Awaitable[object]]
 # A person may send this many messages or button presses per window; more are dropped.
 THROTTLE_LIMIT = 20
 THROTTLE_SECONDS = 30.0
@@ -88,11 +92,12 @@ class TelegramRunner:
     """Run the bot by long polling, or as a webhook server when WEBHOOK_URL is set."""
 
     def __init__(
-        self, core: Core, *, digest_every: float = INTERVAL, pacer: Pacer | None = None
+        self, core: Core, *, digest_every: float | None = None, pacer: Pacer | None = None
     ) -> None:
         self.core = core
         self.bot = make_bot(core.settings)
         self.delivery = Delivery(self.bot, pacer=pacer)  # one pacer for every send
+        self.leadership = Leadership(core.engine)
         self.dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
         key = core.settings.pseudonym_key()
         notices = Notices(core.content, core.settings.default_language)
@@ -104,8 +109,10 @@ class TelegramRunner:
         self.dispatcher.message.outer_middleware(throttle)
         self.dispatcher.callback_query.outer_middleware(throttle)
         builder = DigestBuilder(engine=core.engine, content=core.content, zone=core.settings.zone)
-        self.scheduler = self._scheduler(builder, digest_every)
+        every = digest_every or core.settings.scheduler_seconds
+        self.scheduler = self._scheduler(builder, every)
         self.dispatcher.include_router(self._staff_router(builder))  # before the interview
+        self.dispatcher.include_router(self._workshop_router())  # before the interview
         self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
@@ -122,7 +129,41 @@ class TelegramRunner:
             clock=self.core.conversations.clock,
             digest_time=settings.digest_time,
         )
-        return Scheduler(job=outbox.run, zone=settings.zone, interval=every)
+        housekeeping = Housekeeping(
+            engine=self.core.engine,
+            clock=self.core.conversations.clock,
+            retention=timedelta(days=settings.retention_days),
+        )
+        followups = FollowUps(
+            engine=self.core.engine,
+            content=self.core.content,
+            delivery=self.delivery,
+            clock=self.core.conversations.clock,
+            zone=settings.zone,
+            default_language=settings.default_language,
+        )
+        self.jobs: list[Job] = [outbox.run, housekeeping.run, followups.send_due]
+        return Scheduler(job=self._lead, zone=settings.zone, interval=every)
+
+    async def _lead(self) -> None:
+        """Run the scheduled jobs if this process leads; otherwise try to take over."""
+        if not await asyncio.to_thread(self.leadership.acquire):
+            return
+        for job in self.jobs:
+            try:
+                await job()
+            except Exception as error:  # one failing job must not starve the others
+                log.error("scheduled job %s failed (%s)", _name(job), type(error).__name__)
+                log.debug("scheduled job failed", exc_info=True)
+
+    def _workshop_router(self) -> Router:
+        return make_workshop_router(
+            engine=self.core.engine,
+            content=self.core.content,
+            delivery=self.delivery,
+            clock=self.core.conversations.clock,
+            zone=self.core.settings.zone,
+        )
 
     def _staff_router(self, builder: DigestBuilder) -> Router:
         return make_staff_router(
@@ -145,6 +186,7 @@ class TelegramRunner:
                 await self.poller.run()
         finally:
             await self.scheduler.stop()
+            await asyncio.to_thread(self.leadership.release)
             await self.bot.session.close()
 
     async def stop(self) -> None:
@@ -165,10 +207,18 @@ class TelegramRunner:
         setup_application(app, self.dispatcher, bot=self.bot)
         self._web = web.AppRunner(app)
         await self._web.setup()
-        await web.TCPSite(self._web, settings.webhook_host, settings.webhook_port).start()
+        # reuse_port: several worker processes (`run --workers N`) share one port.
+        site = web.TCPSite(
+            self._web, settings.webhook_host, settings.webhook_port, reuse_port=True
+        )
+        await site.start()
         await self.bot.set_webhook(settings.webhook_url, secret_token=secret)
         log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
         try:
             await self._stopped.wait()
         finally:
             await self._web.cleanup()
+
+
+def _name(job: Job) -> str:
+    return getattr(job, "__qualname__", type(job).__name__)

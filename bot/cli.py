@@ -16,6 +16,9 @@ from sqlalchemy.engine import Engine
 from bot.digests import ROLLING_DAYS, DigestBuilder
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.themes import assign_pending
+from bot.themes_cli import add_themes_parser, run_themes
+from bot.workshop_cli import add_workshop_parsers, run_import, run_workshop
 from flows.content import ContentError, load_content
 from flows.digest import STAFF_LANGUAGES, rolling_period, staff_text_plain
 from flows.language import normalise_language_code
@@ -49,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="without BOT_TOKEN, start the terminal chat instead of stopping",
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="webhook worker processes sharing WEBHOOK_PORT (needs PostgreSQL)",
+    )
     chat = sub.add_parser("chat", help="try the interview in this terminal (same database)")
     chat.add_argument("--as", dest="who", default="", help="act as this resident (default: you)")
     export = sub.add_parser("export", help="write every problem to a CSV or XLSX file")
@@ -56,10 +65,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="file to write")
     export.add_argument("--since", type=date.fromisoformat, help="first day (YYYY-MM-DD, UTC)")
     export.add_argument("--until", type=date.fromisoformat, help="day after the last (UTC)")
+    export.add_argument("--workshop", default="", help="only the problems of this workshop code")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the database migrations")
     _staff_parser(sub)
+    add_themes_parser(sub)
+    add_workshop_parsers(sub)
     digest = sub.add_parser("digest", help="the staff digest of the last 7 days")
     action = digest.add_mutually_exclusive_group(required=True)
     action.add_argument("--print", action="store_true", help="write it to stdout as plain text")
@@ -98,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     match args.command:
         case "run":
-            return _run(settings, chat_without_token=args.chat_without_token)
+            return _run(settings, chat_without_token=args.chat_without_token, workers=args.workers)
         case "chat":
             from bot.app import build_core
 
@@ -113,22 +125,40 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return _staff(settings, args)
         case "digest":
             return _digest(settings, args)
+        case "workshop":
+            return run_workshop(
+                settings,
+                _database(settings),
+                args,
+                clock=_now,
+                username=_bot_username,
+                out=sys.stdout,
+                err=sys.stderr,
+            )
+        case "import":
+            engine = _database(settings)
+            code = run_import(settings, engine, args, clock=_now, out=sys.stdout, err=sys.stderr)
+            assign_pending(engine, clock=_now)  # imported notes get their themes too
+            return code
+        case "themes":
+            return run_themes(_database(settings), args, clock=_now, out=sys.stdout)
     return 2
 
 
-def _run(settings: Settings, *, chat_without_token: bool) -> int:
+def _run(settings: Settings, *, chat_without_token: bool, workers: int) -> int:
     from bot.app import TelegramRunner, build_core
+    from bot.workers import check_workers, run_workers, serve
 
     if settings.bot_token is None:
         sys.stderr.write(NO_TOKEN_HINT)
         if not chat_without_token:
             return 1
         return _chat(build_core(settings, source="terminal"), "")
-    runner = TelegramRunner(build_core(settings))
-    try:
-        asyncio.run(runner.run())
-    except KeyboardInterrupt:
-        log.info("stopped")
+    check_workers(settings, workers)
+    if workers > 1:
+        return run_workers(workers)
+    asyncio.run(serve(TelegramRunner(build_core(settings))))
+    log.info("stopped")
     return 0
 
 
@@ -152,12 +182,17 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
+    assign_pending(engine, clock=_now)  # the export shows every problem's theme
     since = _midnight(args.since)
     until = _midnight(args.until)
     with session_scope(engine) as session:
         records = queries.problem_records(session=session, since=since, until=until)
-    writer = write_xlsx if args.format == "xlsx" else write_csv
-    writer(records, args.out)
+    if args.workshop:
+        records = [record for record in records if record.workshop == args.workshop]
+    if args.format == "xlsx":
+        write_xlsx(records, args.out, weights=settings.priority_weights)
+    else:
+        write_csv(records, args.out)
     sys.stdout.write(f"{len(records)} problems written to {args.out}\n")
     return 0
 
@@ -245,7 +280,11 @@ async def _bot_username(settings: Settings) -> str:
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
     content = load_content(settings.interview_file)
-    builder = DigestBuilder(engine=_database(settings), content=content, zone=settings.zone)
+    engine = _database(settings)
+    assign_pending(engine, clock=_now)  # problems saved since the bot last assigned themes
+    builder = DigestBuilder(
+        engine=engine, content=content, zone=settings.zone, weights=settings.priority_weights
+    )
     if args.print:
         period = rolling_period(_now(), ROLLING_DAYS)
         heading = staff_text_plain("digest_rolling", args.language)

@@ -21,17 +21,30 @@ from flows.content import Content
 from flows.events import Event
 from flows.interview import Interview
 from flows.outputs import (
+    AgreeToFollowUps,
+    Endorse,
     EraseResident,
     Output,
     RecordConsent,
+    RecordObservation,
     Reply,
     SaveProblem,
     SendMyData,
     SetLanguage,
+    StopFollowUps,
 )
 from flows.questions import question
 from flows.render import Escape, Rendered, render
 from flows.state import InterviewState
+from flows.workshop import (
+    Candidate,
+    Facts,
+    Lookups,
+    Workshop,
+    anonymised,
+    parse_offsets,
+    similar_problems,
+)
 from storage import queries
 from storage.engine import session_scope
 
@@ -90,13 +103,29 @@ class Conversations:
         self.source = source
 
     async def handle(
-        self, resident: str, event: Event, *, escape: Escape, update_id: int | None = None
+        self,
+        resident: str,
+        event: Event,
+        *,
+        escape: Escape,
+        update_id: int | None = None,
+        chat_id: int | None = None,
     ) -> Turn:
-        """Apply ``event`` for the resident with pseudonym ``resident``; return the replies."""
-        return await asyncio.to_thread(self.handle_sync, resident, event, escape, update_id)
+        """Apply ``event`` for the resident with pseudonym ``resident``; return the replies.
+
+        ``chat_id`` is where follow-ups would go; it is stored only if the resident agrees.
+        """
+        return await asyncio.to_thread(
+            self.handle_sync, resident, event, escape, update_id, chat_id
+        )
 
     def handle_sync(
-        self, resident: str, event: Event, escape: Escape, update_id: int | None = None
+        self,
+        resident: str,
+        event: Event,
+        escape: Escape,
+        update_id: int | None = None,
+        chat_id: int | None = None,
     ) -> Turn:
         """Apply ``event`` in one transaction (blocking): see ``handle``."""
         with session_scope(self.engine) as session:
@@ -117,8 +146,11 @@ class Conversations:
                 # Applied before, but the answer never arrived: repeat the current question.
                 log.info("update %s was already applied; repeating the question", update_id)
                 return self._turn(state, question(state, self.content), escape, duplicate=True)
-            state, outputs = self.interview.advance(state, event)
-            effects = self._execute(session, row.id, outputs, state, escape)
+            facts = self._facts(
+                session, row.id, state, self.interview.lookups(state, event), event
+            )
+            state, outputs = self.interview.advance(state, event, facts)
+            effects = self._execute(session, row.id, outputs, state, escape, chat_id)
             if not effects.erased:
                 queries.save_state(
                     session=session, resident_id=row.id, state=state.to_dict(), now=event.now
@@ -152,6 +184,34 @@ class Conversations:
     def _language(self, state: InterviewState) -> str:
         return state.language or self.default_language
 
+    def _facts(
+        self,
+        session: Session,
+        resident_id: int,
+        state: InterviewState,
+        wanted: Lookups,
+        event: Event,
+    ) -> Facts:
+        """Look up what the interview asked for: the workshop of a link, similar problems."""
+        workshop = None
+        if wanted.workshop_code:
+            row = queries.get_workshop(session=session, code=wanted.workshop_code)
+            if row is not None and row.expires_at > event.now:
+                workshop = Workshop(row.code, row.name, row.group, row.area)
+        similar: tuple[Candidate, ...] = ()
+        if wanted.similar:
+            draft = state.draft
+            candidates = queries.similar_candidates(
+                session=session, resident_id=resident_id, workshop=state.workshop, area=draft.area
+            )
+            picked = similar_problems(
+                draft.text, draft.language, candidates, workshop=state.workshop, area=draft.area
+            )
+            similar = tuple(
+                Candidate(c.id, anonymised(c.text), c.language, c.workshop, c.area) for c in picked
+            )
+        return Facts(workshop=workshop, similar=similar)
+
     def _execute(
         self,
         session: Session,
@@ -159,6 +219,7 @@ class Conversations:
         outputs: Sequence[Output],
         state: InterviewState,
         escape: Escape,
+        chat_id: int | None = None,
     ) -> _Effects:
         """Store what the interview asked to store; collect documents to send."""
         effects = _Effects(documents=[])
@@ -190,8 +251,41 @@ class Conversations:
                     )
                     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
                     effects.documents.append(Document("innspill-my-data.json", content, caption))
+                case AgreeToFollowUps(workshop=code, at=at):
+                    self._agree(session, resident_id, code, at, chat_id)
+                case StopFollowUps():
+                    dropped = queries.stop_follow_ups(session=session, resident_id=resident_id)
+                    log.info("a resident stopped follow-ups (%d dropped)", dropped)
+                case RecordObservation() as answer:
+                    queries.record_observation(
+                        session=session,
+                        resident_id=resident_id,
+                        follow_up_id=answer.follow_up_id,
+                        problem_id=answer.problem_id,
+                        recurred=answer.recurred,
+                        frequency=answer.frequency,
+                        now=answer.at,
+                    )
+                case Endorse(problem_id=problem_id, at=at):
+                    queries.endorse(
+                        session=session, resident_id=resident_id, problem_id=problem_id, now=at
+                    )
                 case EraseResident():
                     erased = queries.erase_resident(session=session, resident_id=resident_id)
                     log.info("a resident erased their data (%d problems)", erased)
                     effects.erased = True
         return effects
+
+    def _agree(
+        self, session: Session, resident_id: int, code: str, at: datetime, chat_id: int | None
+    ) -> None:
+        """Keep the chat id and owe the workshop's follow-ups (not without a chat to send to)."""
+        workshop = queries.get_workshop(session=session, code=code)
+        if chat_id is None or workshop is None:
+            return
+        queries.set_follow_up(session=session, resident_id=resident_id, chat_id=chat_id)
+        # Quiet hours are applied when sending, in the scheduler's time zone.
+        due = [at + offset for offset in parse_offsets(workshop.followups)]
+        queries.schedule_follow_ups(
+            session=session, resident_id=resident_id, workshop_code=code, due=due
+        )

@@ -29,8 +29,10 @@ from flows.digest import (
     staff_text,
     staff_text_plain,
 )
+from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.records import ProblemRecord
-from flows.render import split_message
+from flows.render import split_message, strip_tags
+from flows.workshop import workshop_section
 from storage import queries
 from storage.engine import session_scope
 
@@ -68,10 +70,18 @@ class Package:
 class DigestBuilder:
     """Build digests, statistics and exports from the database (blocking: run in a thread)."""
 
-    def __init__(self, *, engine: Engine, content: Content, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        content: Content,
+        zone: ZoneInfo,
+        weights: Weights = DEFAULT_WEIGHTS,
+    ) -> None:
         self.engine = engine
         self.content = content
         self.zone = zone
+        self.weights = weights  # PRIORITY_WEIGHTS
 
     def names(self, language: str) -> Callable[[str], str]:
         """Return display names of groups and areas in ``language``."""
@@ -92,9 +102,10 @@ class DigestBuilder:
     def package(self, period: Period, language: str, *, rolling: bool = False) -> Package:
         """Build the digest of ``period``: text, and a chart and XLSX when there is anything."""
         current, earlier = self.records(period)
-        digest = build_digest(current, earlier, period)
+        digest = build_digest(current, earlier, period, self.weights)
         names = self.names(language)
         text = render_digest(digest, language, names, self.zone, html.escape)
+        text += self.workshops(period, language, html.escape)
         if rolling:
             text = staff_text("digest_rolling", language) + "\n\n" + text
         messages = tuple(split_message(text))
@@ -125,8 +136,16 @@ class DigestBuilder:
     def plain(self, period: Period, language: str) -> str:
         """Render the digest of ``period`` as plain text (for the terminal)."""
         current, earlier = self.records(period)
-        digest = build_digest(current, earlier, period)
-        return render_digest_plain(digest, language, self.names(language), self.zone)
+        digest = build_digest(current, earlier, period, self.weights)
+        text = render_digest_plain(digest, language, self.names(language), self.zone)
+        return text + strip_tags(self.workshops(period, language, lambda value: value))
+
+    def workshops(self, period: Period, language: str, escape: Callable[[str], str]) -> str:
+        """Render the period's workshops for the digest ("" when there were none)."""
+        with session_scope(self.engine) as session:
+            stats = queries.list_workshops(session=session, since=period.start, until=period.end)
+        section = workshop_section(stats, language, escape)
+        return f"\n\n{section}" if section else ""
 
     def stats(self, now: datetime, language: str) -> str:
         """Render the two-line count: the last 7 days and all time."""
@@ -162,7 +181,8 @@ class DigestBuilder:
         if file_format == "csv":
             write_csv(records, buffer)
         else:
-            write_xlsx(records, buffer, staff_text_plain("sheet_title", language))
+            title = staff_text_plain("sheet_title", language)
+            write_xlsx(records, buffer, title, weights=self.weights)
         count = str(len(records))
         caption = staff_text("export_caption", language, html.escape, count=count, range=shown)
         return Attachment("document", f"{stem}.{file_format}", buffer.getvalue(), caption)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import IO, Any, cast
 
 from flows.digest import SMALL, Digest, Names, Tally, display_name, shown
+from flows.priority import Weights, rank
 from flows.records import ProblemRecord
 
 EXPORT_COLUMNS: tuple[str, ...] = (
@@ -27,6 +28,17 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "theme_label",
     "endorsements",
 )
+PRIORITY_COLUMNS: tuple[str, ...] = (
+    "theme",
+    "theme_label",
+    "priority",
+    "problems",
+    "reach",
+    "mean_severity",
+    "times_a_year",
+    "groups",
+    "areas",
+)
 CSV_DELIMITER = ";"  # Excel with Norwegian regional settings splits on ";" (decimal comma)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _WIDTHS = {"text": 60, "suggested_solution": 40, "created_at": 22, "theme_label": 28}
@@ -35,7 +47,7 @@ _CHART_BARS = 12  # more rows than this are unreadable on a phone
 _EXACT_COLOUR = "#1f5f99"
 _SMALL_COLOUR = "#c9d1d9"
 
-Cell = str | int | datetime | None
+Cell = str | int | float | datetime | None
 Destination = str | os.PathLike[str] | IO[bytes] | IO[str]
 
 
@@ -186,8 +198,12 @@ def write_xlsx(
     path_or_stream: Destination,
     sheet_title: str = "Problems",
     names: Names | None = None,
+    weights: Weights | None = None,
 ) -> None:
-    """Write records as an Excel sheet: bold frozen header, real UTC dates, never a formula."""
+    """Write records as an Excel sheet: bold frozen header, real UTC dates, never a formula.
+
+    With ``weights``, a second sheet ranks the themes: each priority next to its inputs.
+    """
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font
@@ -213,7 +229,32 @@ def write_xlsx(
         sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS.get(name, 14)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    if weights is not None:
+        _priority_sheet(workbook.create_sheet("Priority"), records, weights)
     workbook.save(path_or_stream)  # type: ignore[arg-type]
+
+
+def _priority_sheet(sheet: Any, records: Sequence[ProblemRecord], weights: Weights) -> None:
+    from openpyxl.styles import Font
+
+    labels = {r.theme: r.theme_label for r in records if r.theme is not None}
+    sheet.append(PRIORITY_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for found in rank(records, weights):
+        given = found.inputs
+        severity = round(given.severity, 2) if given.severity is not None else None
+        per_year = round(given.per_year, 1) if given.per_year is not None else None
+        values = (
+            *(found.theme, labels[found.theme], found.score, given.problems, given.reach),
+            *(severity, per_year, given.groups, given.areas),
+        )
+        row = sheet.max_row + 1
+        for column, value in enumerate(values, start=1):
+            _set(sheet.cell(row, column), value)  # _set: a label is never read as a formula
+    sheet.append(())
+    sheet.append((f"weights: {weights}",))
+    sheet.freeze_panes = "A2"
 
 
 def _set(cell: Any, value: Cell) -> None:

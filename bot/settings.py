@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from flows.priority import DEFAULT_WEIGHTS, Weights
+
 SECRET_FILE = Path(".innspill-secret")
 MIN_SECRET_CHARS = 16
 
@@ -47,6 +49,12 @@ class Settings(BaseSettings):
     )
     webhook_host: str = Field("127.0.0.1", description="Address the webhook server listens on.")
     webhook_port: int = Field(8080, ge=1, le=65535, description="Port of the webhook server.")
+    retention_days: int = Field(
+        180, ge=1, description="Days of silence after which a resident's link is forgotten."
+    )
+    scheduler_seconds: float = Field(
+        60.0, gt=0, le=3600, description="How often the scheduler looks for due work."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level; message text is only logged at DEBUG."
     )
@@ -56,6 +64,9 @@ class Settings(BaseSettings):
     )
     digest_time: time = Field(
         time(8, 0), description="Local time (HH:MM in TIMEZONE) scheduled digests are sent."
+    )
+    priority_weights: Annotated[Weights, NoDecode] = Field(
+        DEFAULT_WEIGHTS, description="Weights of a theme's priority score, e.g. reach=0.4,…"
     )
 
     @field_validator("timezone")
@@ -87,6 +98,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{value!r} is not a time of day such as 08:00") from None
             return parsed.replace(second=0, microsecond=0, tzinfo=None)
         return value
+
+    @field_validator("priority_weights", mode="before")
+    @classmethod
+    def _weights(cls, value: object) -> object:
+        return Weights.parse(value) if isinstance(value, str) else value
 
     @field_validator("telegram_api_url", "webhook_url")
     @classmethod

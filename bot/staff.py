@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery import REPLY_BURST, Delivery
 from bot.digests import ROLLING_DAYS, DigestBuilder, send_package
+from bot.themes import staff_reply
 from flows.digest import STAFF_LANGUAGES, Period, rolling_period, staff_text, staff_text_plain
 from flows.language import normalise_language_code
 from flows.render import Rendered
@@ -270,6 +271,16 @@ class StaffDesk:
         role_name = self._role(role, language)
         await self.say(message, "invite_created", language, role=role_name, until=until, link=link)
 
+    async def theme(
+        self, message: Message, event_update: Update, member: Member, command: CommandObject
+    ) -> None:
+        """List the themes, or rename or merge one (staff checked on every call)."""
+        if language := await self.begin(message, event_update, member):
+            text = await asyncio.to_thread(
+                staff_reply, self.engine, command.args or "", language, clock=self.clock
+            )
+            await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
+
     def _role(self, role: str, language: str) -> str:
         return staff_text_plain(f"role_{role}", language)
 
@@ -306,6 +317,7 @@ def make_staff_router(
         ("subscribe", desk.subscribe, staff),
         ("unsubscribe", desk.unsubscribe, staff),
         ("invite", desk.invite, admin),
+        ("theme", desk.theme, staff),
     ):
         # The command first: the database is asked only about staff commands.
         router.message.register(handler, Command(name, ignore_case=True), role)

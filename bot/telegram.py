@@ -27,7 +27,7 @@ from flows.outputs import Reply
 from flows.render import Rendered, render
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "cancel", "language", "mydata", "delete")
+COMMANDS = ("start", "help", "cancel", "language", "mydata", "delete", "stop")
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document", "contact")
 
 
@@ -70,6 +70,7 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
             message_event(message, clock()),
             escape=escape,
             update_id=event_update.update_id,
+            chat_id=message.chat.id,
         )
         await _deliver(delivery, message.chat.id, turn, None)
         await conversations.mark_replied(event_update.update_id)
@@ -80,7 +81,11 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
         event = Event(EventKind.CHOICE, clock(), choice=query.data or "", language_hint=hint)
         resident = pseudonym(key, "telegram", query.from_user.id)
         turn = await conversations.handle(
-            resident, event, escape=escape, update_id=event_update.update_id
+            resident,
+            event,
+            escape=escape,
+            update_id=event_update.update_id,
+            chat_id=query.from_user.id,  # a private chat's id is its user's id
         )
         with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to stop
             await delivery.call(lambda: query.answer(), "answerCallbackQuery")

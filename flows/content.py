@@ -20,7 +20,11 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "btn_yes btn_no help cancelled nothing_to_cancel resume use_buttons stale_button "
     "unknown_command unsupported_media not_given cmd_start cmd_help cmd_cancel cmd_language "
     "edited_ignored private_only slow_down mydata_caption delete_confirm btn_delete_yes "
-    "btn_delete_no deleted delete_kept cmd_mydata cmd_delete"
+    "btn_delete_no deleted delete_kept cmd_mydata cmd_delete "
+    # workshops, follow-ups and "me too"
+    "workshop_unknown btn_follow_up_yes btn_follow_up_no follow_up_yes follow_up_no "
+    "follow_ups_stopped similar_intro btn_similar_same btn_similar_different btn_similar_no "
+    "similar_same similar_different similar_no btn_recur_no followup_thanks cmd_stop"
 ).split()
 TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -30,6 +34,11 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "area_not_found": frozenset({"place"}),
         "area_matched": frozenset({"area"}),
         "review": frozenset({"problem", "suggestion", "frequency", "severity", "groups", "area"}),
+        **dict.fromkeys(
+            ("workshop_welcome", "follow_up_ask", "followup_check"), frozenset({"workshop"})
+        ),
+        "similar_ask": frozenset({"problem"}),
+        "followup_recur": frozenset({"workshop", "problem"}),
     }
 )
 """Every text key the bot uses, with the placeholders the bot fills in for it."""

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
+from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, rank
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
 from flows.render import split_message as split_message  # now in flows.render; old imports work
@@ -23,6 +24,7 @@ SEVERE_AT_LEAST = 4
 SEVERE_LIMIT = 5
 QUOTE_LIMIT = 4
 TOP_LIMIT = 5  # group × area combinations or themes
+BRIDGING_GROUPS = 3  # a theme raised by this many groups bridges them
 QUOTE_CHARS = 200
 _MIN_QUOTE_WORDS = 3  # fewer distinct words ("ok", "vei") tell staff nothing
 
@@ -151,11 +153,24 @@ class Combination:
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    """How many problems belong to a theme."""
+    """A theme of the period: its problems, its priority with the inputs, and its marks."""
 
     theme: int
     label: str
     count: int
+    previous: int = 0  # its problems in the period before
+    score: int = 0  # flows.priority, 0–100
+    inputs: Inputs | None = None
+
+    @property
+    def bridging(self) -> bool:
+        """Tell whether three or more groups raised it."""
+        return self.inputs is not None and self.inputs.groups >= BRIDGING_GROUPS
+
+    @property
+    def rising(self) -> bool:
+        """Tell whether it grew since the period before (only shown once it is not small)."""
+        return self.count >= SMALL and self.count > self.previous
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +220,10 @@ def display_name(names: Names, key: str) -> str:
 
 
 def build_digest(
-    current: Sequence[ProblemRecord], previous: Sequence[ProblemRecord], period: Period
+    current: Sequence[ProblemRecord],
+    previous: Sequence[ProblemRecord],
+    period: Period,
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> Digest:
     """Count and pick quotes from ``current`` (the period's records) against ``previous``."""
     themed = any(record.theme is not None for record in current)
@@ -220,7 +238,7 @@ def build_digest(
         by_area=_tally(record.area for record in current),
         by_group=_tally(group for record in current for group in record.groups or ("",)),
         combinations=() if themed else _combinations(current),
-        themes=_themes(current) if themed else (),
+        themes=_themes(current, previous, weights) if themed else (),
         severe=severe,
         quotes=_spread([q for q in _informative(current) if q.problem_id not in taken]),
         suggestions=sum(1 for record in current if record.suggested_solution.strip()),
@@ -246,15 +264,26 @@ def _combinations(records: Sequence[ProblemRecord]) -> tuple[Combination, ...]:
     return tuple(Combination(g, a, count) for (g, a), count in ordered[:TOP_LIMIT])
 
 
-def _themes(records: Sequence[ProblemRecord]) -> tuple[Theme, ...]:
-    counts: Counter[int] = Counter()
+def _themes(
+    records: Sequence[ProblemRecord], previous: Sequence[ProblemRecord], weights: Weights
+) -> tuple[Theme, ...]:
+    """Return the themes with the highest priority first."""
     labels: dict[int, str] = {}
     for record in sorted(records, key=lambda r: r.created_at):
         if record.theme is not None:
-            counts[record.theme] += 1
             labels[record.theme] = record.theme_label or labels.get(record.theme, "")
-    themes = [Theme(t, mask_personal_data(labels[t]) or f"#{t}", n) for t, n in counts.items()]
-    themes.sort(key=lambda theme: _order(theme.count, f"{theme.label}\0{theme.theme}"))
+    before = Counter(record.theme for record in previous if record.theme is not None)
+    themes = [
+        Theme(
+            p.theme,
+            mask_personal_data(labels[p.theme]) or f"#{p.theme}",
+            p.inputs.problems,
+            before[p.theme],
+            p.score,
+            p.inputs,
+        )
+        for p in rank(records, weights)
+    ]
     return tuple(themes[:TOP_LIMIT])
 
 
@@ -464,8 +493,8 @@ def _items(w: _Writer, names: Names, tally: Tally) -> list[str]:
 
 def _clusters(digest: Digest, w: _Writer, names: Names) -> list[str]:
     if digest.themes:
-        themes = [w("digest_item", name=t.label, count=shown(t.count)) for t in digest.themes]
-        return _section(w, "digest_themes", themes)
+        themes = [_theme_line(w, theme) for theme in digest.themes]
+        return [*_section(w, "digest_themes", themes), w("digest_priority_note")]
     combinations = [
         w(
             "digest_combination",
@@ -476,6 +505,24 @@ def _clusters(digest: Digest, w: _Writer, names: Names) -> list[str]:
         for c in digest.combinations
     ]
     return _section(w, "digest_combinations", combinations)
+
+
+def _theme_line(w: _Writer, theme: Theme) -> str:
+    inputs = theme.inputs
+    assert inputs is not None  # build_digest scores every theme it shows
+    flags = (("digest_bridging", theme.bridging), ("digest_rising", theme.rising))
+    marks = "".join(f" · {w(key)}" for key, on in flags if on)  # already escaped
+    values = {
+        "name": theme.label,
+        "count": shown(theme.count),
+        "score": str(theme.score),
+        "reach": shown(inputs.reach),
+        "severity": f"{inputs.severity:.1f}" if inputs.severity is not None else "–",
+        "per_year": f"{inputs.per_year:.0f}" if inputs.per_year is not None else "–",
+        "breadth": str(inputs.breadth),
+    }
+    escaped = {name: w.escape(value) for name, value in values.items()}
+    return w.compose("digest_theme_item", marks=marks, **escaped)
 
 
 def _severe_line(w: _Writer, names: Names, quote: Quote) -> str:

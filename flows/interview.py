@@ -10,23 +10,29 @@ from collections.abc import Callable, Sequence
 
 from flows.content import Content, Option
 from flows.events import Event, EventKind
+from flows.followup import FOLLOW_UP_PREFIX
 from flows.language import detect_language, interview_language
 from flows.outputs import (
+    AgreeToFollowUps,
+    Endorse,
     EraseResident,
     Label,
     Output,
     ProblemDraft,
     RecordConsent,
+    RecordObservation,
     Reply,
     SaveProblem,
     SendMyData,
     SetLanguage,
+    StopFollowUps,
 )
 from flows.places import match_place, nearest_place
 from flows.privacy import mask_personal_data
 from flows.questions import PREFER_NOT_TO_SAY, groups_question, question
 from flows.solution import looks_like_solution
 from flows.state import Draft, InterviewState, Step
+from flows.workshop import NO_FACTS, Candidate, Facts, Lookups, Workshop, code_from_payload
 
 Result = tuple[InterviewState, list[Output]]
 
@@ -57,15 +63,31 @@ class Interview:
     def __init__(self, content: Content) -> None:
         self.content = content
 
-    def advance(self, state: InterviewState, event: Event) -> Result:
-        """Apply one resident input to ``state``; return the new state and the outputs."""
+    def lookups(self, state: InterviewState, event: Event) -> Lookups:
+        """Say what the transport must look up before ``advance`` can take ``event``."""
+        if event.kind is EventKind.COMMAND and event.command == "start":
+            return Lookups(workshop_code=code_from_payload(event.argument) or "")
+        confirming = event.kind is EventKind.CHOICE and event.choice == "review:confirm"
+        return Lookups(similar=confirming and state.step is Step.REVIEW)
+
+    def advance(self, state: InterviewState, event: Event, facts: Facts = NO_FACTS) -> Result:
+        """Apply one resident input to ``state``; return the new state and the outputs.
+
+        ``facts`` holds what ``lookups`` asked the transport to find for this input.
+        """
         if event.kind is EventKind.COMMAND:
+            if event.command == "start":
+                return self._start(state, event, facts.workshop)
             return self._command(state, event)
+        if event.kind is EventKind.CHOICE and event.choice.startswith(f"{FOLLOW_UP_PREFIX}:"):
+            return self._follow_up_answer(state, event)
         if state.step is Step.NEW:
             return self._begin(state, event)
         if self._consent_outdated(state) and state.step not in _NO_CONSENT_NEEDED:
             return self._ask_consent_again(state)
         if event.kind is EventKind.CHOICE:
+            if state.step is Step.REVIEW and event.choice == "review:confirm":
+                return self._save(state, event, facts.similar)
             return self._choice(state, event)
         located = event.kind is EventKind.LOCATION and state.step is Step.AREA
         if event.kind is EventKind.UNSUPPORTED or (
@@ -110,16 +132,18 @@ class Interview:
 
     def _welcome(self, state: InterviewState, outputs: list[Output]) -> Result:
         outputs.append(Reply("welcome", {"municipality": self.content.municipality}))
+        if state.workshop:
+            outputs.append(Reply("workshop_welcome", {"workshop": state.workshop_name}))
         if state.consent_version >= self.content.consent_version:
-            state = state.evolve(step=Step.PROBLEM, draft=Draft(), returning_to=None)
+            state = state.evolve(step=Step.PROBLEM, draft=state.fresh_draft(), returning_to=None)
         else:
             state = state.evolve(step=Step.CONSENT, returning_to=None)
         return state, [*outputs, *question(state, self.content)]
 
     def _command(self, state: InterviewState, event: Event) -> Result:
         match event.command:
-            case "start":
-                return self._start(state, event)
+            case "stop":
+                return self._reask(state, Reply("follow_ups_stopped"), StopFollowUps())
             case "help":
                 return self._reask(state, Reply("help"))
             case "cancel":
@@ -136,7 +160,20 @@ class Interview:
                 return asking, [*question(asking, self.content)]
         return self._reask(state, Reply("unknown_command"))
 
-    def _start(self, state: InterviewState, event: Event) -> Result:
+    def _start(self, state: InterviewState, event: Event, workshop: Workshop | None) -> Result:
+        notes: list[Output] = []
+        if code_from_payload(event.argument) is not None:
+            if workshop is None:
+                notes.append(Reply("workshop_unknown"))
+                state = _left_workshop(state)
+            else:
+                state = _joined(state, workshop)
+        elif state.step not in REPORTING:
+            state = _left_workshop(state)  # a plain /start later is not part of the workshop
+        state, outputs = self._restart(state, event)
+        return state, [*notes, *outputs]
+
+    def _restart(self, state: InterviewState, event: Event) -> Result:
         if state.step in (Step.DELETE, Step.LANGUAGE) and state.paused_at is not None:
             # /start while asked about deletion or language: back to where they were.
             state = state.evolve(step=state.paused_at, paused_at=None)
@@ -144,7 +181,7 @@ class Interview:
             return self._reask(state, Reply("resume"))
         if state.step in (Step.NEW, Step.LANGUAGE) and not state.language:
             return self._begin(state.evolve(step=Step.NEW), event)
-        return self._welcome(state.evolve(draft=Draft()), [])
+        return self._welcome(state.evolve(draft=state.fresh_draft()), [])
 
     def _cancel(self, state: InterviewState) -> Result:
         if state.step in REPORTING:
@@ -153,9 +190,9 @@ class Interview:
             ]
         return self._reask(state, Reply("nothing_to_cancel"))
 
-    def _reask(self, state: InterviewState, first: Reply) -> Result:
+    def _reask(self, state: InterviewState, first: Reply, *effects: Output) -> Result:
         """Say ``first``, then repeat the current question so nothing already given is lost."""
-        return state, [first, *question(state, self.content)]
+        return state, [*effects, first, *question(state, self.content)]
 
     # -- buttons ------------------------------------------------------------------------------
 
@@ -183,6 +220,8 @@ class Interview:
             Step.CHANGE: self._chose_change,
             Step.ANOTHER: self._chose_another,
             Step.DELETE: self._chose_delete,
+            Step.SIMILAR: self._chose_similar,
+            Step.FOLLOW_UP: self._chose_follow_up,
             Step.PROBLEM: self._unexpected_choice,
             Step.SOLUTION_PROBLEM: self._unexpected_choice,
         }
@@ -214,7 +253,7 @@ class Interview:
         if state.paused_at in REPORTING:
             asking = consented.evolve(step=state.paused_at)
         else:
-            asking = consented.evolve(step=Step.PROBLEM, draft=Draft())
+            asking = consented.evolve(step=Step.PROBLEM, draft=consented.fresh_draft())
         return asking, [RecordConsent(version, event.now), *question(asking, self.content)]
 
     def _chose_frequency(self, state: InterviewState, value: str, event: Event) -> Result:
@@ -262,7 +301,7 @@ class Interview:
 
     def _chose_another(self, state: InterviewState, value: str, event: Event) -> Result:
         if value == "yes":
-            asking = state.evolve(step=Step.PROBLEM, draft=Draft())
+            asking = state.evolve(step=Step.PROBLEM, draft=state.fresh_draft())
             return asking, [*question(asking, self.content)]
         return state.evolve(step=Step.IDLE), [
             Reply("goodbye", {"municipality": self.content.municipality})
@@ -319,7 +358,7 @@ class Interview:
             first = Reply("use_buttons") if state.step is Step.ANOTHER else Reply("ask_problem")
             return self._reask(state, first)
         return self._typed_problem(
-            state.evolve(step=Step.PROBLEM, draft=Draft(), returning_to=None), event
+            state.evolve(step=Step.PROBLEM, draft=state.fresh_draft(), returning_to=None), event
         )
 
     def _typed_frequency(self, state: InterviewState, event: Event) -> Result:
@@ -360,6 +399,11 @@ class Interview:
     def _answered(self, state: InterviewState, draft: Draft, natural_next: Step) -> Result:
         """Store an answer in the draft and ask the next question (or return to the review)."""
         next_step = Step.REVIEW if state.returning_to is Step.REVIEW else natural_next
+        # A workshop filled in who and where: skip those questions; the review shows them.
+        if next_step is Step.GROUPS and state.workshop and draft.groups:
+            next_step = Step.AREA
+        if next_step is Step.AREA and state.workshop and draft.area:
+            next_step = Step.REVIEW
         moved = state.evolve(
             step=next_step,
             draft=draft,
@@ -367,7 +411,9 @@ class Interview:
         )
         return moved, [*question(moved, self.content)]
 
-    def _save(self, state: InterviewState, event: Event) -> Result:
+    def _save(
+        self, state: InterviewState, event: Event, similar: tuple[Candidate, ...] = ()
+    ) -> Result:
         d = state.draft
         problem = ProblemDraft(
             text=d.text,
@@ -380,12 +426,83 @@ class Interview:
             area=d.area,
             workshop=state.workshop,
         )
-        saved = state.evolve(step=Step.ANOTHER, draft=Draft(), saved_count=state.saved_count + 1)
-        return saved, [
-            SaveProblem(problem, event.now),
-            Reply("saved"),
-            *question(saved, self.content),
-        ]
+        saved = state.evolve(
+            draft=state.fresh_draft(),
+            saved_count=state.saved_count + 1,
+            similar_ids=tuple(c.id for c in similar),
+            similar_texts=tuple(c.text for c in similar),
+        )
+        intro: list[Output] = [Reply("similar_intro")] if similar else []
+        moved, asked = self._after_save(saved)
+        return moved, [SaveProblem(problem, event.now), Reply("saved"), *intro, *asked]
+
+    def _after_save(self, state: InterviewState) -> Result:
+        """Ask the next thing after a save: others' similar problems, follow-ups, another."""
+        if state.similar_ids:
+            step = Step.SIMILAR
+        elif state.workshop and not state.follow_up_asked:
+            step = Step.FOLLOW_UP
+        else:
+            step = Step.ANOTHER
+        moved = state.evolve(step=step)
+        return moved, [*question(moved, self.content)]
+
+    def _chose_similar(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value not in ("same", "different", "no") or not state.similar_ids:
+            return self._reask(state, Reply("use_buttons"))
+        effects: list[Output] = (
+            [Endorse(state.similar_ids[0], event.now)] if value == "same" else []
+        )
+        rest = state.evolve(
+            similar_ids=state.similar_ids[1:], similar_texts=state.similar_texts[1:]
+        )
+        moved, asked = self._after_save(rest)
+        return moved, [*effects, Reply(f"similar_{value}"), *asked]
+
+    def _chose_follow_up(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value not in ("yes", "no"):
+            return self._reask(state, Reply("use_buttons"))
+        asked = state.evolve(follow_up_asked=True)
+        effects: list[Output] = []
+        if value == "yes":
+            effects.append(AgreeToFollowUps(state.workshop, event.now))
+        moved, outputs = self._after_save(asked)
+        return moved, [*effects, Reply(f"follow_up_{value}"), *outputs]
+
+    def _follow_up_answer(self, state: InterviewState, event: Event) -> Result:
+        """Store an answer to "has it happened again?", whatever the resident is doing now."""
+        parts = event.choice.split(":")
+        answer = parts[3] if len(parts) == 4 else ""
+        if not (parts[1:3] and all(p.isdigit() for p in parts[1:3])) or not (
+            answer == "no" or self.content.frequency(answer) is not None
+        ):
+            return self._reask(state, Reply("stale_button"))
+        observation = RecordObservation(
+            follow_up_id=int(parts[1]),
+            problem_id=int(parts[2]),
+            recurred=answer != "no",
+            frequency="" if answer == "no" else answer,
+            at=event.now,
+        )
+        thanks = Reply("followup_thanks", edit=True)
+        return state, [observation, thanks]
+
+
+def _joined(state: InterviewState, workshop: Workshop) -> InterviewState:
+    """Enter a workshop: its problems are tagged, its group and area pre-filled."""
+    if state.workshop == workshop.code:
+        return state.evolve(workshop_name=workshop.name)
+    return state.evolve(
+        workshop=workshop.code,
+        workshop_name=workshop.name,
+        workshop_group=workshop.group,
+        workshop_area=workshop.area,
+        follow_up_asked=False,
+    )
+
+
+def _left_workshop(state: InterviewState) -> InterviewState:
+    return state.evolve(workshop="", workshop_name="", workshop_group="", workshop_area="")
 
 
 def _clean(text: str) -> str:

@@ -90,4 +90,47 @@ class EraseResident:
     """Erase the resident: problems, state, consent and any chat id. Nothing is kept."""
 
 
-Output = Reply | SaveProblem | RecordConsent | SetLanguage | SendMyData | EraseResident
+@dataclass(frozen=True, slots=True)
+class AgreeToFollowUps:
+    """Keep the resident's chat and schedule the follow-ups of ``workshop`` from ``at``."""
+
+    workshop: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StopFollowUps:
+    """End every follow-up for the resident and forget their chat id."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordObservation:
+    """Store a follow-up answer: did problem ``problem_id`` happen again, and how often."""
+
+    follow_up_id: int
+    problem_id: int
+    recurred: bool
+    frequency: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Endorse:
+    """Record that the resident has the same problem as ``problem_id`` (someone else's)."""
+
+    problem_id: int
+    at: datetime
+
+
+Output = (
+    Reply
+    | SaveProblem
+    | RecordConsent
+    | SetLanguage
+    | SendMyData
+    | EraseResident
+    | AgreeToFollowUps
+    | StopFollowUps
+    | RecordObservation
+    | Endorse
+)

@@ -82,6 +82,15 @@ def change_question() -> Reply:
     return Reply("ask_change", choices=rows(buttons, 2))
 
 
+def similar_question(text: str) -> Reply:
+    """Show someone else's problem (anonymised) and ask whether it is the resident's too."""
+    buttons = tuple(
+        (Choice(data(Step.SIMILAR, answer), Label(f"btn_similar_{answer}")),)
+        for answer in ("same", "different", "no")
+    )
+    return Reply("similar_ask", {"problem": text}, buttons)
+
+
 def question(state: InterviewState, content: Content) -> list[Reply]:
     """Return the question of the state's step (nothing for steps without one)."""
     step, draft = state.step, state.draft
@@ -111,6 +120,16 @@ def question(state: InterviewState, content: Content) -> list[Reply]:
             return [change_question()]
         case Step.ANOTHER:
             return [Reply("ask_another", choices=yes_no(step))]
+        case Step.SIMILAR:
+            return [similar_question(state.similar_texts[0])] if state.similar_texts else []
+        case Step.FOLLOW_UP:
+            return [
+                Reply(
+                    "follow_up_ask",
+                    {"workshop": state.workshop_name},
+                    yes_no(step, "btn_follow_up_yes", "btn_follow_up_no"),
+                )
+            ]
         case Step.DELETE:
             return [
                 Reply("delete_confirm", choices=yes_no(step, "btn_delete_yes", "btn_delete_no"))

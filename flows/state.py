@@ -23,6 +23,8 @@ class Step(StrEnum):
     IDLE = "idle"  # consented, no interview running
     DECLINED = "declined"  # said no to consent: nothing is stored
     DELETE = "delete"  # asked to erase everything: confirm first
+    SIMILAR = "similar"  # saved; shown someone else's similar problem: same for you?
+    FOLLOW_UP = "follow_up"  # saved in a workshop; may we follow up later?
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +68,21 @@ class InterviewState:
     paused_at: Step | None = None  # the step to resume after /language or renewed consent
     workshop: str = ""  # set by a workshop deep link
     saved_count: int = 0
+    workshop_name: str = ""
+    workshop_group: str = ""  # pre-filled into each new draft, shown in the review
+    workshop_area: str = ""
+    follow_up_asked: bool = False  # asked once per workshop
+    similar_ids: tuple[int, ...] = ()  # others' problems still to show ("me too"), first = now
+    similar_texts: tuple[str, ...] = ()  # their anonymised texts, to ask again after /help
 
     def evolve(self, **changes: Any) -> Self:
         """Return a copy with ``changes`` applied."""
         return replace(self, **changes)
+
+    def fresh_draft(self) -> Draft:
+        """Return an empty draft, with the workshop's group and area filled in."""
+        groups = (self.workshop_group,) if self.workshop and self.workshop_group else ()
+        return Draft(groups=groups, area=self.workshop_area if self.workshop else "")
 
     def draft_with(self, **changes: Any) -> Draft:
         """Return the draft with ``changes`` applied."""
@@ -81,6 +94,8 @@ class InterviewState:
         data["returning_to"] = self.returning_to.value if self.returning_to else None
         data["paused_at"] = self.paused_at.value if self.paused_at else None
         data["draft"]["groups"] = list(self.draft.groups)
+        data["similar_ids"] = list(self.similar_ids)
+        data["similar_texts"] = list(self.similar_texts)
         return data
 
     @classmethod
@@ -97,4 +112,10 @@ class InterviewState:
             paused_at=Step(paused) if paused else None,
             workshop=str(data.get("workshop", "")),
             saved_count=int(data.get("saved_count", 0)),
+            workshop_name=str(data.get("workshop_name", "")),
+            workshop_group=str(data.get("workshop_group", "")),
+            workshop_area=str(data.get("workshop_area", "")),
+            follow_up_asked=bool(data.get("follow_up_asked", False)),
+            similar_ids=tuple(int(i) for i in data.get("similar_ids") or ()),
+            similar_texts=tuple(str(t) for t in data.get("similar_texts") or ()),
         )

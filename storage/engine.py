@@ -1,5 +1,7 @@
 """Engines, sessions and migrations for SQLite files and PostgreSQL."""
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -27,7 +29,9 @@ def make_engine(url: str) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
-        return create_engine(parsed, pool_pre_ping=True)
+        # The pid in application_name tells operators (and tests) which process holds what.
+        connect_args = {"application_name": f"innspill:{os.getpid()}"}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         shown = parsed.render_as_string(hide_password=True)
         raise ValueError(f"DATABASE_URL {shown!r} cannot be used: {exc}") from None
@@ -163,3 +167,61 @@ def current_revision(engine: Engine) -> str | None:
     """Return the schema revision the database is at, or None if it was never migrated."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+# A fixed key for pg_try_advisory_lock: "innspill" read as digits, so no other app collides.
+LEADER_LOCK_KEY: Final = 4_667_757_311
+
+
+class Leadership:
+    """Whether this process runs the scheduled work: one process at a time, across hosts.
+
+    On PostgreSQL it is a session-level advisory lock held on a connection of its own; when
+    the process dies the connection closes and another process takes over at its next try.
+    SQLite is single-process by design: the one process always leads.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Tell whether several processes may share this database (PostgreSQL)."""
+        return self.engine.dialect.name == "postgresql"
+
+    def acquire(self) -> bool:
+        """Take or confirm leadership without waiting; return whether this process leads."""
+        if not self.shared:
+            return True
+        if self._connection is not None and self._alive(self._connection):
+            return True
+        self.release()
+        connection = self.engine.connect()
+        taken = connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
+        ).scalar_one()
+        connection.commit()
+        if taken:
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def release(self) -> None:
+        """Give leadership up (closing the connection releases the lock)."""
+        if self._connection is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                # Not back to the pool: the lock lives as long as the database session does.
+                self._connection.invalidate()
+                self._connection.close()
+            self._connection = None
+
+    @staticmethod
+    def _alive(connection: Connection) -> bool:
+        try:
+            connection.execute(text("SELECT 1")).scalar_one()
+            connection.commit()
+        except SQLAlchemyError:
+            return False
+        return True

@@ -4,11 +4,20 @@ Each table with resident input has a plain ``XBase`` model that carries the limi
 models skip pydantic validation, so queries validate through the base model before writing.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Final
 
 from pydantic import StringConstraints, field_validator
-from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, Dialect, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -126,6 +135,9 @@ class Problem(ProblemBase, table=True):
         CheckConstraint(
             f"severity BETWEEN {SEVERITY_MIN} AND {SEVERITY_MAX}", name="severity_range"
         ),
+        # The theme assigner reads "theme_id IS NULL ORDER BY id": one ordered index scan.
+        Index("ix_problem_theme_id_id", "theme_id", "id"),
+        Index("ix_problem_theme_seq", "theme_seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -133,6 +145,8 @@ class Problem(ProblemBase, table=True):
         default=None, foreign_key="resident.id", ondelete="SET NULL", index=True
     )
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    theme_id: int | None = None  # None until the theme assigner has seen it (bot/themes.py)
+    theme_seq: int | None = None  # the order it was assigned in, to replay the model from
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -146,6 +160,42 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
     # Set once the answer reached the resident: a redelivered update then needs no reply again.
     replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# -- themes ------------------------------------------------------------------------------------
+# The centroids live in one JSON snapshot (ThemeState); a theme row carries what staff see.
+
+THEME_LABEL_MAX: Final = 120
+THEME_STATE_ID: Final = 1  # the one snapshot row
+
+
+class Theme(SQLModel, table=True):
+    """A recurring theme: its automatic label, the label staff gave it, where it was merged."""
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    label: str = Field(default="", max_length=THEME_LABEL_MAX)  # kept current by the assigner
+    label_override: str = Field(default="", max_length=THEME_LABEL_MAX)  # staff's; it wins
+    merged_into: int | None = None  # set when staff merged it into that theme
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ThemeState(SQLModel, table=True):
+    """The theme model: a snapshot, and how far assignments went since it was taken.
+
+    The model is the snapshot plus the problems with ``theme_seq`` above ``snapshot_seq``,
+    assigned again in that order (deterministic). ``revision`` grows with every write, so a
+    process holding the model in memory can tell whether another one changed it.
+    """
+
+    __tablename__ = "theme_state"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    snapshot: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    revision: int = Field(default=0, ge=0)
+    seq: int = Field(default=0, ge=0)  # the last theme_seq given
+    snapshot_seq: int = Field(default=0, ge=0)  # the last theme_seq the snapshot holds
+    last_problem_id: int = Field(default=0, ge=0)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # -- staff and digests -----------------------------------------------------------------------
@@ -232,3 +282,88 @@ class DigestDelivery(SQLModel, table=True):
     parts_sent: int = Field(default=0, ge=0)
     last_error: str = Field(default="", max_length=ERROR_MAX)  # an exception name, never text
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# -- workshops, follow-ups, endorsements ---------------------------------------------------------
+# A workshop tags what its participants report; follow-ups are owed only to residents who agreed
+# (their chat id is on the resident row); observations and endorsements go when a resident does.
+
+WORKSHOP_NAME_MAX: Final = 120
+FOLLOWUPS_MAX: Final = 64  # "1d,14d"
+CONTENT_HASH_MAX: Final = 64  # SHA-256, hex
+
+
+class WorkshopBase(SQLModel):
+    """A problem workshop with one resident group, at one place, on one day."""
+
+    code: str = Field(min_length=1, max_length=KEY_MAX, unique=True, index=True)
+    name: str = Field(min_length=1, max_length=WORKSHOP_NAME_MAX)
+    group: str = Field(default="", max_length=KEY_MAX)
+    area: str = Field(default="", max_length=KEY_MAX)
+    held_on: date
+    followups: str = Field(default="", max_length=FOLLOWUPS_MAX)  # offsets, e.g. "1d,14d"
+
+
+class Workshop(WorkshopBase, table=True):
+    """A stored workshop; its link opens until ``expires_at``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FollowUp(SQLModel, table=True):
+    """One follow-up message owed to one participant: recorded once, sent once (leased)."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        UniqueConstraint("resident_id", "workshop_id", "round", name="uq_follow_up_round"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", ondelete="CASCADE", index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", ondelete="CASCADE", index=True)
+    round: int = Field(ge=0)  # 0: "did we capture it?"; later rounds: "has it happened again?"
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim: str = Field(default="", max_length=32)
+    attempts: int = Field(default=0, ge=0)
+    last_error: str = Field(default="", max_length=ERROR_MAX)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Observation(SQLModel, table=True):
+    """A participant's later answer about their problem: did it happen again, and how often."""
+
+    __table_args__ = (UniqueConstraint("problem_id", "follow_up_id", name="uq_observation_round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problem.id", ondelete="CASCADE", index=True)
+    follow_up_id: int = Field(foreign_key="follow_up.id", ondelete="CASCADE")
+    recurred: bool
+    frequency: str = Field(default="", max_length=KEY_MAX)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Endorsement(SQLModel, table=True):
+    """A resident saying "same for me" about someone else's problem: once per resident."""
+
+    __table_args__ = (
+        UniqueConstraint("problem_id", "resident_id", name="uq_endorsement_resident"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problem.id", ondelete="CASCADE", index=True)
+    resident_id: int = Field(foreign_key="resident.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ImportedRow(SQLModel, table=True):
+    """The content hash of an imported note, so importing a file twice adds nothing."""
+
+    __tablename__ = "imported_row"
+
+    content_hash: str = Field(primary_key=True, max_length=CONTENT_HASH_MAX)
+    problem_id: int = Field(foreign_key="problem.id", ondelete="CASCADE", index=True)

@@ -4,7 +4,6 @@ import asyncio
 import io
 import itertools
 import struct
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -27,14 +26,6 @@ DUE = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # the next Monday, 08:00 in Oslo
 MARKUP = "Skiltet sier <b>stopp</b> & *ikke* _her_ `nå` [x](y) — bussen kjører bare forbi"
 EVERY = 0.1  # seconds of real time between the scheduler's looks
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def seed(database_url: str, problems: int = 6) -> None:

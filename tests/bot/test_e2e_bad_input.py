@@ -1,7 +1,6 @@
 """End to end: what residents, groups and floods do to the bot; each answered, nothing lost."""
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -14,14 +13,6 @@ from tests.factories import make_callback_update
 from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def count(database_url: str, table: str) -> int:

@@ -4,7 +4,6 @@ import csv
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from tests.fakebotapi import FakeBotAPI
 pytestmark = pytest.mark.e2e
 ANNA = 1001
 BUS = "Bussen til Hunndalen går bare én gang i timen om kvelden, så jeg må gå hjem."
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 class Resident:
@@ -194,7 +185,15 @@ async def test_commands_are_published_in_every_interview_language(
         await api.wait_for(lambda a: len(a.calls("setMyCommands")) == 6)
         for language in core.content.languages:
             commands = dict(api.my_commands(language_code=language))
-            assert set(commands) == {"start", "help", "cancel", "language", "mydata", "delete"}
+            assert set(commands) == {
+                "start",
+                "help",
+                "cancel",
+                "language",
+                "mydata",
+                "delete",
+                "stop",
+            }
             assert commands["help"] == core.content.text("cmd_help", language)
 
 

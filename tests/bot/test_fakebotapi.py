@@ -31,17 +31,11 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from tests.factories import MEDIA_KINDS, make_message_update
-from tests.fakebotapi import FakeBotAPI, parse_html, running_fake_api
+from tests.fakebotapi import FakeBotAPI, parse_html
 
 pytestmark = pytest.mark.e2e
 
 RESIDENT = 1001
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with running_fake_api() as fake:
-        yield fake
 
 
 @pytest.fixture

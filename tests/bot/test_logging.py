@@ -1,7 +1,6 @@
 """Logs: no message text at INFO or above, and no token or key anywhere."""
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -10,14 +9,6 @@ from tests.bot.harness import SECRET, running_bot, settings_for
 from tests.bot.test_e2e_bad_input import consented
 from tests.bot.test_e2e_interview import BUS
 from tests.fakebotapi import FakeBotAPI
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.mark.e2e

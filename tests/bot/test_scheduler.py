@@ -3,7 +3,7 @@
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,14 +35,6 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
     upgrade_database(engine)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def subscriber(engine: Engine, frequency: str = "weekly", at: datetime = SUBSCRIBED) -> int:

@@ -4,7 +4,6 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -23,14 +22,6 @@ ADMIN = 7001
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 10:00 in Oslo
 STAFF_COMMANDS = ("/digest", "/export", "/stats", "/invite", "/subscribe", "/unsubscribe")
 LINK = re.compile(r"https://t\.me/innspill_test_bot\?start=(staff_[A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def seed(database_url: str, days: int = 6) -> None:

@@ -164,7 +164,7 @@ def test_themes_replace_group_and_area_combinations_when_records_carry_them():
     digest = build_digest(current, [], WEEK)
     assert digest.combinations == ()
     text = render(digest, "en")
-    assert "<b>Largest themes</b>" in text
+    assert "<b>Themes by priority</b>" in text
     assert "• Kollektivtransport: 6" in text and "• Brøyting: &lt;5" in text
     assert "combinations" not in text
 

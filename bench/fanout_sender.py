@@ -1,0 +1,173 @@
+"""The sending side of benchmark 4, run as its own process by bench/fanout.py.
+
+It sends through the bot's real ``Delivery`` with its real ``Pacer`` (one for every send, as in
+``innspill run``) to the fake Bot API given on the command line, either
+
+- ``messages``: one message with two buttons (a follow-up question) to each of ``count``
+  chats, ``CONCURRENCY`` at a time as the digest outbox sends; or
+- ``digests``: the real ``DigestOutbox`` on a database with ``count`` subscribed staff
+  members, looked at again and again (as the scheduler would, without its minute between
+  looks) until every digest owed is sent.
+
+It prints one line of JSON: what it sent, how long it took and how many 429s it waited out.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bench.dataset import END, grow
+from bench.fanout import FIRST_CHAT, Sent
+from bot import scheduler
+from bot.delivery import PER_SECOND, Delivery, DeliveryFailed, Pacer
+from bot.digests import DigestBuilder
+from bot.scheduler import DigestOutbox
+from flows.content import load_content
+from flows.digest import week_period
+from storage import queries
+from storage.engine import make_engine, session_scope, upgrade_database
+
+ZONE = ZoneInfo("Europe/Oslo")
+DIGEST_TIME = clock_time(8, 0)  # DIGEST_TIME's default: Mondays at 08:00 in Oslo
+MAX_LOOKS = 1_000
+FOLLOW_UP = (
+    "<b>Innspill</b>: For tre uker siden fortalte du oss om et problem. Er det fortsatt et "
+    "problem for deg?"
+)
+
+
+class _FloodCount(logging.Handler):
+    """Count the 429s ``Delivery`` waits out (it logs each one)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "flood control" in record.msg:
+            self.count += 1
+
+
+def _follow_up_keyboard(chat: int) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(text="Ja, fortsatt", callback_data=f"fu:{chat}:1:yes"),
+        InlineKeyboardButton(text="Nei, løst", callback_data=f"fu:{chat}:1:no"),
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+async def send_messages(delivery: Delivery, count: int) -> tuple[int, int, int]:
+    """Send one follow-up to each of ``count`` chats; return (owed, sent, looks)."""
+    gate = asyncio.Semaphore(scheduler.CONCURRENCY)
+
+    async def one(chat: int) -> bool:
+        async with gate:
+            try:
+                await delivery.send_text(chat, FOLLOW_UP, _follow_up_keyboard(chat))
+            except DeliveryFailed:
+                return False
+            return True
+
+    chats = range(FIRST_CHAT, FIRST_CHAT + count)
+    return count, sum(await asyncio.gather(*(one(chat) for chat in chats))), 1
+
+
+def subscribe_staff(database_url: str, count: int) -> None:
+    """Add ``count`` staff members with a chat each, subscribed to the weekly digest."""
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    joined = END - timedelta(days=1)
+    with session_scope(engine) as session:
+        for chat in range(FIRST_CHAT, FIRST_CHAT + count):
+            staff = queries.add_staff(session=session, telegram_id=chat, role="staff", now=joined)
+            assert staff.id is not None
+            queries.note_staff_chat(
+                session=session, staff_id=staff.id, chat_id=chat, language="nb"
+            )
+            queries.subscribe(session=session, staff_id=staff.id, frequency="weekly", now=joined)
+    engine.dispose()
+
+
+def moving_clock(start: datetime) -> Callable[[], datetime]:
+    """Return a clock that starts at ``start`` and runs in real time."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
+async def send_digests(
+    delivery: Delivery, database_url: str, count: int
+) -> tuple[int, int, int, int]:
+    """Let the outbox send ``count`` weekly digests; return owed, sent, looks and parts."""
+    engine = make_engine(database_url)
+    builder = DigestBuilder(engine=engine, content=load_content(), zone=ZONE)
+    clock = moving_clock(END + timedelta(hours=3))  # Monday 10:00 in Oslo, after DIGEST_TIME
+    parts = builder.package(week_period(clock(), ZONE), "nb").parts
+    outbox = DigestOutbox(builder=builder, delivery=delivery, clock=clock, digest_time=DIGEST_TIME)
+    owed = await asyncio.to_thread(outbox.record_due, clock())
+    sent = looks = 0
+    while sent < owed and looks < MAX_LOOKS:
+        delivered = await outbox.run()
+        looks += 1
+        sent += delivered
+        if not delivered:
+            break
+    engine.dispose()
+    return owed, sent, looks, parts
+
+
+async def run(args: argparse.Namespace) -> Sent:
+    """Send what ``args`` asks for and measure it."""
+    if args.concurrency:
+        scheduler.CONCURRENCY = args.concurrency  # a what-if: the outbox reads it per look
+    flood = _FloodCount()
+    logging.getLogger("bot.delivery").addHandler(flood)
+    api = TelegramAPIServer.from_base(args.api_url)
+    bot = Bot(args.token, session=AiohttpSession(api=api))
+    delivery = Delivery(bot, pacer=Pacer(per_second=args.per_second))
+    try:
+        cpu, started = time.process_time(), time.perf_counter()
+        if args.mode == "messages":
+            owed, sent, looks = await send_messages(delivery, args.count)
+            parts = 1
+        else:
+            owed, sent, looks, parts = await send_digests(delivery, args.database, args.count)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await bot.session.close()
+    return Sent(owed, sent, parts, wall, cpu, flood.count, looks)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line, send, print the JSON result."""
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout_sender")
+    parser.add_argument("mode", choices=("messages", "digests"))
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--api-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--database", default="", help="a fresh SQLite URL (digests)")
+    parser.add_argument("--problems", type=int, default=0, help="problems stored (digests)")
+    parser.add_argument("--concurrency", type=int, help="what-if: the outbox's CONCURRENCY")
+    parser.add_argument("--per-second", type=int, default=PER_SECOND, help="what-if: the cap")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if args.mode == "digests":  # before the clock starts
+        grow(args.database, args.problems)
+        subscribe_staff(args.database, args.count)
+    sys.stdout.write(json.dumps(asdict(asyncio.run(run(args)))) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Daily clean-up: forget silent residents and old update ids (run by the scheduler's leader)."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from storage import queries
+from storage.engine import session_scope
+
+log = logging.getLogger(__name__)
+EVERY = timedelta(days=1)
+# Telegram redelivers an update for at most a day; a week of ids is a wide margin.
+KEEP_UPDATE_IDS = timedelta(days=7)
+
+
+class Housekeeping:
+    """Purge what the privacy rules say must go; at most once per ``every``."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        clock: Callable[[], datetime],
+        retention: timedelta,
+        every: timedelta = EVERY,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.retention = retention
+        self.every = every
+        self._last: datetime | None = None
+
+    async def run(self) -> None:
+        """Clean up if a day has passed since the last time (and at start)."""
+        now = self.clock()
+        if self._last is not None and now - self._last < self.every:
+            return
+        forgotten, pruned = await asyncio.to_thread(self.clean, now)
+        self._last = now
+        log.info(
+            "housekeeping: %d silent residents forgotten, %d update ids pruned", forgotten, pruned
+        )
+
+    def clean(self, now: datetime) -> tuple[int, int]:
+        """Forget residents silent for the retention period; prune old update ids."""
+        with session_scope(self.engine) as session:
+            forgotten = queries.purge_inactive(
+                session=session, last_seen_before=now - self.retention
+            )
+            pruned = queries.prune_processed_updates(
+                session=session, older_than=now - KEEP_UPDATE_IDS
+            )
+        return forgotten, pruned

@@ -1,0 +1,316 @@
+"""Themes in the database: assign new problems in small batches, rebuild, list, rename, merge.
+
+Problems are saved without a theme; ``ThemeAssigner`` gives them one in id order, a batch per
+transaction, numbering each assignment (``theme_seq``). The model is a snapshot plus the
+assignments made since, which ``assign`` repeats exactly (it is deterministic): a batch writes
+only its theme ids, and the snapshot once every ``SNAPSHOT_EVERY`` problems, so the cost per
+problem does not grow with the model. The state row is locked while a batch runs and its
+``revision`` grows with every write: a restart, a second process, or a rebuild or merge from the
+command line is serialised and noticed, never overwritten. Run the assigner in one process (the
+one that runs the scheduler); a second one is safe, only slower.
+"""
+
+import html
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from flows.digest import SMALL, shown, staff_text
+from flows.privacy import mask_personal_data
+from flows.themes import ThemeModel, ThemeParams, assign, label, merge, rebuild, representative
+from storage import queries
+from storage.engine import session_scope
+from storage.models import THEME_LABEL_MAX, ThemeState
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+BATCH = 100  # problems per transaction: short locks
+SNAPSHOT_EVERY = 1_000  # problems between snapshots; a restart repeats at most this many
+QUOTES = 3
+QUOTE_CHARS = 200
+TELEGRAM_THEMES = 10  # /theme lists this many, with
+TELEGRAM_QUOTES = 2  # this many quotes each: one message
+
+
+def load_model(snapshot: Mapping[str, Any] | None) -> ThemeModel:
+    """Return the model stored as ``snapshot``, or an empty one."""
+    return ThemeModel.from_dict(snapshot) if snapshot else ThemeModel()
+
+
+def current_model(session: Session, state: ThemeState) -> ThemeModel:
+    """Return the model as of ``state``: its snapshot with the later assignments repeated."""
+    model = load_model(state.snapshot)
+    for text, language, theme_id in queries.replay_problems(
+        session=session, after=state.snapshot_seq
+    ):
+        model, assignment = assign(model, text, language)
+        if assignment.theme_id != theme_id:  # a problem erased meanwhile: close enough
+            log.debug("replay put a problem in theme %s, stored %s", assignment.theme_id, theme_id)
+    return model
+
+
+class ThemeAssigner:
+    """Give every problem without a theme one, keeping the model in memory between batches."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        batch: int = BATCH,
+        snapshot_every: int = SNAPSHOT_EVERY,
+    ) -> None:
+        if batch < 1 or snapshot_every < 1:
+            raise ValueError("batch and snapshot_every must be at least 1")
+        self.engine = engine
+        self.clock = clock
+        self.batch = batch
+        self.snapshot_every = snapshot_every
+        self._model: ThemeModel | None = None
+        self._revision = -1
+        self._lock = threading.Lock()  # a scheduler tick and a wake-up after a save may overlap
+
+    def assign_pending(self, *, limit: int | None = None) -> int:
+        """Assign the problems that have no theme (at most ``limit``); return how many."""
+        done = 0
+        with self._lock:
+            while limit is None or done < limit:
+                size = self.batch if limit is None else min(self.batch, limit - done)
+                count = self._assign_batch(size)
+                if count == 0:
+                    break
+                done += count
+        return done
+
+    def _assign_batch(self, size: int) -> int:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            state = queries.lock_theme_state(session=session)
+            model = self._current(session, state)
+            pending = queries.unthemed_problems(session=session, limit=size)
+            if not pending:
+                return 0
+            seq, chosen, seqs = state.seq, {}, {}
+            for problem_id, text, language in pending:
+                model, assignment = assign(model, text, language)
+                seq += 1
+                chosen[problem_id], seqs[problem_id] = assignment.theme_id, seq
+            labels = {theme_id: label(model, theme_id) for theme_id in set(chosen.values())}
+            queries.store_themes(session=session, labels=labels, now=now)
+            queries.set_problem_themes(session=session, themes=chosen, seqs=seqs)
+            due = seq - state.snapshot_seq >= self.snapshot_every
+            revision = queries.write_theme_state(
+                session=session,
+                now=now,
+                seq=seq,
+                last_problem_id=max(chosen),
+                snapshot=model.to_dict() if due else None,
+            )
+        # Only once committed: a failed batch leaves the memory as the database is.
+        self._model, self._revision = model, revision
+        return len(pending)
+
+    def _current(self, session: Session, state: ThemeState) -> ThemeModel:
+        """Return the model in memory, or the stored one if another process changed it."""
+        if self._model is None or state.revision != self._revision:
+            self._model, self._revision = current_model(session, state), state.revision
+        return self._model
+
+
+def assign_pending(engine: Engine, *, clock: Clock) -> int:
+    """Assign every problem without a theme now (the command line, the terminal chat)."""
+    return ThemeAssigner(engine, clock=clock).assign_pending()
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """What a rebuild did: how many problems it grouped into how many themes."""
+
+    problems: int
+    themes: int
+
+
+def rebuild_themes(
+    engine: Engine,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    params: ThemeParams | None = None,
+) -> Rebuilt:
+    """Re-cluster the problems created since ``since`` (all by default) from scratch.
+
+    New themes get new ids, so staff labels of old themes never stick to other problems; older
+    problems keep their themes. The clustering runs outside any transaction: problems saved
+    meanwhile are handed back to the assigner instead of being locked out.
+    """
+    with session_scope(engine) as session:
+        rows = queries.problem_texts(session=session, since=since)
+    model, ids = rebuild([(text, language) for _, text, language in rows], params)
+    with session_scope(engine) as session:
+        queries.lock_theme_state(session=session)
+        offset = queries.max_theme_id(session=session)
+        model = _renumbered(model, offset)
+        chosen = {row[0]: theme_id + offset for row, theme_id in zip(rows, ids, strict=True)}
+        labels = {theme.id: label(model, theme.id) for theme in model.themes}
+        queries.store_themes(session=session, labels=labels, now=now)
+        queries.set_problem_themes(session=session, themes=chosen)
+        late = [row[0] for row in queries.problem_texts(session=session, since=since)]
+        queries.clear_problem_themes(session=session, ids=[i for i in late if i not in chosen])
+        queries.write_theme_state(
+            session=session,
+            now=now,
+            last_problem_id=max(chosen, default=0),
+            snapshot=model.to_dict(),
+        )
+    return Rebuilt(len(rows), len(model.themes))
+
+
+def _renumbered(model: ThemeModel, offset: int) -> ThemeModel:
+    themes = tuple(replace(theme, id=theme.id + offset) for theme in model.themes)
+    return ThemeModel(
+        themes, model.documents, model.frequencies, model.next_id + offset, model.params
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeSummary:
+    """A theme as staff see it: its label, how many problems it holds, a few of their words."""
+
+    id: int
+    label: str
+    count: int
+    quotes: tuple[str, ...]
+
+
+def summaries(engine: Engine, *, limit: int = 20, quotes: int = QUOTES) -> list[ThemeSummary]:
+    """Return the largest themes with up to ``quotes`` masked quotes each."""
+    with session_scope(engine) as session:
+        model = current_model(session, queries.lock_theme_state(session=session))
+        counted = queries.theme_counts(session=session)[:limit]
+        members = {t.id: queries.theme_members(session=session, theme_id=t.id) for t, _ in counted}
+    return [
+        ThemeSummary(
+            t.id,
+            mask_personal_data(queries.theme_label(t)),
+            n,
+            _quotes(model, t.id, members[t.id], quotes),
+        )
+        for t, n in counted
+    ]
+
+
+def _quotes(
+    model: ThemeModel, theme_id: int, members: Sequence[tuple[int, str, str]], limit: int
+) -> tuple[str, ...]:
+    pairs = [(text, language) for _, text, language in members]
+    try:
+        picked = representative(model, theme_id, pairs, limit)
+    except KeyError:  # a theme a later rebuild left out of the model: its oldest words
+        picked = list(range(min(limit, len(pairs))))
+    # Mask before shortening: a cut number could slip past the masker.
+    return tuple(_short(mask_personal_data(pairs[i][0])) for i in picked)
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= QUOTE_CHARS else flat[: QUOTE_CHARS - 1].rstrip() + "…"
+
+
+def rename_theme(engine: Engine, theme_id: int, text: str) -> bool:
+    """Give a theme the label staff chose; False if there is no such theme."""
+    with session_scope(engine) as session:
+        return queries.rename_theme(session=session, theme_id=theme_id, label=text)
+
+
+class MergeRefused(ValueError):
+    """A merge that cannot be done: the message says why, in words staff understand."""
+
+
+def merge_themes(engine: Engine, *, keep: int, absorb: int, now: datetime) -> int:
+    """Move every problem of ``absorb`` into ``keep``, nothing deleted; return how many moved."""
+    if keep == absorb:
+        raise MergeRefused("a theme cannot absorb itself")
+    with session_scope(engine) as session:
+        state = queries.lock_theme_state(session=session)
+        for theme_id in (keep, absorb):
+            theme = queries.get_theme(session=session, theme_id=theme_id)
+            if theme is None:
+                raise MergeRefused(f"there is no theme {theme_id}")
+            if theme.merged_into is not None:
+                raise MergeRefused(f"theme {theme_id} was merged into {theme.merged_into}")
+        model = current_model(session, state)  # before the move: the replay sees what was
+        moved = queries.merge_themes(session=session, keep=keep, absorb=absorb)
+        known = {theme.id for theme in model.themes}
+        if absorb in known:
+            if keep in known:
+                model = merge(model, keep, absorb)
+            else:  # ``keep`` predates the last rebuild: it takes over the live theme
+                themes = (replace(t, id=keep) if t.id == absorb else t for t in model.themes)
+                model = replace(model, themes=tuple(themes), index=None)
+            queries.store_themes(session=session, labels={keep: label(model, keep)}, now=now)
+            queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
+    return moved
+
+
+def staff_reply(engine: Engine, argument: str, language: str, *, clock: Clock) -> str:
+    """Answer "/theme", "/theme rename ID LABEL" or "/theme merge KEEP ABSORB" as HTML."""
+    words = argument.split(maxsplit=2)
+    action = words[0].lower() if words else "list"
+    numbers = [int(w) for w in words[1:] if w.isdigit()]
+    if action == "list" and len(words) <= 1:
+        return _listing(engine, language, clock)
+    if action == "rename" and len(words) == 3 and len(numbers) >= 1 and words[1].isdigit():
+        label = " ".join(words[2].split())
+        if 0 < len(label) <= THEME_LABEL_MAX and rename_theme(engine, numbers[0], label):
+            return staff_text("theme_renamed", language, html.escape, id=words[1], label=label)
+        return staff_text("theme_unknown", language, html.escape, id=words[1])
+    if action == "merge" and len(words) == 3 and len(numbers) == 2:
+        keep, absorb = numbers
+        try:
+            moved = merge_themes(engine, keep=keep, absorb=absorb, now=clock())
+        except MergeRefused:
+            return staff_text(
+                "theme_refused", language, html.escape, keep=str(keep), absorb=str(absorb)
+            )
+        return staff_text(
+            "theme_merged",
+            language,
+            html.escape,
+            keep=str(keep),
+            absorb=str(absorb),
+            count=str(moved),
+        )
+    return staff_text("theme_usage", language, html.escape)
+
+
+def _listing(engine: Engine, language: str, clock: Clock) -> str:
+    assign_pending(engine, clock=clock)  # cheap when the scheduler keeps up
+    found = summaries(engine, limit=TELEGRAM_THEMES, quotes=TELEGRAM_QUOTES)
+    if not found:
+        return staff_text("theme_none", language, html.escape)
+    lines = [staff_text("theme_title", language, html.escape)]
+    for theme in found:
+        count = shown(theme.count)
+        lines.append(
+            staff_text(
+                "theme_item",
+                language,
+                html.escape,
+                id=str(theme.id),
+                label=theme.label,
+                count=count,
+            )
+        )
+        # A theme of fewer than SMALL problems is listed, but its words could single someone out.
+        if theme.count >= SMALL:
+            lines += [
+                staff_text("theme_quote", language, html.escape, quote=q) for q in theme.quotes
+            ]
+    lines.append(staff_text("theme_help", language, html.escape))
+    return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""The ``innspill themes`` commands: assign, rebuild, list, rename and merge themes."""
+
+import argparse
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TextIO
+
+from sqlalchemy.engine import Engine
+
+from bot.themes import MergeRefused, assign_pending, merge_themes, rebuild_themes, summaries
+from bot.themes import rename_theme as rename
+from storage.models import THEME_LABEL_MAX
+
+Clock = Callable[[], datetime]
+
+
+def add_themes_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Describe ``innspill themes`` and its sub-commands."""
+    themes = sub.add_parser(
+        "themes", help="recurring themes: assign, rebuild, list, rename, merge"
+    )
+    themes_sub = themes.add_subparsers(dest="themes_command", required=True)
+    themes_sub.add_parser("assign", help="give every problem without a theme one now")
+    rebuild = themes_sub.add_parser("rebuild", help="re-cluster the problems from scratch")
+    rebuild.add_argument(
+        "--since", type=date.fromisoformat, help="only problems from this day (YYYY-MM-DD, UTC)"
+    )
+    listing = themes_sub.add_parser("list", help="the largest themes with a few quotes each")
+    listing.add_argument("--limit", type=int, default=20, help="how many themes (default 20)")
+    rename_parser = themes_sub.add_parser("rename", help="give a theme your own label")
+    rename_parser.add_argument("theme", type=int, help="the theme id (see `themes list`)")
+    rename_parser.add_argument("label", help='the new label; "" returns to the automatic one')
+    merge = themes_sub.add_parser("merge", help="move every problem of ABSORB into KEEP")
+    merge.add_argument("keep", type=int, help="the theme that stays")
+    merge.add_argument("absorb", type=int, help="the theme whose problems move")
+
+
+def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: TextIO) -> int:
+    """Run one ``innspill themes`` sub-command; return the exit status."""
+    match args.themes_command:
+        case "assign":
+            out.write(f"{assign_pending(engine, clock=clock)} problems given a theme\n")
+        case "rebuild":
+            since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
+            done = rebuild_themes(engine, now=clock(), since=since)
+            out.write(f"{done.problems} problems grouped into {done.themes} themes\n")
+        case "list":
+            assign_pending(engine, clock=clock)  # so that the list shows every problem
+            _write_list(engine, args.limit, out)
+        case "rename":
+            return _rename(engine, args.theme, args.label, out)
+        case "merge":
+            try:
+                moved = merge_themes(engine, keep=args.keep, absorb=args.absorb, now=clock())
+            except MergeRefused as refused:
+                out.write(f"innspill: {refused}\n")
+                return 1
+            out.write(f"{moved} problems moved from theme {args.absorb} to {args.keep}\n")
+    return 0
+
+
+def _write_list(engine: Engine, limit: int, out: TextIO) -> None:
+    found = summaries(engine, limit=limit)
+    if not found:
+        out.write("no themes yet\n")
+    for theme in found:
+        out.write(f"{theme.id}\t{theme.count}\t{theme.label}\n")
+        for quote in theme.quotes:
+            out.write(f"\t\t«{quote}»\n")
+
+
+def _rename(engine: Engine, theme_id: int, label: str, out: TextIO) -> int:
+    if len(label) > THEME_LABEL_MAX:
+        out.write(f"innspill: a label has at most {THEME_LABEL_MAX} characters\n")
+        return 1
+    if not rename(engine, theme_id, label):
+        out.write(f"innspill: there is no theme {theme_id}\n")
+        return 1
+    out.write(f"theme {theme_id} is now called {label or '(its automatic label)'}\n")
+    return 0

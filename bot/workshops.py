@@ -1,0 +1,178 @@
+"""Workshops for staff: create one (code, deep link, poster QR code) and list them.
+
+The CLI (``innspill workshop``) and the staff commands ``/workshop`` and ``/workshops`` share
+``create_workshop`` and ``render_workshops``. ``/workshop NAME`` is a short guided dialog: the
+workshop is stored at once, and the group, area and day buttons refine it (restart-safe: every
+step is in the database, and each button carries the workshop's code).
+"""
+
+import html
+import io
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import segno
+from sqlalchemy.engine import Engine
+
+from flows.content import Content, Option
+from flows.digest import staff_text
+from flows.places import match_place
+from flows.workshop import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    WorkshopStats,
+    deep_link,
+    parse_offsets,
+    valid_code,
+)
+from storage import queries
+from storage.engine import session_scope
+from storage.models import Workshop
+
+LINK_DAYS = 7  # a workshop's link works until a week after its day (late notes, slow typists)
+POSTER_PIXELS = 1200  # the QR code's width: sharp when printed at A4 width
+CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A stored workshop with its link."""
+
+    code: str
+    name: str
+    group: str
+    area: str
+    held_on: date
+    followups: str
+    link: str
+
+
+def qr_png(link: str) -> bytes:
+    """Return a QR code of ``link`` as a PNG about ``POSTER_PIXELS`` wide (poster size)."""
+    code = segno.make(link, error="m", micro=False)
+    width, _ = code.symbol_size()  # modules, with the quiet zone
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=max(1, POSTER_PIXELS // width))
+    return buffer.getvalue()
+
+
+def resolve(text: str, options: Sequence[Option], what: str) -> str:
+    """Return the key of the option named ``text`` (a key or a name); raise ValueError."""
+    typed = text.strip().casefold()
+    for option in options:
+        if typed == option.key or typed in (n.casefold() for n in option.names.values()):
+            return option.key
+    keys = ", ".join(option.key for option in options)
+    raise ValueError(f"unknown {what} {text!r}; use one of: {keys}")
+
+
+def resolve_area(text: str, content: Content) -> str:
+    """Return the key of the area named ``text``; raise ValueError."""
+    typed = text.strip().lower()
+    key = typed if content.area(typed) else match_place(text, content.areas)
+    if key is None:
+        keys = ", ".join(area.key for area in content.areas)
+        raise ValueError(f"unknown area {text!r}; use one of: {keys}")
+    return key
+
+
+def expires(held_on: date, zone: ZoneInfo) -> datetime:
+    """Return when a workshop's link stops working."""
+    return datetime.combine(held_on + timedelta(days=LINK_DAYS + 1), time(), tzinfo=zone)
+
+
+def create_workshop(
+    engine: Engine,
+    *,
+    name: str,
+    group: str,
+    area: str,
+    held_on: date,
+    followups: str,
+    now: datetime,
+    zone: ZoneInfo,
+    bot_username: str,
+    code: str = "",
+) -> Created:
+    """Store a workshop under a new short code (or ``code``); raise ValueError if invalid."""
+    parse_offsets(followups)  # raises with what is wrong
+    if code and not valid_code(code):
+        raise ValueError(f"code {code!r}: 3–32 lowercase letters and digits")
+    for attempt in range(CODE_ATTEMPTS):
+        chosen = code or "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        try:
+            with session_scope(engine) as session:
+                queries.add_workshop(
+                    session=session,
+                    code=chosen,
+                    name=name.strip(),
+                    group=group,
+                    area=area,
+                    held_on=held_on,
+                    followups=followups,
+                    now=now,
+                    expires_at=expires(held_on, zone),
+                )
+        except ValueError:
+            if code or attempt == CODE_ATTEMPTS - 1:
+                raise
+            continue
+        link = deep_link(bot_username, chosen)
+        return Created(chosen, name.strip(), group, area, held_on, followups, link)
+    raise AssertionError("unreachable")
+
+
+def created(row: Workshop, bot_username: str) -> Created:
+    """Describe a stored workshop."""
+    link = deep_link(bot_username, row.code)
+    return Created(row.code, row.name, row.group, row.area, row.held_on, row.followups, link)
+
+
+def workshop_stats(engine: Engine) -> list[WorkshopStats]:
+    """Return every workshop with its participants, problems and follow-up answers."""
+    with session_scope(engine) as session:
+        return queries.list_workshops(session=session)
+
+
+def render_workshops(
+    stats: Sequence[WorkshopStats], language: str, escape: Callable[[str], str] = html.escape
+) -> str:
+    """Render the staff list of workshops (HTML unless ``escape`` says otherwise)."""
+    if not stats:
+        return staff_text("workshops_empty", language, escape)
+    lines = [staff_text("workshops_title", language, escape)]
+    lines += [
+        staff_text(
+            "workshops_item",
+            language,
+            escape,
+            name=s.name,
+            code=s.code,
+            date=s.held_on,
+            participants=str(s.participants),
+            problems=str(s.problems),
+            rate=s.response_rate,
+        )
+        for s in stats
+    ]
+    return "\n".join(lines)
+
+
+def summary(made: Created, content: Content, language: str) -> str:
+    """Render what staff are told about a new workshop (HTML)."""
+    shown = language if language in content.languages else content.languages[0]
+    return staff_text(
+        "workshop_created",
+        language,
+        html.escape,
+        name=made.name,
+        date=made.held_on.isoformat(),
+        group=content.name(f"group:{made.group}", shown) if made.group else "—",
+        area=content.name(f"area:{made.area}", shown) if made.area else "—",
+        code=made.code,
+        followups=made.followups or "—",
+        link=made.link,
+    )

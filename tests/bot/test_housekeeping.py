@@ -1,0 +1,42 @@
+"""The daily clean-up forgets silent residents but keeps their problems, unlinked."""
+
+from datetime import UTC, datetime, timedelta
+
+from bot.housekeeping import Housekeeping
+from flows.outputs import ProblemDraft
+from storage import queries
+from storage.engine import make_engine, session_scope, upgrade_database
+
+NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+
+
+async def test_silent_residents_are_forgotten_and_their_problems_stay(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        old = queries.get_or_create_resident(
+            session=session, pseudonym="old", now=NOW - timedelta(days=200)
+        )
+        recent = queries.get_or_create_resident(
+            session=session, pseudonym="recent", now=NOW - timedelta(days=10)
+        )
+        for who in (old, recent):
+            assert who.id is not None
+            state = {"step": "idle"}
+            queries.save_state(session=session, resident_id=who.id, state=state, now=NOW)
+            draft = ProblemDraft(text="Veien er ikke brøytet.", language="nb")
+            queries.add_problem(
+                session=session, resident_id=who.id, draft=draft, source="telegram", now=NOW
+            )
+        queries.claim_update(session=session, update_id=1, now=NOW - timedelta(days=8))
+        queries.claim_update(session=session, update_id=2, now=NOW)
+    clock_now = [NOW]
+    keeper = Housekeeping(engine=engine, clock=lambda: clock_now[0], retention=timedelta(days=180))
+    await keeper.run()
+    with session_scope(engine) as session:
+        records = queries.problem_records(session=session)
+        assert sorted(r.resident for r in records) == ["", "recent"]
+        assert not queries.claim_update(session=session, update_id=2, now=NOW)
+        assert queries.claim_update(session=session, update_id=1, now=NOW)  # was pruned
+    assert keeper.clean(NOW) == (0, 0)  # nothing more to do
+    engine.dispose()

@@ -1,0 +1,135 @@
+"""The real `innspill import`, `innspill workshop` and `innspill export --workshop` commands."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+
+from flows.records import ProblemRecord
+from storage import queries
+from storage.engine import make_engine, session_scope
+
+NOTES = """text;group;area;frequency;severity;suggested_solution
+Bussen til Hunndalen går bare én gang i timen om kvelden;Senior;biri;weekly;4;
+"Det er ingen benker langs gangveien, så jeg må stoppe
+og hvile på gjerdet";senior, youth;Sentrum;Hver dag;3;Flere benker
+Fortauet blir ikke brøytet før midt på dagen;;;;;
+"""
+BROKEN = (
+    NOTES
+    + """Skiltene på busstasjonen er bare på norsk;astronauts;biri;;;
+Ingen vet hvor legevakten er om natta;;;;9;
+"""
+)
+
+
+def innspill(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def stored(database_url: str) -> list[ProblemRecord]:
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        found = queries.problem_records(session=session)
+    engine.dispose()
+    return found
+
+
+def notes_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "notes.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_invalid_row_is_reported_by_line_and_nothing_is_imported(
+    database_url: str, tmp_path: Path
+) -> None:
+    done = innspill(database_url, tmp_path, "import", str(notes_file(tmp_path, BROKEN)))
+    assert done.returncode == 1
+    assert "line 6: unknown group 'astronauts'" in done.stderr
+    assert "line 7: severity: '9'" in done.stderr
+    assert "nothing imported" in done.stderr
+    assert stored(database_url) == []
+
+
+def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = notes_file(tmp_path, BROKEN)
+    done = innspill(database_url, tmp_path, "import", str(path), "--skip-invalid")
+    assert done.returncode == 0, done.stderr
+    assert "3 problems imported" in done.stdout
+    assert "line 6:" in done.stderr and "line 7:" in done.stderr
+    bus, benches, snow = stored(database_url)
+    assert (bus.groups, bus.area, bus.frequency, bus.severity) == (
+        ("senior",),
+        "biri",
+        "weekly",
+        4,
+    )
+    assert benches.text.startswith("Det er ingen benker") and "\n" not in benches.text
+    assert (benches.groups, benches.area, benches.frequency) == (
+        ("senior", "youth"),
+        "sentrum",
+        "daily",
+    )
+    assert benches.suggested_solution == "Flere benker"
+    assert {r.source for r in (bus, benches, snow)} == {"import"}
+    assert {r.language for r in (bus, benches, snow)} <= {"nb", "nn"}
+
+
+def test_importing_the_same_file_twice_adds_nothing(database_url: str, tmp_path: Path) -> None:
+    path = notes_file(tmp_path, NOTES + "Fortauet blir ikke brøytet før midt på dagen;;;;;\n")
+    first = innspill(database_url, tmp_path, "import", str(path))
+    second = innspill(database_url, tmp_path, "import", str(path))
+    assert "4 problems imported" in first.stdout  # two identical notes are two notes
+    assert "0 problems imported, 4 already there" in second.stdout
+    assert len(stored(database_url)) == 4
+
+
+def test_a_workshop_is_created_its_notes_imported_and_exported(
+    database_url: str, tmp_path: Path
+) -> None:
+    qr = tmp_path / "poster.png"
+    created = innspill(
+        database_url, tmp_path, "workshop", "create", "--name", "Seniortreff på Biri",
+        "--group", "Senior (65+)", "--area", "Biri", "--date", "2026-11-23",
+        "--code", "biri1", "--qr", str(qr), "--bot-username", "innspill_bot",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    link = "https://t.me/innspill_bot?start=ws_biri1"
+    assert link in created.stdout
+    [decoded] = zxingcpp.read_barcodes(Image.open(qr))
+    assert decoded.text == link
+    path = notes_file(tmp_path, "text\nSkiltene på busstasjonen er bare på norsk\n")
+    assert (
+        innspill(database_url, tmp_path, "import", str(path), "--workshop", "biri1").returncode
+        == 0
+    )
+    innspill(database_url, tmp_path, "import", str(notes_file(tmp_path, NOTES)))
+    out = tmp_path / "biri.csv"
+    exported = innspill(database_url, tmp_path, "export", "--workshop", "biri1", "--out", str(out))
+    assert "1 problems written" in exported.stdout
+    [row] = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
+    assert (row["workshop"], row["area"]) == ("biri1", "biri")
+    listed = innspill(database_url, tmp_path, "workshop", "list")
+    assert "Seniortreff på Biri (biri1, 2026-11-23): 0 participants, 1 problems" in listed.stdout
+
+
+def test_an_unknown_workshop_code_is_refused(database_url: str, tmp_path: Path) -> None:
+    path = notes_file(tmp_path, NOTES)
+    done = innspill(database_url, tmp_path, "import", str(path), "--workshop", "nosuch")
+    assert done.returncode == 1 and "no workshop with the code 'nosuch'" in done.stderr
+    assert stored(database_url) == []

@@ -1,0 +1,84 @@
+"""The real `innspill themes` commands, run as a user would run them."""
+
+import csv
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.outputs import ProblemDraft
+from storage import queries
+from storage.engine import make_engine, session_scope, upgrade_database
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+TEXTS = [
+    ("Bussen går altfor sjelden om kvelden, jeg kommer meg ikke hjem", "nb"),
+    ("Bussane går altfor sjeldan om kvelden, eg kjem meg ikkje heim", "nn"),
+    ("Fortauet ved skolen blir aldri brøytet og er glatt om morgenen", "nb"),
+]
+
+
+def innspill(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def seed(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        for n, (text, language) in enumerate(TEXTS):
+            resident = queries.get_or_create_resident(session=session, pseudonym=f"r{n}", now=NOW)
+            assert resident.id is not None
+            draft = ProblemDraft(text=text, language=language)
+            queries.add_problem(
+                session=session, resident_id=resident.id, draft=draft, source="telegram", now=NOW
+            )
+    engine.dispose()
+
+
+def listed(output: str) -> list[tuple[int, int, str]]:
+    """Return (id, count, label) of each theme line of `themes list`."""
+    rows = [line.split("\t") for line in output.splitlines() if not line.startswith("\t")]
+    return [(int(row[0]), int(row[1]), row[2]) for row in rows]
+
+
+def test_staff_list_rename_merge_and_rebuild_themes_from_the_terminal(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    seed(sqlite_url)
+    first = innspill(sqlite_url, tmp_path, "themes", "list")
+    assert first.returncode == 0, first.stderr
+    (bus, two, _), (snow, one, _) = listed(first.stdout)
+    assert (two, one) == (2, 1)
+    assert "«Bussen går altfor sjelden" in first.stdout or "«Bussane går" in first.stdout
+
+    renamed = innspill(sqlite_url, tmp_path, "themes", "rename", str(bus), "Kveldsbuss")
+    assert renamed.returncode == 0 and "Kveldsbuss" in renamed.stdout
+    assert innspill(sqlite_url, tmp_path, "themes", "rename", "999", "x").returncode == 1
+    merged = innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow))
+    assert merged.stdout == f"1 problems moved from theme {snow} to {bus}\n"
+    assert innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow)).returncode == 1
+    assert listed(innspill(sqlite_url, tmp_path, "themes", "list").stdout) == [
+        (bus, 3, "Kveldsbuss")
+    ]
+
+    out = tmp_path / "export.csv"
+    assert innspill(sqlite_url, tmp_path, "export", "--out", str(out)).returncode == 0
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file, delimiter=";"))
+    assert [(r["theme"], r["theme_label"]) for r in rows] == [(str(bus), "Kveldsbuss")] * 3
+
+    rebuilt = innspill(sqlite_url, tmp_path, "themes", "rebuild")
+    assert rebuilt.stdout == "3 problems grouped into 2 themes\n"
+    assert sorted(
+        n for _, n, _ in listed(innspill(sqlite_url, tmp_path, "themes", "list").stdout)
+    ) == [1, 2]
