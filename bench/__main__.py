@@ -48,7 +48,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--memory-problems", type=int, help="problems stored for memory")
     parser.add_argument("--fanout", type=int, help="follow-ups to send (default 1000)")
-    parser.add_argument("--digests", type=int, help="digests to send (default 300)")
+    parser.add_argument("--digests", type=int, help="digests to send (default 200)")
     parser.add_argument("--postgres", default=POSTGRES, help="PostgreSQL server URL")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-profile", action="store_true", help="never run py-spy")
@@ -67,7 +67,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         memory_problems=args.memory_problems or (100_000 if quick else 1_000_000),
         themes_cost=not quick,
         fanout=args.fanout or (200 if quick else 1_000),
-        digests=args.digests or (60 if quick else 300),
+        digests=args.digests or (60 if quick else 200),
     )
 
 

@@ -25,6 +25,7 @@ from bot.scheduler import DigestOutbox, Scheduler
 from bot.settings import Settings, SettingsError
 from bot.staff import make_staff_router
 from bot.telegram import Notices, make_router, publish_commands, slow_down_warning
+from bot.themes import ThemeAssigner
 from bot.throttle import Throttle
 from bot.workshop_desk import make_workshop_router
 from flows.content import Content, load_content
@@ -108,7 +109,12 @@ class TelegramRunner:
         )
         self.dispatcher.message.outer_middleware(throttle)
         self.dispatcher.callback_query.outer_middleware(throttle)
-        builder = DigestBuilder(engine=core.engine, content=core.content, zone=core.settings.zone)
+        builder = DigestBuilder(
+            engine=core.engine,
+            content=core.content,
+            zone=core.settings.zone,
+            weights=core.settings.priority_weights,
+        )
         every = digest_every or core.settings.scheduler_seconds
         self.scheduler = self._scheduler(builder, every)
         self.dispatcher.include_router(self._staff_router(builder))  # before the interview
@@ -142,8 +148,17 @@ class TelegramRunner:
             zone=settings.zone,
             default_language=settings.default_language,
         )
-        self.jobs: list[Job] = [outbox.run, housekeeping.run, followups.send_due]
+        self.themes = ThemeAssigner(self.core.engine, clock=self.core.conversations.clock)
+        self._assign_now = Debounced(self.themes.run)
+        self.core.conversations.on_saved = self._theme_soon
+        # Themes first, so the digests sent in the same look already see them.
+        self.jobs: list[Job] = [self.themes.run, outbox.run, housekeeping.run, followups.send_due]
         return Scheduler(job=self._lead, zone=settings.zone, interval=every)
+
+    def _theme_soon(self) -> None:
+        """Give a saved problem its theme now if this process leads, not a look later."""
+        if self.leadership.held:
+            self._assign_now.kick()
 
     async def _lead(self) -> None:
         """Run the scheduled jobs if this process leads; otherwise try to take over."""
@@ -222,3 +237,29 @@ class TelegramRunner:
 
 def _name(job: Job) -> str:
     return getattr(job, "__qualname__", type(job).__name__)
+
+
+class Debounced:
+    """Run a job soon, once at a time: kicks during a run cause one more run after it."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def kick(self) -> None:
+        """Ask for a run (from inside the event loop)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.job()
+            except Exception as error:
+                log.error("%s failed (%s)", _name(self.job), type(error).__name__)
+            if not self._again:
+                return

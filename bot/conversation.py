@@ -11,7 +11,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -73,6 +73,7 @@ class Turn:
     language: str
     duplicate: bool = False
     documents: tuple[Document, ...] = ()
+    saved: bool = False  # a problem was stored
 
 
 @dataclass
@@ -81,6 +82,7 @@ class _Effects:
 
     documents: list[Document]
     erased: bool = False
+    saved: bool = False
 
 
 class Conversations:
@@ -101,6 +103,8 @@ class Conversations:
         self.default_language = default_language
         self.clock = clock
         self.source = source
+        # Called (in the event loop) after a problem was stored, e.g. to assign its theme now.
+        self.on_saved: Callable[[], object] | None = None
 
     async def handle(
         self,
@@ -115,9 +119,12 @@ class Conversations:
 
         ``chat_id`` is where follow-ups would go; it is stored only if the resident agrees.
         """
-        return await asyncio.to_thread(
+        turn = await asyncio.to_thread(
             self.handle_sync, resident, event, escape, update_id, chat_id
         )
+        if turn.saved and self.on_saved is not None:
+            self.on_saved()
+        return turn
 
     def handle_sync(
         self,
@@ -155,7 +162,8 @@ class Conversations:
                 queries.save_state(
                     session=session, resident_id=row.id, state=state.to_dict(), now=event.now
                 )
-        return self._turn(state, outputs, escape, documents=effects.documents)
+        turn = self._turn(state, outputs, escape, documents=effects.documents)
+        return replace(turn, saved=effects.saved)
 
     async def mark_replied(self, update_id: int) -> None:
         """Record that the answer to ``update_id`` reached the resident."""
@@ -233,6 +241,7 @@ class Conversations:
                         source=self.source,
                         now=at,
                     )
+                    effects.saved = True
                     log.info(
                         "problem saved (language %s, area %s)", problem.language, problem.area
                     )

@@ -88,14 +88,14 @@ class DigestBuilder:
         return lambda key: self.content.name(key, language)
 
     def records(self, period: Period) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
-        """Return the problems of ``period`` and of the period before it."""
+        """Return the problems of ``period`` and of the period before it (blocked left out)."""
         before = previous(period, self.zone)
         with session_scope(self.engine) as session:
             current = queries.problem_records(
-                session=session, since=period.start, until=period.end
+                session=session, since=period.start, until=period.end, hide_blocked=True
             )
             earlier = queries.problem_records(
-                session=session, since=before.start, until=before.end
+                session=session, since=before.start, until=before.end, hide_blocked=True
             )
         return current, earlier
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery import REPLY_BURST, Delivery
 from bot.digests import ROLLING_DAYS, DigestBuilder, send_package
-from bot.themes import staff_reply
+from bot.themes_cli import staff_reply
 from flows.digest import STAFF_LANGUAGES, Period, rolling_period, staff_text, staff_text_plain
 from flows.language import normalise_language_code
 from flows.render import Rendered
@@ -281,6 +281,43 @@ class StaffDesk:
             )
             await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
 
+    async def block(
+        self, message: Message, event_update: Update, member: Member, command: CommandObject
+    ) -> None:
+        """Block the resident behind a problem: their reports leave the digests."""
+        await self._set_blocked(message, event_update, member, command, blocked=True)
+
+    async def unblock(
+        self, message: Message, event_update: Update, member: Member, command: CommandObject
+    ) -> None:
+        """Undo /block: the resident's reports count in digests again."""
+        await self._set_blocked(message, event_update, member, command, blocked=False)
+
+    async def _set_blocked(
+        self,
+        message: Message,
+        event_update: Update,
+        member: Member,
+        command: CommandObject,
+        *,
+        blocked: bool,
+    ) -> None:
+        if not (language := await self.begin(message, event_update, member)):
+            return
+        number = (command.args or "").strip().lstrip("#")
+        if not number.isdigit():
+            await self.say(message, "block_usage", language)
+            return
+        done = await asyncio.to_thread(self._store_blocked, int(number), blocked)
+        key = ("block_done" if blocked else "unblock_done") if done else "block_unknown"
+        await self.say(message, key, language, id=number)
+
+    def _store_blocked(self, problem_id: int, blocked: bool) -> bool:
+        with session_scope(self.engine) as session:
+            return queries.set_reporter_blocked(
+                session=session, problem_id=problem_id, blocked=blocked, now=self.clock()
+            )
+
     def _role(self, role: str, language: str) -> str:
         return staff_text_plain(f"role_{role}", language)
 
@@ -318,6 +355,8 @@ def make_staff_router(
         ("unsubscribe", desk.unsubscribe, staff),
         ("invite", desk.invite, admin),
         ("theme", desk.theme, staff),
+        ("block", desk.block, staff),
+        ("unblock", desk.unblock, staff),
     ):
         # The command first: the database is asked only about staff commands.
         router.message.register(handler, Command(name, ignore_case=True), role)

@@ -10,7 +10,7 @@ command line is serialised and noticed, never overwritten. Run the assigner in o
 one that runs the scheduler); a second one is safe, only slower.
 """
 
-import html
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -21,12 +21,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from flows.digest import SMALL, shown, staff_text
 from flows.privacy import mask_personal_data
 from flows.themes import ThemeModel, ThemeParams, assign, label, merge, rebuild, representative
 from storage import queries
 from storage.engine import session_scope
-from storage.models import THEME_LABEL_MAX, ThemeState
+from storage.models import ThemeState
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -34,8 +33,6 @@ BATCH = 100  # problems per transaction: short locks
 SNAPSHOT_EVERY = 1_000  # problems between snapshots; a restart repeats at most this many
 QUOTES = 3
 QUOTE_CHARS = 200
-TELEGRAM_THEMES = 10  # /theme lists this many, with
-TELEGRAM_QUOTES = 2  # this many quotes each: one message
 
 
 def load_model(snapshot: Mapping[str, Any] | None) -> ThemeModel:
@@ -75,6 +72,10 @@ class ThemeAssigner:
         self._model: ThemeModel | None = None
         self._revision = -1
         self._lock = threading.Lock()  # a scheduler tick and a wake-up after a save may overlap
+
+    async def run(self) -> int:
+        """Assign what is pending, in a worker thread (a scheduler job, a wake-up after a save)."""
+        return await asyncio.to_thread(self.assign_pending)
 
     def assign_pending(self, *, limit: int | None = None) -> int:
         """Assign the problems that have no theme (at most ``limit``); return how many."""
@@ -256,61 +257,3 @@ def merge_themes(engine: Engine, *, keep: int, absorb: int, now: datetime) -> in
             queries.store_themes(session=session, labels={keep: label(model, keep)}, now=now)
             queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
     return moved
-
-
-def staff_reply(engine: Engine, argument: str, language: str, *, clock: Clock) -> str:
-    """Answer "/theme", "/theme rename ID LABEL" or "/theme merge KEEP ABSORB" as HTML."""
-    words = argument.split(maxsplit=2)
-    action = words[0].lower() if words else "list"
-    numbers = [int(w) for w in words[1:] if w.isdigit()]
-    if action == "list" and len(words) <= 1:
-        return _listing(engine, language, clock)
-    if action == "rename" and len(words) == 3 and len(numbers) >= 1 and words[1].isdigit():
-        label = " ".join(words[2].split())
-        if 0 < len(label) <= THEME_LABEL_MAX and rename_theme(engine, numbers[0], label):
-            return staff_text("theme_renamed", language, html.escape, id=words[1], label=label)
-        return staff_text("theme_unknown", language, html.escape, id=words[1])
-    if action == "merge" and len(words) == 3 and len(numbers) == 2:
-        keep, absorb = numbers
-        try:
-            moved = merge_themes(engine, keep=keep, absorb=absorb, now=clock())
-        except MergeRefused:
-            return staff_text(
-                "theme_refused", language, html.escape, keep=str(keep), absorb=str(absorb)
-            )
-        return staff_text(
-            "theme_merged",
-            language,
-            html.escape,
-            keep=str(keep),
-            absorb=str(absorb),
-            count=str(moved),
-        )
-    return staff_text("theme_usage", language, html.escape)
-
-
-def _listing(engine: Engine, language: str, clock: Clock) -> str:
-    assign_pending(engine, clock=clock)  # cheap when the scheduler keeps up
-    found = summaries(engine, limit=TELEGRAM_THEMES, quotes=TELEGRAM_QUOTES)
-    if not found:
-        return staff_text("theme_none", language, html.escape)
-    lines = [staff_text("theme_title", language, html.escape)]
-    for theme in found:
-        count = shown(theme.count)
-        lines.append(
-            staff_text(
-                "theme_item",
-                language,
-                html.escape,
-                id=str(theme.id),
-                label=theme.label,
-                count=count,
-            )
-        )
-        # A theme of fewer than SMALL problems is listed, but its words could single someone out.
-        if theme.count >= SMALL:
-            lines += [
-                staff_text("theme_quote", language, html.escape, quote=q) for q in theme.quotes
-            ]
-    lines.append(staff_text("theme_help", language, html.escape))
-    return "\n".join(lines)

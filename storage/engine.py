@@ -190,6 +190,11 @@ class Leadership:
         """Tell whether several processes may share this database (PostgreSQL)."""
         return self.engine.dialect.name == "postgresql"
 
+    @property
+    def held(self) -> bool:
+        """Tell, without asking the database, whether this process led at its last try."""
+        return not self.shared or self._connection is not None
+
     def acquire(self) -> bool:
         """Take or confirm leadership without waiting; return whether this process leads."""
         if not self.shared:

@@ -91,6 +91,8 @@ class Resident(ResidentBase, table=True):
     consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    # Set by staff (/block): the resident's reports are left out of digests; nothing is deleted.
+    blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Conversation(SQLModel, table=True):

@@ -169,6 +169,19 @@ def delete_resident(*, session: Session, resident_id: int) -> bool:
     return True
 
 
+def set_reporter_blocked(
+    *, session: Session, problem_id: int, blocked: bool, now: datetime
+) -> bool:
+    """Block (or unblock) the resident who reported a problem; False if none is linked."""
+    _require_aware("now", now)
+    problem = session.get(Problem, problem_id)
+    if problem is None or problem.resident_id is None:
+        return False
+    resident = _resident(session, problem.resident_id)
+    resident.blocked_at = now if blocked else None
+    return True
+
+
 def purge_inactive(*, session: Session, last_seen_before: datetime) -> int:
     """Forget residents silent since ``last_seen_before``; their problems stay, unlinked."""
     _require_aware("last_seen_before", last_seen_before)
@@ -209,14 +222,23 @@ def add_problem(
 
 
 def problem_records(
-    *, session: Session, since: datetime | None = None, until: datetime | None = None
+    *,
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    hide_blocked: bool = False,
 ) -> list[ProblemRecord]:
-    """Return the problems created in [since, until), oldest first."""
+    """Return the problems created in [since, until), oldest first.
+
+    ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests).
+    """
     query = (
         select(Problem, Resident.pseudonym, Theme)
         .outerjoin(Resident, col(Problem.resident_id) == col(Resident.id))
         .outerjoin(Theme, col(Problem.theme_id) == col(Theme.id))
     )
+    if hide_blocked:
+        query = query.where(col(Resident.blocked_at).is_(None))
     if since is not None:
         _require_aware("since", since)
         query = query.where(Problem.created_at >= since)
@@ -1029,7 +1051,7 @@ def endorsement_counts(*, session: Session, problem_ids: Sequence[int]) -> dict[
 def similar_candidates(
     *, session: Session, resident_id: int, workshop: str, area: str, limit: int = 200
 ) -> list[Candidate]:
-    """Return recent problems of others in the same workshop or area (a bounded set)."""
+    """Return recent problems of others in the same workshop or area, not yet endorsed by them."""
     places = []
     if workshop:
         places.append(col(Problem.workshop) == workshop)
@@ -1042,6 +1064,9 @@ def similar_candidates(
         .where(
             or_(*places),
             or_(col(Problem.resident_id).is_(None), col(Problem.resident_id) != resident_id),
+            col(Problem.id).not_in(  # once said "same for me", not asked about again
+                select(Endorsement.problem_id).where(Endorsement.resident_id == resident_id)
+            ),
         )
         .order_by(col(Problem.created_at).desc(), col(Problem.id).desc())
         .limit(limit)

@@ -20,7 +20,16 @@ from tests.fakebotapi import FakeBotAPI, SentMessage
 pytestmark = pytest.mark.e2e
 ADMIN = 7001
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 10:00 in Oslo
-STAFF_COMMANDS = ("/digest", "/export", "/stats", "/invite", "/subscribe", "/unsubscribe")
+STAFF_COMMANDS = (
+    "/digest",
+    "/export",
+    "/stats",
+    "/invite",
+    "/subscribe",
+    "/unsubscribe",
+    "/block 1",
+    "/unblock 1",
+)
 LINK = re.compile(r"https://t\.me/innspill_test_bot\?start=(staff_[A-Za-z0-9_-]+)")
 
 

@@ -2,6 +2,7 @@
 
 import csv
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -208,3 +209,22 @@ def test_the_spreadsheet_ranks_themes_with_the_inputs_of_each_score(
     assert rows[1] == (records[4].theme, records[4].theme_label, 100, 1, 1, 5, 365, 1, 1)
     assert rows[2] == (records[0].theme, "=Buss", 25, 4, 4, 2, 52, 1, 0)
     assert rows[4][0] == "weights: reach=0, severity=1, frequency=0, breadth=0"
+
+
+async def test_the_scheduler_job_assigns_in_a_worker_thread(engine: Engine) -> None:
+    save(engine, BUS_NB)
+    job = ThemeAssigner(engine, clock=clock).run
+    assert await job() == 1
+    assert await job() == 0
+
+
+def test_two_processes_assigning_at_once_count_every_problem_once(engine: Engine) -> None:
+    texts = [BUS_NB, SNOW, BUS_NN, LIGHT]
+    for n in range(40):
+        save(engine, f"{texts[n % 4]} ({n})", who=f"r{n}")
+    assigners = [ThemeAssigner(engine, clock=clock, batch=3, snapshot_every=7) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda assigner: assigner.assign_pending(), assigners))
+    assert sum(done) == 40
+    assert None not in themes_of(engine).values()
+    assert model_of(engine).documents == 40

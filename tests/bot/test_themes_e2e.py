@@ -1,6 +1,5 @@
 """Staff use /theme in Telegram: list, rename and merge, checked against the database."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +9,7 @@ from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from tests.bot.harness import Clock, Person, running_bot, settings_for
+from tests.bot.test_e2e_bad_input import consented
 from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -19,14 +19,6 @@ ANNA = 1001  # a resident
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BUS = "Bussen går altfor sjelden om kvelden, ring meg på 912 34 567 <b>nå</b>"
 SNOW = "Fortauet ved skolen blir aldri brøytet og er glatt om morgenen"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def seed(database_url: str) -> tuple[int, int]:
@@ -92,3 +84,21 @@ async def test_theme_is_not_for_residents(api: FakeBotAPI, database_url: str) ->
         [reply] = await anna.says(f"/theme merge {bus} {snow}")
         assert "slått sammen" not in reply.text
     assert {t for t, _, _ in records(database_url)} == {bus, snow}
+
+
+async def test_a_problem_gets_its_theme_as_soon_as_it_is_saved(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url), Clock(NOW)) as core:
+        await api.wait_for(lambda a: len(a.calls("setMyCommands")) > 0)
+        anna = await consented(api, core, ANNA)
+        await anna.says(BUS)
+        for data in ("frequency:daily", "severity:3"):
+            await anna.presses(data)
+        await anna.presses("groups:senior", expect=0)
+        await api.wait_for(lambda a: any("✓" in b for b, _ in a.sent_to(ANNA)[-1].buttons))
+        await anna.presses("groups:done")
+        await anna.presses("area:biri")
+        await anna.presses("review:confirm", expect=2)
+        # The scheduler looks only once a minute: the theme comes from the save itself.
+        await api.wait_for(lambda a: records(database_url)[0][0] is not None, timeout=10)

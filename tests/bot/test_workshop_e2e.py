@@ -270,16 +270,20 @@ async def test_same_for_me_counts_once_per_resident(api: FakeBotAPI, database_ur
         await anna.presses("frequency:weekly")
         await anna.presses("severity:4")
         _, intro, shown = await anna.presses("review:confirm", expect=3)
+        asked = api.sent_to(ANNA)[-1].message_id
         await anna.presses("similar:same", expect=2)  # thanks, may we follow up?
         await anna.presses("follow_up:no", expect=2)
+        api.press(ANNA, "similar:same", message_id=asked)  # the same button again
+        stale, _ = await anna.reads(2)
         await anna.presses("another:yes")
         await anna.says(BUS)
         await anna.presses("frequency:weekly")
         await anna.presses("severity:4")
-        await anna.presses("review:confirm", expect=3)
-        await anna.presses("similar:same", expect=2)  # the same problem again: still one
+        again = await anna.presses("review:confirm", expect=2)  # not asked about it again
+    assert stale == text_of(core, "stale_button")
+    assert again == [text_of(core, "saved"), text_of(core, "ask_another")]
     assert intro == text_of(core, "similar_intro")
     assert "41234567" not in shown and "[phone]" in shown  # anonymised
     theirs, *annas = records(database_url)
-    assert theirs.endorsements == 1  # Anna said "same" twice: one resident, one endorsement
+    assert theirs.endorsements == 1  # Anna pressed "same" twice: one resident, one endorsement
     assert [r.endorsements for r in annas] == [0, 0]
