@@ -3,8 +3,12 @@
 import asyncio
 import contextlib
 import html
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.app import Core, TelegramRunner, build_core
@@ -103,3 +107,41 @@ class Person:
         new = await next_messages(self.api, self.user_id, self.seen, count, within)
         self.seen += count
         return new
+
+
+class Resident:
+    """A resident in Telegram: sends, presses, and reads what the bot answered."""
+
+    def __init__(self, api: FakeBotAPI, user_id: int) -> None:
+        self.api, self.user_id = api, user_id
+        self.seen = 0
+
+    async def says(self, text: str, expect: int = 1, within: float = 10.0) -> list[str]:
+        send = self.api.send_command if text.startswith("/") else self.api.send_text
+        send(self.user_id, text)
+        return await self.reads(expect, within)
+
+    async def presses(self, data: str, expect: int = 1) -> list[str]:
+        self.api.press(self.user_id, data)
+        return await self.reads(expect)
+
+    async def reads(self, count: int, within: float = 10.0) -> list[str]:
+        new = await next_messages(self.api, self.user_id, self.seen, count, within)
+        self.seen += count
+        return [message.text for message in new]
+
+    def last_buttons(self) -> list[str]:
+        return [data or "" for _, data in self.api.sent_to(self.user_id)[-1].buttons]
+
+
+def run_cli(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real `innspill` command (as `python -m bot.cli`) on a database."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -7,8 +7,8 @@ from sqlalchemy import text
 
 from bot.app import Core
 from storage.engine import make_engine
-from tests.bot.harness import running_bot, settings_for, text_of
-from tests.bot.test_e2e_interview import ANNA, BUS, Resident
+from tests.bot.harness import Resident, running_bot, settings_for, text_of
+from tests.bot.test_e2e_interview import ANNA, BUS
 from tests.factories import make_callback_update
 from tests.fakebotapi import FakeBotAPI
 
@@ -25,7 +25,7 @@ def count(database_url: str, table: str) -> int:
 
 
 async def consented(api: FakeBotAPI, core: Core, user_id: int = ANNA) -> Resident:
-    resident = Resident(api, core, user_id)
+    resident = Resident(api, user_id)
     await resident.says("/start", expect=2)
     await resident.presses("consent:yes")
     return resident

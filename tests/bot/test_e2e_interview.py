@@ -8,41 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core
 from storage import queries
 from storage.engine import make_engine, session_scope
-from tests.bot.harness import Clock, next_messages, running_bot, settings_for, text_of
+from tests.bot.harness import Clock, Resident, running_bot, settings_for, text_of
 from tests.factories import make_message_update
 from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
 ANNA = 1001
 BUS = "Bussen til Hunndalen går bare én gang i timen om kvelden, så jeg må gå hjem."
-
-
-class Resident:
-    """A resident in Telegram: sends, presses, and reads what the bot answered."""
-
-    def __init__(self, api: FakeBotAPI, core: Core, user_id: int = ANNA) -> None:
-        self.api, self.core, self.user_id = api, core, user_id
-        self.seen = 0
-
-    async def says(self, text: str, expect: int = 1, within: float = 10.0) -> list[str]:
-        send = self.api.send_command if text.startswith("/") else self.api.send_text
-        send(self.user_id, text)
-        return await self.reads(expect, within)
-
-    async def presses(self, data: str, expect: int = 1) -> list[str]:
-        self.api.press(self.user_id, data)
-        return await self.reads(expect)
-
-    async def reads(self, count: int, within: float = 10.0) -> list[str]:
-        new = await next_messages(self.api, self.user_id, self.seen, count, within)
-        self.seen += count
-        return [message.text for message in new]
-
-    def last_buttons(self) -> list[str]:
-        return [data or "" for _, data in self.api.sent_to(self.user_id)[-1].buttons]
 
 
 def problems(database_url: str) -> list:
@@ -58,7 +32,7 @@ async def test_a_resident_completes_the_interview_with_buttons(
     api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
-        anna = Resident(api, core)
+        anna = Resident(api, ANNA)
         welcome, consent = await anna.says("/start", expect=2)
         assert welcome == text_of(core, "welcome", municipality="Gjøvik")
         assert consent == text_of(core, "consent", municipality="Gjøvik")
@@ -109,8 +83,8 @@ def _delimiter(path: Path) -> str:
 async def test_a_resident_completes_the_interview_by_typing(
     api: FakeBotAPI, database_url: str
 ) -> None:
-    async with running_bot(settings_for(api, database_url)) as core:
-        ola = Resident(api, core, user_id=1002)
+    async with running_bot(settings_for(api, database_url)):
+        ola = Resident(api, 1002)
         await ola.says("/start", expect=2)
         await ola.presses("consent:yes")
         await ola.says("Vi trenger en app for å booke idrettshallen.")
@@ -131,7 +105,7 @@ async def test_an_update_delivered_twice_is_applied_once(
     api: FakeBotAPI, database_url: str
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
-        anna = Resident(api, core)
+        anna = Resident(api, ANNA)
         await anna.says("/start", expect=2)
         await anna.presses("consent:yes")
         update = api.send_text(ANNA, BUS)
@@ -149,13 +123,12 @@ async def test_an_interview_resumes_after_the_bot_restarts(
 ) -> None:
     settings = settings_for(api, database_url)
     async with running_bot(settings) as core:
-        anna = Resident(api, core)
+        anna = Resident(api, ANNA)
         await anna.says("/start", expect=2)
         await anna.presses("consent:yes")
         await anna.says(BUS)
         await anna.presses("frequency:weekly")
     async with running_bot(settings) as core:
-        anna.core = core
         assert await anna.presses("severity:2") == [text_of(core, "ask_groups")]
         resumed = await anna.says("/start", expect=2)
         assert resumed == [text_of(core, "resume"), text_of(core, "ask_groups")]
@@ -165,7 +138,7 @@ async def test_quick_answers_from_one_resident_are_applied_in_order(
     api: FakeBotAPI, database_url: str
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
-        anna = Resident(api, core)
+        anna = Resident(api, ANNA)
         await anna.says("/start", expect=2)
         await anna.presses("consent:yes")
         for text in (BUS, "hver dag", "5", "senior", "Biri"):
@@ -201,8 +174,8 @@ async def test_resident_text_with_markup_reaches_them_exactly_as_typed(
     api: FakeBotAPI, database_url: str
 ) -> None:
     typed = "Skiltet sier <b>stopp</b> & [x](y) *ikke* _her_ `nå` — bussen kjører forbi."
-    async with running_bot(settings_for(api, database_url)) as core:
-        anna = Resident(api, core)
+    async with running_bot(settings_for(api, database_url)):
+        anna = Resident(api, ANNA)
         await anna.says("/start", expect=2)
         await anna.presses("consent:yes")
         await anna.says(typed)

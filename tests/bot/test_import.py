@@ -1,9 +1,6 @@
 """The real `innspill import`, `innspill workshop` and `innspill export --workshop` commands."""
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import zxingcpp
@@ -12,6 +9,7 @@ from PIL import Image
 from flows.records import ProblemRecord
 from storage import queries
 from storage.engine import make_engine, session_scope
+from tests.bot.harness import run_cli as innspill
 
 NOTES = """text;group;area;frequency;severity;suggested_solution
 Bussen til Hunndalen går bare én gang i timen om kvelden;Senior;biri;weekly;4;
@@ -25,18 +23,6 @@ BROKEN = (
 Ingen vet hvor legevakten er om natta;;;;9;
 """
 )
-
-
-def innspill(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def stored(database_url: str) -> list[ProblemRecord]:

@@ -1,15 +1,13 @@
 """The real `innspill themes` commands, run as a user would run them."""
 
 import csv
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
+from tests.bot.harness import run_cli as innspill
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TEXTS = [
@@ -17,18 +15,6 @@ TEXTS = [
     ("Bussane går altfor sjeldan om kvelden, eg kjem meg ikkje heim", "nn"),
     ("Fortauet ved skolen blir aldri brøytet og er glatt om morgenen", "nb"),
 ]
-
-
-def innspill(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def seed(database_url: str) -> None:

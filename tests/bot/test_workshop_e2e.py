@@ -17,7 +17,8 @@ from flows.records import ProblemRecord
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import FollowUp, Observation, Resident
-from tests.bot.harness import Clock, next_messages, running_bot, settings_for, text_of
+from tests.bot.harness import Clock, running_bot, settings_for, text_of
+from tests.bot.harness import Resident as TelegramResident
 from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -31,25 +32,8 @@ BUS = "Bussen til Hunndalen går bare én gang i timen om kvelden, så jeg må g
 SNOW = "Fortauet ved Biri sentrum blir ikke brøytet før midt på dagen om vinteren."
 
 
-class Participant:
-    """Someone in Telegram who sends, presses and reads."""
-
-    def __init__(self, api: FakeBotAPI, user_id: int) -> None:
-        self.api, self.user_id, self.seen = api, user_id, 0
-
-    async def says(self, text: str, expect: int = 1) -> list[str]:
-        send = self.api.send_command if text.startswith("/") else self.api.send_text
-        send(self.user_id, text)
-        return await self.reads(expect)
-
-    async def presses(self, data: str, expect: int = 1) -> list[str]:
-        self.api.press(self.user_id, data)
-        return await self.reads(expect)
-
-    async def reads(self, count: int, within: float = 10.0) -> list[str]:
-        new = await next_messages(self.api, self.user_id, self.seen, count, within)
-        self.seen += count
-        return [message.text for message in new]
+class Participant(TelegramResident):
+    """A workshop participant: a resident who can also report a whole problem in one call."""
 
     async def reports(self, text: str, *, follow_ups: str | None = "yes") -> None:
         """Describe a problem, answer the questions the workshop did not fill in, confirm."""
