@@ -669,18 +669,70 @@ def due_deliveries(*, session: Session, now: datetime, limit: int = 100) -> list
     _require_aware("now", now)
     query = (
         select(DigestDelivery.id)
-        .where(*_claimable(now))
+        .where(*_claimable(DigestDelivery, now))
         .order_by(col(DigestDelivery.due_at), col(DigestDelivery.id))
         .limit(limit)
     )
     return [delivery_id for delivery_id in session.exec(query) if delivery_id is not None]
 
 
-def _claimable(now: datetime) -> tuple[Any, ...]:
+# Digests and follow-ups are sent from leased rows: the same columns, the same rules.
+Leased = type[DigestDelivery] | type[FollowUp]
+
+
+def _claimable(model: Leased, now: datetime) -> tuple[Any, ...]:
+    """Conditions of a row that is due, unsent and not leased to a live sender."""
     return (
-        col(DigestDelivery.sent_at).is_(None),
-        col(DigestDelivery.next_attempt_at) <= now,
-        or_(col(DigestDelivery.claimed_until).is_(None), col(DigestDelivery.claimed_until) < now),
+        col(model.sent_at).is_(None),
+        col(model.next_attempt_at) <= now,
+        or_(col(model.claimed_until).is_(None), col(model.claimed_until) < now),
+    )
+
+
+def _lease(
+    session: Session, model: Leased, row_id: int, claim: str, now: datetime, until: datetime
+) -> bool:
+    """Lease a due row to ``claim`` until ``until``; False if it is sent or leased already."""
+    _require_aware("until", until)
+    statement = (
+        update(model)
+        .where(col(model.id) == row_id, *_claimable(model, now))
+        .values(claimed_until=until, claim=claim)
+        .returning(col(model.id))
+    )
+    return session.exec(statement).first() is not None
+
+
+def _owned(model: Leased, row_id: int, claim: str) -> tuple[Any, ...]:
+    return (col(model.id) == row_id, col(model.claim) == claim)
+
+
+def _finish(session: Session, model: Leased, row_id: int, claim: str, now: datetime) -> bool:
+    """Mark a leased row sent; False if the lease was lost (then it was not ours to finish)."""
+    _require_aware("now", now)
+    statement = (
+        update(model)
+        .where(*_owned(model, row_id, claim))
+        .values(sent_at=now, claimed_until=None)
+        .returning(col(model.id))
+    )
+    return session.exec(statement).first() is not None
+
+
+def _release(
+    session: Session, model: Leased, row_id: int, claim: str, retry_at: datetime, error: str
+) -> None:
+    """Give a row that could not be sent back, to be tried again at ``retry_at``."""
+    _require_aware("retry_at", retry_at)
+    session.exec(
+        update(model)
+        .where(*_owned(model, row_id, claim))
+        .values(
+            claimed_until=None,
+            next_attempt_at=retry_at,
+            attempts=model.attempts + 1,
+            last_error=error[:ERROR_MAX],
+        )
     )
 
 
@@ -688,29 +740,18 @@ def claim_delivery(
     *, session: Session, delivery_id: int, claim: str, now: datetime, until: datetime
 ) -> tuple[DigestDelivery, Staff] | None:
     """Lease a due digest to ``claim`` until ``until``; None if it is sent or leased already."""
-    _require_aware("until", until)
-    statement = (
-        update(DigestDelivery)
-        .where(col(DigestDelivery.id) == delivery_id, *_claimable(now))
-        .values(claimed_until=until, claim=claim)
-        .returning(col(DigestDelivery.id))
-    )
-    if session.exec(statement).first() is None:
+    if not _lease(session, DigestDelivery, delivery_id, claim, now, until):
         return None
     delivery = session.get(DigestDelivery, delivery_id, populate_existing=True)
     assert delivery is not None  # just updated
     return delivery, _staff(session, delivery.staff_id)
 
 
-def _owned(delivery_id: int, claim: str) -> tuple[Any, ...]:
-    return (col(DigestDelivery.id) == delivery_id, col(DigestDelivery.claim) == claim)
-
-
 def note_parts_sent(*, session: Session, delivery_id: int, claim: str, parts_sent: int) -> bool:
     """Record how many messages of a digest Telegram accepted; False if the lease was lost."""
     statement = (
         update(DigestDelivery)
-        .where(*_owned(delivery_id, claim))
+        .where(*_owned(DigestDelivery, delivery_id, claim))
         .values(parts_sent=parts_sent)
         .returning(col(DigestDelivery.id))
     )
@@ -719,31 +760,14 @@ def note_parts_sent(*, session: Session, delivery_id: int, claim: str, parts_sen
 
 def finish_delivery(*, session: Session, delivery_id: int, claim: str, now: datetime) -> bool:
     """Mark a digest sent; False if the lease was lost (then it was not ours to finish)."""
-    _require_aware("now", now)
-    statement = (
-        update(DigestDelivery)
-        .where(*_owned(delivery_id, claim))
-        .values(sent_at=now, claimed_until=None)
-        .returning(col(DigestDelivery.id))
-    )
-    return session.exec(statement).first() is not None
+    return _finish(session, DigestDelivery, delivery_id, claim, now)
 
 
 def release_delivery(
     *, session: Session, delivery_id: int, claim: str, retry_at: datetime, error: str
 ) -> None:
     """Give a digest that could not be sent back, to be tried again at ``retry_at``."""
-    _require_aware("retry_at", retry_at)
-    session.exec(
-        update(DigestDelivery)
-        .where(*_owned(delivery_id, claim))
-        .values(
-            claimed_until=None,
-            next_attempt_at=retry_at,
-            attempts=DigestDelivery.attempts + 1,
-            last_error=error[:ERROR_MAX],
-        )
-    )
+    _release(session, DigestDelivery, delivery_id, claim, retry_at, error)
 
 
 def count_problems_between(*, session: Session, since: datetime, until: datetime) -> int:
@@ -889,20 +913,12 @@ def stop_follow_ups(*, session: Session, resident_id: int) -> int:
     return int(dropped.rowcount or 0)
 
 
-def _follow_up_claimable(now: datetime) -> tuple[Any, ...]:
-    return (
-        col(FollowUp.sent_at).is_(None),
-        col(FollowUp.next_attempt_at) <= now,
-        or_(col(FollowUp.claimed_until).is_(None), col(FollowUp.claimed_until) < now),
-    )
-
-
 def due_follow_ups(*, session: Session, now: datetime, limit: int = 100) -> list[int]:
     """Return the ids of unsent follow-ups whose time has come and that nobody is sending."""
     _require_aware("now", now)
     query = (
         select(FollowUp.id)
-        .where(*_follow_up_claimable(now))
+        .where(*_claimable(FollowUp, now))
         .order_by(col(FollowUp.due_at), col(FollowUp.id))
         .limit(limit)
     )
@@ -913,14 +929,7 @@ def claim_follow_up(
     *, session: Session, follow_up_id: int, claim: str, now: datetime, until: datetime
 ) -> FollowUpMessage | None:
     """Lease a due follow-up to ``claim`` until ``until``; None if sent or leased already."""
-    _require_aware("until", until)
-    statement = (
-        update(FollowUp)
-        .where(col(FollowUp.id) == follow_up_id, *_follow_up_claimable(now))
-        .values(claimed_until=until, claim=claim)
-        .returning(col(FollowUp.id))
-    )
-    if session.exec(statement).first() is None:
+    if not _lease(session, FollowUp, follow_up_id, claim, now, until):
         return None
     row = session.get(FollowUp, follow_up_id, populate_existing=True)
     assert row is not None  # just updated
@@ -943,37 +952,16 @@ def claim_follow_up(
     )
 
 
-def _follow_up_owned(follow_up_id: int, claim: str) -> tuple[Any, ...]:
-    return (col(FollowUp.id) == follow_up_id, col(FollowUp.claim) == claim)
-
-
 def finish_follow_up(*, session: Session, follow_up_id: int, claim: str, now: datetime) -> bool:
     """Mark a follow-up sent; False if the lease was lost."""
-    _require_aware("now", now)
-    statement = (
-        update(FollowUp)
-        .where(*_follow_up_owned(follow_up_id, claim))
-        .values(sent_at=now, claimed_until=None)
-        .returning(col(FollowUp.id))
-    )
-    return session.exec(statement).first() is not None
+    return _finish(session, FollowUp, follow_up_id, claim, now)
 
 
 def release_follow_up(
     *, session: Session, follow_up_id: int, claim: str, retry_at: datetime, error: str
 ) -> None:
     """Give a follow-up that could not be sent back, to be tried again at ``retry_at``."""
-    _require_aware("retry_at", retry_at)
-    session.exec(
-        update(FollowUp)
-        .where(*_follow_up_owned(follow_up_id, claim))
-        .values(
-            claimed_until=None,
-            next_attempt_at=retry_at,
-            attempts=FollowUp.attempts + 1,
-            last_error=error[:ERROR_MAX],
-        )
-    )
+    _release(session, FollowUp, follow_up_id, claim, retry_at, error)
 
 
 def drop_follow_up(*, session: Session, follow_up_id: int) -> None:
