@@ -232,10 +232,17 @@ def problem_records(
 
     ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests).
     """
+    # Counted in the same query: a list of ids as parameters breaks past SQLite's variable limit.
+    endorsed = (
+        select(col(Endorsement.problem_id).label("problem_id"), func.count().label("count"))
+        .group_by(col(Endorsement.problem_id))
+        .subquery()
+    )
     query = (
-        select(Problem, Resident.pseudonym, Theme)
+        select(Problem, Resident.pseudonym, Theme, endorsed.c.count)
         .outerjoin(Resident, col(Problem.resident_id) == col(Resident.id))
         .outerjoin(Theme, col(Problem.theme_id) == col(Theme.id))
+        .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
     )
     if hide_blocked:
         query = query.where(col(Resident.blocked_at).is_(None))
@@ -246,11 +253,10 @@ def problem_records(
         _require_aware("until", until)
         query = query.where(Problem.created_at < until)
     query = query.order_by(col(Problem.created_at), col(Problem.id))
-    records = [
-        _record(problem, pseudonym, theme) for problem, pseudonym, theme in session.exec(query)
+    return [
+        replace(_record(problem, pseudonym, theme), endorsements=count or 0)
+        for problem, pseudonym, theme, count in session.exec(query)
     ]
-    counts = endorsement_counts(session=session, problem_ids=[r.id for r in records])
-    return [replace(r, endorsements=counts[r.id]) if r.id in counts else r for r in records]
 
 
 def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None) -> ProblemRecord:
@@ -1022,18 +1028,6 @@ def endorse(*, session: Session, resident_id: int, problem_id: int, now: datetim
         .returning(col(Endorsement.id))
     )
     return session.exec(statement).first() is not None
-
-
-def endorsement_counts(*, session: Session, problem_ids: Sequence[int]) -> dict[int, int]:
-    """Return how many residents endorsed each of these problems (absent: none)."""
-    if not problem_ids:
-        return {}
-    query = (
-        select(Endorsement.problem_id, func.count())
-        .where(col(Endorsement.problem_id).in_(problem_ids))
-        .group_by(col(Endorsement.problem_id))
-    )
-    return {problem_id: count for problem_id, count in session.exec(query)}
 
 
 def similar_candidates(
