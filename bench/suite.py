@@ -240,6 +240,8 @@ def run_memory(plan: Plan, work: Path) -> Summary:
     ]
     for line in table(header, [row]):
         say(line)
+    if m.failures:
+        say(f"\n{len(m.failures)} residents stopped early; first: {m.failures[0][:300]}")
     figure = f"VmHWM {m.peak:.0f} MiB ({stored:,} stored)"
     return [
         ("5 memory", figure, f"≤ {memory.TARGET_MIB:.0f} MB", verdict(m.peak <= memory.TARGET_MIB))

@@ -306,7 +306,10 @@ async def _send_digests(settings: Settings, builder: DigestBuilder) -> tuple[int
             builder=builder, delivery=Delivery(bot), clock=_now, digest_time=settings.digest_time
         )
         owed = await asyncio.to_thread(outbox.record_now, _now())
-        return await outbox.send_due(), owed
+        sent = 0
+        while batch := await outbox.send_due():  # a look sends at most 100: go on until done
+            sent += batch
+        return sent, owed
     finally:
         await bot.session.close()
 
