@@ -17,6 +17,7 @@ from typing import Any, Final
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Connection
 
+from bench.themes_quality import vary
 from flows.content import Content, load_content
 from storage.engine import make_engine, upgrade_database
 from storage.models import Problem, Resident
@@ -29,7 +30,6 @@ END: Final = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday morning: diges
 SPAN: Final = timedelta(days=730)  # problems are spread over the two years before END
 PROBLEMS_PER_RESIDENT: Final = 3
 BATCH: Final = 20_000
-_LETTERS: Final = "abcdefghijklmnopqrstuvwxyzæøå"
 _SOLUTIONS: Final = (
     ("nb", "Vi trenger en app som viser ledige plasser."),
     ("nb", "Kommunen bør sette opp flere benker langs gangveien."),
@@ -60,20 +60,6 @@ def _vocabulary(content: Content) -> _Vocabulary:
     )
 
 
-def _varied(text: str, rng: random.Random) -> str:
-    words = text.split()
-    if len(words) > 3 and rng.random() < 0.5:
-        del words[rng.randrange(len(words))]
-    if len(words) > 2 and rng.random() < 0.3:
-        i = rng.randrange(len(words) - 1)
-        words[i], words[i + 1] = words[i + 1], words[i]
-    if rng.random() < 0.3:
-        i = rng.randrange(len(words))
-        j = rng.randrange(len(words[i]) + 1)
-        words[i] = words[i][:j] + rng.choice(_LETTERS) + words[i][j + 1 :]
-    return " ".join(words)
-
-
 def _skewed(options: Sequence[str], rng: random.Random) -> str:
     """Pick an option, the first ones more often (a few areas and groups dominate)."""
     return options[min(int(rng.expovariate(0.35)), len(options) - 1)]
@@ -86,7 +72,7 @@ def _problem(rng: random.Random, words: _Vocabulary, residents: int) -> dict[str
     return {
         "resident_id": rng.randint(1, residents),
         "created_at": END - SPAN * rng.random(),
-        "text": _varied(text, rng),
+        "text": vary(text, rng),
         "language": language,
         "suggested_solution": solution,
         "solution_language": solution_language,

@@ -126,22 +126,29 @@ def tune(dev: Sequence[Row]) -> ThemeParams:
     return best
 
 
+LETTERS = "abcdefghijklmnopqrstuvwxyzæøå"
+
+
+def vary(text: str, rng: random.Random) -> str:
+    """Return ``text`` as a resident might also write it: a word dropped, swapped or mistyped."""
+    words = text.split()
+    if len(words) > 3 and rng.random() < 0.5:
+        del words[rng.randrange(len(words))]
+    if len(words) > 2 and rng.random() < 0.3:
+        i = rng.randrange(len(words) - 1)
+        words[i], words[i + 1] = words[i + 1], words[i]
+    if rng.random() < 0.3:
+        i = rng.randrange(len(words))
+        j = rng.randrange(len(words[i]) + 1)
+        words[i] = words[i][:j] + rng.choice(LETTERS) + words[i][j + 1 :]
+    return " ".join(words)
+
+
 def perturbed(rows: Sequence[Row], count: int, rng: random.Random) -> Iterable[Row]:
     """Yield ``count`` rows sampled from ``rows`` with dropped, swapped and mistyped words."""
-    letters = "abcdefghijklmnopqrstuvwxyzæøå"
     for _ in range(count):
         row = rng.choice(rows)
-        words = row.text.split()
-        if len(words) > 3 and rng.random() < 0.5:
-            del words[rng.randrange(len(words))]
-        if len(words) > 2 and rng.random() < 0.3:
-            i = rng.randrange(len(words) - 1)
-            words[i], words[i + 1] = words[i + 1], words[i]
-        if rng.random() < 0.3:
-            i = rng.randrange(len(words))
-            j = rng.randrange(len(words[i]) + 1)
-            words[i] = words[i][:j] + rng.choice(letters) + words[i][j + 1 :]
-        yield Row(row.theme, row.language, " ".join(words))
+        yield Row(row.theme, row.language, vary(row.text, rng))
 
 
 @dataclass(frozen=True, slots=True)
