@@ -110,25 +110,30 @@ class Person:
 
 
 class Resident:
-    """A resident in Telegram: sends, presses, and reads what the bot answered."""
+    """A resident in Telegram: sends, presses, and reads the texts the bot answered."""
 
     def __init__(self, api: FakeBotAPI, user_id: int) -> None:
         self.api, self.user_id = api, user_id
-        self.seen = 0
+        self.person = Person(api, user_id)
+
+    @property
+    def seen(self) -> int:
+        """How many messages to this chat were read so far."""
+        return self.person.seen
+
+    @seen.setter
+    def seen(self, count: int) -> None:
+        self.person.seen = count
 
     async def says(self, text: str, expect: int = 1, within: float = 10.0) -> list[str]:
-        send = self.api.send_command if text.startswith("/") else self.api.send_text
-        send(self.user_id, text)
-        return await self.reads(expect, within)
+        return [message.text for message in await self.person.says(text, expect, within)]
 
     async def presses(self, data: str, expect: int = 1) -> list[str]:
         self.api.press(self.user_id, data)
         return await self.reads(expect)
 
     async def reads(self, count: int, within: float = 10.0) -> list[str]:
-        new = await next_messages(self.api, self.user_id, self.seen, count, within)
-        self.seen += count
-        return [message.text for message in new]
+        return [message.text for message in await self.person.reads(count, within)]
 
     def last_buttons(self) -> list[str]:
         return [data or "" for _, data in self.api.sent_to(self.user_id)[-1].buttons]
