@@ -32,9 +32,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bench.dataset import END, grow
 from bench.fanout import FIRST_CHAT, Sent
 from bot import scheduler
-from bot.delivery import PER_SECOND, Delivery, DeliveryFailed, Pacer
-from bot.digests import DigestBuilder
-from bot.scheduler import DigestOutbox
+from bot.jobs.ticker import DigestOutbox
+from bot.services.digests import DigestBuilder
+from bot.telegram.delivery import PER_SECOND, Delivery, DeliveryFailed, Pacer
 from flows.content import load_content
 from flows.digest import week_period
 from storage import queries
@@ -133,7 +133,7 @@ async def run(args: argparse.Namespace) -> Sent:
     if args.concurrency:
         scheduler.CONCURRENCY = args.concurrency  # a what-if: the outbox reads it per look
     flood = _FloodCount()
-    logging.getLogger("bot.delivery").addHandler(flood)
+    logging.getLogger("bot.telegram.delivery").addHandler(flood)
     api = TelegramAPIServer.from_base(args.api_url)
     bot = Bot(args.token, session=AiohttpSession(api=api))
     delivery = Delivery(bot, pacer=Pacer(per_second=args.per_second))

@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from bench.themes_quality import load, perturbed
-from bot.themes import BATCH, ThemeAssigner
+from bot.jobs.themes import BATCH, ThemeAssigner
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Problem

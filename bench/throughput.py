@@ -43,7 +43,7 @@ WARMUP_RESIDENTS = 5
 ECHO_FACTOR = 3
 FIRST_USER = 7_000_001
 CAPACITY = "full bot, pacing lifted"
-FLOOD = "flood control"  # what bot.delivery logs for each 429 it waits out
+FLOOD = "flood control"  # what bot.telegram.delivery logs for each 429 it waits out
 WARMUP_USER = 9_000_001
 _databases = itertools.count(1)
 

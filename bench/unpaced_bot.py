@@ -10,10 +10,10 @@ from the environment, as for ``innspill run``.
 import asyncio
 
 from bot.app import TelegramRunner, build_core
-from bot.delivery import Pacer
 from bot.logs import configure_logging
 from bot.settings import load_settings
-from bot.workers import serve
+from bot.telegram.delivery import Pacer
+from bot.telegram.workers import serve
 
 
 def main() -> None:

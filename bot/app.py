@@ -15,19 +15,19 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.conversation import Conversations
-from bot.delivery import Delivery, Pacer
-from bot.digests import DigestBuilder
-from bot.followups import FollowUps
-from bot.housekeeping import Housekeeping
-from bot.polling import Poller
-from bot.scheduler import DigestOutbox, Scheduler
+from bot.jobs.followups import FollowUps
+from bot.jobs.housekeeping import Housekeeping
+from bot.jobs.themes import ThemeAssigner
+from bot.jobs.ticker import DigestOutbox, Scheduler
+from bot.services.conversation import Conversations
+from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
-from bot.staff import make_staff_router
-from bot.telegram import Notices, make_router, publish_commands, slow_down_warning
-from bot.themes import ThemeAssigner
-from bot.throttle import Throttle
-from bot.workshop_desk import make_workshop_router
+from bot.telegram.delivery import Delivery, Pacer
+from bot.telegram.polling import Poller
+from bot.telegram.router import Notices, make_router, publish_commands, slow_down_warning
+from bot.telegram.staff import make_staff_router
+from bot.telegram.throttle import Throttle
+from bot.telegram.workshops import make_workshop_router
 from flows.content import Content, load_content
 from flows.language import warm_up
 from storage import queries

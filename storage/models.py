@@ -147,7 +147,7 @@ class Problem(ProblemBase, table=True):
         default=None, foreign_key="resident.id", ondelete="SET NULL", index=True
     )
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    theme_id: int | None = None  # None until the theme assigner has seen it (bot/themes.py)
+    theme_id: int | None = None  # None until the theme assigner has seen it (bot/jobs/themes.py)
     theme_seq: int | None = None  # the order it was assigned in, to replay the model from
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Core, TelegramRunner, build_core
-from bot.delivery import Pacer
 from bot.settings import Settings, load_settings
+from bot.telegram.delivery import Pacer
 from flows.outputs import Reply
 from flows.render import render, strip_tags
 from tests.fakebotapi import FakeBotAPI, SentMessage

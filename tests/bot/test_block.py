@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.digests import DigestBuilder
+from bot.services.digests import DigestBuilder
 from flows.digest import rolling_period, staff_text_plain
 from storage import queries
 from storage.engine import make_engine, session_scope

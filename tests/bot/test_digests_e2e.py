@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot.delivery import PER_CHAT_INTERVAL, Delivery
+from bot.telegram.delivery import PER_CHAT_INTERVAL, Delivery
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database

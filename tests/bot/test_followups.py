@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.digests import DigestBuilder
-from bot.workshops import create_workshop
+from bot.services.digests import DigestBuilder
+from bot.services.workshops import create_workshop
 from flows.content import load_content
 from flows.digest import Period
 from flows.outputs import ProblemDraft

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.housekeeping import Housekeeping
+from bot.jobs.housekeeping import Housekeeping
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database

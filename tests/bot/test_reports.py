@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.reports import EXPORT_COLUMNS, chart_png, export_rows, write_csv, write_xlsx
+from bot.artefacts.reports import EXPORT_COLUMNS, chart_png, export_rows, write_csv, write_xlsx
 from flows.digest import Digest, Period
 from flows.records import ProblemRecord
 

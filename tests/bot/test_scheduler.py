@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.delivery import Delivery, Pacer
-from bot.digests import DigestBuilder
-from bot.scheduler import LEASE, DigestOutbox, Scheduler
+from bot.jobs.ticker import LEASE, DigestOutbox, Scheduler
+from bot.services.digests import DigestBuilder
+from bot.telegram.delivery import Delivery, Pacer
 from flows.content import load_content
 from flows.outputs import ProblemDraft
 from storage import queries

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.reports import PRIORITY_COLUMNS, write_csv, write_xlsx
-from bot.themes import (
+from bot.artefacts.reports import PRIORITY_COLUMNS, write_csv, write_xlsx
+from bot.jobs.themes import (
     MergeRefused,
     ThemeAssigner,
     assign_pending,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.themes import assign_pending
+from bot.jobs.themes import assign_pending
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database

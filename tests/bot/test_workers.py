@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.settings import SettingsError, load_settings
-from bot.workers import check_workers
+from bot.telegram.workers import check_workers
 from tests.bot.harness import SECRET
 from tests.fakebotapi import FakeBotAPI
 

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 from sqlmodel import SQLModel, select
 
-from bot.workshops import create_workshop
+from bot.services.workshops import create_workshop
 from flows.outputs import ProblemDraft
 from flows.records import ProblemRecord
 from storage import queries

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from bot.reports import chart_png, write_csv, write_xlsx
+from bot.artefacts.reports import chart_png, write_csv, write_xlsx
 from flows.content import Content
 from flows.digest import (
     Period,
@@ -37,7 +37,7 @@ from storage import queries
 from storage.engine import session_scope
 
 if TYPE_CHECKING:  # aiogram takes seconds to import: `innspill digest --print` does without
-    from bot.delivery import Delivery
+    from bot.telegram.delivery import Delivery
 
 ROLLING_DAYS = 7  # /digest, /stats and `innspill digest`: the last 7 days up to now
 # Matplotlib is not thread-safe, and digests are built in worker threads: one chart at a time.

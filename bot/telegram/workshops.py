@@ -17,9 +17,7 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy.engine import Engine
 
-from bot.delivery import REPLY_BURST, Delivery
-from bot.staff import StaffRole, staff_language
-from bot.workshops import (
+from bot.services.workshops import (
     Created,
     create_workshop,
     created,
@@ -29,6 +27,8 @@ from bot.workshops import (
     summary,
     workshop_stats,
 )
+from bot.telegram.delivery import REPLY_BURST, Delivery
+from bot.telegram.staff import StaffRole, staff_language
 from flows.content import Content
 from flows.digest import staff_text
 from flows.render import Button, Rendered

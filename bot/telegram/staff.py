@@ -21,9 +21,9 @@ from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import Message, Update
 from sqlalchemy.engine import Engine
 
-from bot.delivery import REPLY_BURST, Delivery
-from bot.digests import ROLLING_DAYS, DigestBuilder, send_package
-from bot.themes_cli import staff_reply
+from bot.cli.themes import staff_reply
+from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
+from bot.telegram.delivery import REPLY_BURST, Delivery
 from flows.digest import STAFF_LANGUAGES, Period, rolling_period, staff_text, staff_text_plain
 from flows.language import normalise_language_code
 from flows.render import Rendered

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from sqlalchemy.engine import Engine
 
-from bot.delivery import Delivery, DeliveryFailed
+from bot.telegram.delivery import Delivery, DeliveryFailed
 from flows.content import Content
 from flows.followup import follow_up_replies
 from flows.render import render

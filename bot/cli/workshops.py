@@ -9,9 +9,8 @@ from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
-from bot.importer import ImportFailed, import_file
-from bot.settings import Settings
-from bot.workshops import (
+from bot.cli.importer import ImportFailed, import_file
+from bot.services.workshops import (
     create_workshop,
     qr_png,
     render_workshops,
@@ -19,6 +18,7 @@ from bot.workshops import (
     resolve_area,
     workshop_stats,
 )
+from bot.settings import Settings
 from flows.content import load_content
 from flows.render import strip_tags
 from flows.workshop import DEFAULT_FOLLOWUPS

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.workshops import resolve, resolve_area
+from bot.services.workshops import resolve, resolve_area
 from flows.content import Content
 from flows.language import detect_language
 from flows.outputs import ProblemDraft

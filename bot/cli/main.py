@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from bot.digests import ROLLING_DAYS, DigestBuilder
+from bot.cli.themes import add_themes_parser, run_themes
+from bot.cli.workshops import add_workshop_parsers, run_import, run_workshop
+from bot.jobs.themes import assign_pending
 from bot.logs import configure_logging
+from bot.services.digests import ROLLING_DAYS, DigestBuilder
 from bot.settings import Settings, SettingsError, load_settings
-from bot.themes import assign_pending
-from bot.themes_cli import add_themes_parser, run_themes
-from bot.workshop_cli import add_workshop_parsers, run_import, run_workshop
 from flows.content import ContentError, load_content
 from flows.digest import STAFF_LANGUAGES, rolling_period, staff_text_plain
 from flows.language import normalise_language_code
@@ -26,8 +26,8 @@ from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Staff
 
-# aiogram takes seconds to import: bot.app, bot.staff, bot.scheduler (and so aiogram) are
-# imported only by the commands that talk to Telegram or run the interview.
+# aiogram takes seconds to import: bot.app, bot.telegram.*, bot.jobs.ticker (and so aiogram)
+# are imported only by the commands that talk to Telegram or run the interview.
 if TYPE_CHECKING:
     from bot.app import Core
 
@@ -147,7 +147,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(settings: Settings, *, chat_without_token: bool, workers: int) -> int:
     from bot.app import TelegramRunner, build_core
-    from bot.workers import check_workers, run_workers, serve
+    from bot.telegram.workers import check_workers, run_workers, serve
 
     if settings.bot_token is None:
         sys.stderr.write(NO_TOKEN_HINT)
@@ -163,8 +163,8 @@ def _run(settings: Settings, *, chat_without_token: bool, workers: int) -> int:
 
 
 def _chat(core: "Core", who: str) -> int:
-    from bot.conversation import pseudonym
-    from bot.terminal import run_chat
+    from bot.cli.terminal import run_chat
+    from bot.services.conversation import pseudonym
 
     resident = pseudonym(core.settings.pseudonym_key(), "terminal", who or getpass.getuser())
     hint = normalise_language_code(os.environ.get("LANG", "").split(".")[0].replace("_", "-"))
@@ -178,7 +178,10 @@ def _chat(core: "Core", who: str) -> int:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.reports import write_csv, write_xlsx  # matplotlib-free, but only needed here
+    from bot.artefacts.reports import (  # matplotlib-free, but only needed here
+        write_csv,
+        write_xlsx,
+    )
 
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
@@ -255,7 +258,7 @@ def _write_staff(members: Sequence[Staff]) -> None:
 
 
 def _invite(settings: Settings, engine: Engine, role: str, bot_username: str | None) -> int:
-    from bot.staff import create_invite, invite_link
+    from bot.telegram.staff import create_invite, invite_link
 
     username = bot_username or asyncio.run(_bot_username(settings))
     token, expires = create_invite(engine, role=role, now=_now())
@@ -297,8 +300,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _send_digests(settings: Settings, builder: DigestBuilder) -> tuple[int, int]:
     from bot.app import make_bot
-    from bot.delivery import Delivery
-    from bot.scheduler import DigestOutbox
+    from bot.jobs.ticker import DigestOutbox
+    from bot.telegram.delivery import Delivery
 
     bot = make_bot(settings)
     try:

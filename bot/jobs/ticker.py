@@ -20,8 +20,15 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery import Delivery, DeliveryFailed
-from bot.digests import ROLLING_DAYS, DigestBuilder, LeaseLost, Package, Progress, send_package
+from bot.services.digests import (
+    ROLLING_DAYS,
+    DigestBuilder,
+    LeaseLost,
+    Package,
+    Progress,
+    send_package,
+)
+from bot.telegram.delivery import Delivery, DeliveryFailed
 from flows.digest import Period, due_digests, rolling_period
 from storage import queries
 from storage.engine import session_scope

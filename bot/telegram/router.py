@@ -17,9 +17,9 @@ from aiogram.types import (
     User,
 )
 
-from bot.conversation import Conversations, Document, Turn, pseudonym
-from bot.delivery import REPLY_BURST, Delivery
-from bot.throttle import Warn
+from bot.services.conversation import Conversations, Document, Turn, pseudonym
+from bot.telegram.delivery import REPLY_BURST, Delivery
+from bot.telegram.throttle import Warn
 from flows.content import Content
 from flows.events import Event, EventKind
 from flows.language import interview_language

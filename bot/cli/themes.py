@@ -8,8 +8,8 @@ from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
-from bot.themes import MergeRefused, assign_pending, merge_themes, rebuild_themes, summaries
-from bot.themes import rename_theme as rename
+from bot.jobs.themes import MergeRefused, assign_pending, merge_themes, rebuild_themes, summaries
+from bot.jobs.themes import rename_theme as rename
 from flows.digest import SMALL, shown, staff_text
 from storage.models import THEME_LABEL_MAX
 

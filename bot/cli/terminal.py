@@ -4,7 +4,7 @@ import html
 from datetime import datetime
 from typing import TextIO
 
-from bot.conversation import Conversations
+from bot.services.conversation import Conversations
 from flows.events import Event, EventKind
 from flows.render import Button, Rendered, strip_tags
 

@@ -1,0 +1,1 @@
+"""Files made for staff: charts, spreadsheets."""

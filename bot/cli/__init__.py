@@ -1,0 +1,1 @@
+"""The ``innspill`` command line: sub-commands, the terminal chat, imports."""

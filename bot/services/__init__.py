@@ -1,0 +1,1 @@
+"""Use cases shared by the transports: conversations, digests, workshops."""

@@ -1,0 +1,1 @@
+"""The Telegram transport: router, polling, pacing, rate limit, webhook workers, staff desks."""
