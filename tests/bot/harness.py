@@ -3,12 +3,8 @@
 import asyncio
 import contextlib
 import html
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from bot.app import Core, TelegramRunner, build_core
@@ -137,16 +133,3 @@ class Resident:
 
     def last_buttons(self) -> list[str]:
         return [data or "" for _, data in self.api.sent_to(self.user_id)[-1].buttons]
-
-
-def run_cli(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real `innspill` command (as `python -m bot.cli`) on a database."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )

@@ -1,54 +1,31 @@
-"""The real `innspill staff` and `innspill digest` commands, run as a user would run them."""
+"""The real `innspill staff` and `innspill digest` commands, run in-process as `main(argv)`."""
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
+from tests.cli import run_cli
 from tests.fakebotapi import running_fake_api
 
 TYPED = "Søppelet i <Biri> & omegn hentes *aldri* på fredager [x](y)"
 
 
-def env(database_url: str, **more: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 24, **more}
-
-
-def innspill(
-    database_url: str, cwd: Path, *args: str, **more: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env(database_url, **more),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_staff_are_added_listed_and_removed(sqlite_url: str, tmp_path: Path) -> None:
-    assert (
-        innspill(sqlite_url, tmp_path, "staff", "add", "7001", "--role", "admin").returncode == 0
-    )
-    assert innspill(sqlite_url, tmp_path, "staff", "add", "7002").stdout == "7002 is now staff\n"
-    assert innspill(sqlite_url, tmp_path, "staff", "remove", "7002").returncode == 0
-    listed = innspill(sqlite_url, tmp_path, "staff", "list", ADMIN_IDS="7003")
+    assert run_cli(sqlite_url, tmp_path, "staff", "add", "7001", "--role", "admin").returncode == 0
+    assert run_cli(sqlite_url, tmp_path, "staff", "add", "7002").stdout == "7002 is now staff\n"
+    assert run_cli(sqlite_url, tmp_path, "staff", "remove", "7002").returncode == 0
+    listed = run_cli(sqlite_url, tmp_path, "staff", "list", ADMIN_IDS="7003")
     rows = [line.split() for line in listed.stdout.splitlines()]
     assert rows[0] == ["TELEGRAM_ID", "ROLE", "LANGUAGE", "DIGEST", "ADDED"]
     assert [row[:4] for row in rows[1:]] == [
         ["7001", "admin", "nb", "-"],
         ["7003", "admin", "nb", "-"],
     ]
-    missing = innspill(sqlite_url, tmp_path, "staff", "remove", "7002")
+    missing = run_cli(sqlite_url, tmp_path, "staff", "remove", "7002")
     assert missing.returncode == 1 and "no staff member 7002" in missing.stderr
 
 
@@ -66,7 +43,7 @@ def test_digest_print_writes_the_last_seven_days_as_plain_text(
                 session=session, resident_id=None, draft=draft, source="terminal", now=at
             )
     engine.dispose()
-    printed = innspill(sqlite_url, tmp_path, "digest", "--print", "--language", "en")
+    printed = run_cli(sqlite_url, tmp_path, "digest", "--print", "--language", "en")
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout.startswith("Digest of the last 7 days, up to now:")
     assert TYPED in printed.stdout and "Gammelt" not in printed.stdout
@@ -96,24 +73,7 @@ async def test_invite_asks_telegram_for_the_name_and_send_delivers_to_subscriber
 
 
 async def _run(database_url: str, cwd: Path, *args: str, **more: str) -> str:
-    """Run the command without blocking the loop the fake Bot API serves on."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env=env(database_url, **more),
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
-
-
-@pytest.fixture(autouse=True)
-def _no_local_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the developer's own settings out of the commands under test."""
-    for name in ("BOT_TOKEN", "TELEGRAM_API_URL", "ADMIN_IDS", "DIGEST_TIME", "TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
+    """Run the command in a thread, so the fake Bot API keeps serving on this loop."""
+    done = await asyncio.to_thread(run_cli, database_url, cwd, *args, **more)
+    assert done.returncode == 0, done.stderr
+    return done.stdout

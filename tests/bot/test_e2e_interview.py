@@ -1,9 +1,6 @@
 """End to end: the real aiogram bot long-polls the fake Bot API; a resident is interviewed."""
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +8,7 @@ import pytest
 from storage import queries
 from storage.engine import make_engine, session_scope
 from tests.bot.harness import Clock, Resident, running_bot, settings_for, text_of
+from tests.cli import run_cli
 from tests.factories import make_message_update
 from tests.fakebotapi import FakeBotAPI
 
@@ -58,14 +56,8 @@ async def test_a_resident_completes_the_interview_with_buttons(
 def _export_holds(database_url: str, tmp_path: Path, problem_id: int) -> None:
     """Run the real `innspill export` and find the problem with its tags in the CSV."""
     out = tmp_path / "problems.csv"
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x" * 20}
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--format", "csv", "--out", str(out)],
-        check=True,
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-    )
+    done = run_cli(database_url, tmp_path, "export", "--format", "csv", "--out", str(out))
+    assert done.returncode == 0, done.stderr
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=_delimiter(out)))
     [row] = rows

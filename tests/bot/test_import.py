@@ -9,7 +9,7 @@ from PIL import Image
 from flows.records import ProblemRecord
 from storage import queries
 from storage.engine import make_engine, session_scope
-from tests.bot.harness import run_cli as innspill
+from tests.cli import run_cli as innspill
 
 NOTES = """text;group;area;frequency;severity;suggested_solution
 Bussen til Hunndalen går bare én gang i timen om kvelden;Senior;biri;weekly;4;

@@ -7,27 +7,22 @@ from pathlib import Path
 
 from storage import queries
 from storage.engine import make_engine, session_scope
+from tests.cli import innspill_in
 
 PROBLEM = "Bussen fra Biri kommer aldri i tide om morgenen, så jeg kommer for sent på jobb."
 
 
 def chat(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("BOT_TOKEN", "DATABASE_URL", "SECRET_KEY", "WEBHOOK_URL")
-    }
-    env |= {"LANG": "nb_NO.UTF-8", "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input="\n".join(lines) + "\n",
-        text=True,
-        capture_output=True,
+    env = {"LANG": "nb_NO.UTF-8", "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
+    done = innspill_in(
+        tmp_path,
+        *args,
         env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=True,
+        stdin="\n".join(lines) + "\n",
+        drop=("BOT_TOKEN", "DATABASE_URL", "SECRET_KEY", "WEBHOOK_URL"),
     )
+    assert done.returncode == 0, done.stderr
+    return done
 
 
 def test_a_whole_report_in_the_terminal_is_stored(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
-from tests.bot.harness import run_cli as innspill
+from tests.cli import run_cli as innspill
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TEXTS = [
