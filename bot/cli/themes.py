@@ -3,7 +3,7 @@
 import argparse
 import html
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TextIO
 
 from sqlalchemy.engine import Engine
@@ -16,27 +16,6 @@ from storage.models import THEME_LABEL_MAX
 Clock = Callable[[], datetime]
 TELEGRAM_THEMES = 10  # /theme lists this many, with
 TELEGRAM_QUOTES = 2  # this many quotes each: one message
-
-
-def add_themes_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Describe ``innspill themes`` and its sub-commands."""
-    themes = sub.add_parser(
-        "themes", help="recurring themes: assign, rebuild, list, rename, merge"
-    )
-    themes_sub = themes.add_subparsers(dest="themes_command", required=True)
-    themes_sub.add_parser("assign", help="give every problem without a theme one now")
-    rebuild = themes_sub.add_parser("rebuild", help="re-cluster the problems from scratch")
-    rebuild.add_argument(
-        "--since", type=date.fromisoformat, help="only problems from this day (YYYY-MM-DD, UTC)"
-    )
-    listing = themes_sub.add_parser("list", help="the largest themes with a few quotes each")
-    listing.add_argument("--limit", type=int, default=20, help="how many themes (default 20)")
-    rename_parser = themes_sub.add_parser("rename", help="give a theme your own label")
-    rename_parser.add_argument("theme", type=int, help="the theme id (see `themes list`)")
-    rename_parser.add_argument("label", help='the new label; "" returns to the automatic one')
-    merge = themes_sub.add_parser("merge", help="move every problem of ABSORB into KEEP")
-    merge.add_argument("keep", type=int, help="the theme that stays")
-    merge.add_argument("absorb", type=int, help="the theme whose problems move")
 
 
 def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: TextIO) -> int:

@@ -3,7 +3,7 @@
 import argparse
 import asyncio
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -25,30 +25,6 @@ from flows.workshop import DEFAULT_FOLLOWUPS
 
 Clock = Callable[[], datetime]
 Username = Callable[[Settings], Coroutine[object, object, str]]
-
-
-def add_workshop_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add ``workshop create``, ``workshop list`` and ``import``."""
-    workshop = sub.add_parser("workshop", help="problem workshops: links, QR codes, follow-ups")
-    actions = workshop.add_subparsers(dest="workshop_command", required=True)
-    create = actions.add_parser("create", help="create a workshop; print its link, write its QR")
-    create.add_argument("--name", required=True, help='e.g. "Seniortreff på Biri"')
-    create.add_argument("--group", required=True, help="a group's key or name")
-    create.add_argument("--area", required=True, help="an area's key or name")
-    create.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
-    create.add_argument(
-        "--followups", default=DEFAULT_FOLLOWUPS, help="offsets, e.g. 1d,14d ('' for none)"
-    )
-    create.add_argument("--code", default="", help="choose the code (default: a random one)")
-    create.add_argument("--qr", type=Path, help="PNG file to write (default: workshop-CODE.png)")
-    create.add_argument("--bot-username", help="the bot's username (default: ask Telegram)")
-    actions.add_parser("list", help="list workshops with participants, problems, answers")
-    notes = sub.add_parser("import", help="import problems from a CSV file of workshop notes")
-    notes.add_argument("file", type=Path, help="CSV: text, group, area, frequency, severity, …")
-    notes.add_argument("--workshop", default="", help="tag every row with this workshop code")
-    notes.add_argument(
-        "--skip-invalid", action="store_true", help="import the valid rows, list the others"
-    )
 
 
 def run_workshop(
@@ -77,7 +53,7 @@ def run_workshop(
             group=group,
             area=area,
             held_on=args.date,
-            followups=args.followups,
+            followups=DEFAULT_FOLLOWUPS if args.followups is None else args.followups,
             now=clock(),
             zone=settings.zone,
             bot_username=name,

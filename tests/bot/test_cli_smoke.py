@@ -62,3 +62,31 @@ def test_import_runs_as_a_process(tmp_path: Path) -> None:
     done = innspill(tmp_path, "import", "notes.csv")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("1 ") and "imported" in done.stdout
+
+
+def test_help_and_the_no_token_hint_load_no_heavy_library(tmp_path: Path) -> None:
+    """`innspill --help` and `make run` without a token answer before aiogram or SQL load."""
+    probe = (
+        "import contextlib, io, sys\n"
+        "from bot.cli.main import main\n"
+        "quiet = io.StringIO()\n"
+        "with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):\n"
+        "    try:\n"
+        "        main(sys.argv[1:])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('aiogram', 'sqlalchemy', 'sqlmodel', 'matplotlib', 'openpyxl', 'langdetect')\n"
+        "print(' '.join(name for name in heavy if name in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in LOCAL_SETTINGS}
+    for args in (["--help"], ["run"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "", f"innspill {args[0]} imported {done.stdout}"

@@ -50,6 +50,14 @@ def test_digest_print_writes_the_last_seven_days_as_plain_text(
     assert "<b>" not in printed.stdout and "<5 new problems from <5 residents" in printed.stdout
 
 
+def test_digest_print_in_a_language_not_offered_names_the_option(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    done = run_cli(sqlite_url, tmp_path, "digest", "--print", "--language", "de")
+    assert done.returncode == 2
+    assert done.stderr == "innspill: --language: 'de' is not offered (choose nb, nn, en)\n"
+
+
 async def test_invite_asks_telegram_for_the_name_and_send_delivers_to_subscribers(
     sqlite_url: str, tmp_path: Path
 ) -> None:
