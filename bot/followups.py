@@ -24,6 +24,7 @@ from flows.render import render
 from flows.workshop import FollowUpMessage, outside_quiet_hours
 from storage import queries
 from storage.engine import session_scope
+from storage.models import FollowUp
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -66,7 +67,7 @@ class FollowUps:
 
     def _due(self, now: datetime) -> list[int]:
         with session_scope(self.engine) as session:
-            return queries.due_follow_ups(session=session, now=now, limit=BATCH)
+            return queries.outbox_due(session=session, table=FollowUp, now=now, limit=BATCH)
 
     async def _send(self, follow_up_id: int) -> bool:
         claim = secrets.token_hex(8)
@@ -102,8 +103,8 @@ class FollowUps:
 
     def _finish(self, follow_up_id: int, claim: str) -> None:
         with session_scope(self.engine) as session:
-            if not queries.finish_follow_up(
-                session=session, follow_up_id=follow_up_id, claim=claim, now=self.clock()
+            if not queries.outbox_finish(
+                session=session, table=FollowUp, row_id=follow_up_id, claim=claim, now=self.clock()
             ):
                 log.warning("follow-up %d: lease lost before it was marked sent", follow_up_id)
 
@@ -120,9 +121,10 @@ class FollowUps:
     def _release(self, message: FollowUpMessage, claim: str, error: Exception) -> None:
         retry_at = self.clock() + min(RETRY_FIRST * 2**message.attempts, RETRY_MAX)
         with session_scope(self.engine) as session:
-            queries.release_follow_up(
+            queries.outbox_release(
                 session=session,
-                follow_up_id=message.id,
+                table=FollowUp,
+                row_id=message.id,
                 claim=claim,
                 retry_at=retry_at,
                 error=type(error).__name__,

@@ -25,6 +25,7 @@ from bot.digests import ROLLING_DAYS, DigestBuilder, LeaseLost, Package, Progres
 from flows.digest import Period, due_digests, rolling_period
 from storage import queries
 from storage.engine import session_scope
+from storage.models import DigestDelivery
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -185,7 +186,7 @@ class DigestOutbox:
 
     def _due(self, now: datetime) -> list[int]:
         with session_scope(self.engine) as session:
-            return queries.due_deliveries(session=session, now=now)
+            return queries.outbox_due(session=session, table=DigestDelivery, now=now)
 
     async def _deliver(
         self, delivery_id: int, packages: dict[tuple[Period, str, bool], asyncio.Task[Package]]
@@ -255,17 +256,22 @@ class DigestOutbox:
 
     def _finish(self, delivery_id: int, claim: str) -> bool:
         with session_scope(self.engine) as session:
-            return queries.finish_delivery(
-                session=session, delivery_id=delivery_id, claim=claim, now=self.clock()
+            return queries.outbox_finish(
+                session=session,
+                table=DigestDelivery,
+                row_id=delivery_id,
+                claim=claim,
+                now=self.clock(),
             )
 
     def _release(self, owed: _Owed, error: Exception) -> None:
         retry_at = self.clock() + min(RETRY_FIRST * 2**owed.attempts, RETRY_MAX)
         name = type(error).__name__
         with session_scope(self.engine) as session:
-            queries.release_delivery(
+            queries.outbox_release(
                 session=session,
-                delivery_id=owed.id,
+                table=DigestDelivery,
+                row_id=owed.id,
                 claim=owed.claim,
                 retry_at=retry_at,
                 error=name,

@@ -110,7 +110,9 @@ def test_stop_drops_unsent_follow_ups_and_forgets_the_chat(database_url: str) ->
         assert queries.stop_follow_ups(session=session, resident_id=anna) == 1
         data = queries.resident_data(session=session, resident_id=anna)
         assert data["resident"]["chat_id"] is None and data["follow_ups"] == []
-        assert queries.due_follow_ups(session=session, now=NOW + timedelta(days=2)) == []
+        assert (
+            queries.outbox_due(session=session, table=FollowUp, now=NOW + timedelta(days=2)) == []
+        )
     engine.dispose()
 
 

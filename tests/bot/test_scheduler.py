@@ -139,7 +139,7 @@ async def test_a_digest_held_by_a_crashed_sender_is_sent_when_its_lease_runs_out
     box = outbox(engine, clock, Delivery(bot, pacer=Pacer(per_chat=TEST_PER_CHAT)))
     box.record_due(MONDAY)
     with session_scope(engine) as session:
-        [delivery_id] = queries.due_deliveries(session=session, now=MONDAY)
+        [delivery_id] = queries.outbox_due(session=session, table=DigestDelivery, now=MONDAY)
         queries.claim_delivery(
             session=session,
             delivery_id=delivery_id,
