@@ -23,6 +23,7 @@ from flows.content import ContentError, load_content
 from flows.digest import STAFF_LANGUAGES, rolling_period, staff_text_plain
 from flows.language import normalise_language_code
 from storage import queries
+from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Staff
 
@@ -258,7 +259,7 @@ def _invite(settings: Settings, engine: Engine, role: str, bot_username: str | N
     from bot.staff import create_invite, invite_link
 
     username = bot_username or asyncio.run(_bot_username(settings))
-    token, expires = create_invite(engine, role=role, now=_now())
+    token, expires = create_invite(Database(engine), role=role, now=_now())
     until = expires.astimezone(settings.zone)
     sys.stdout.write(f"{invite_link(username, token)}\n")
     sys.stdout.write(f"one-time link for {role}, valid until {until:%Y-%m-%d %H:%M %Z}\n")
@@ -283,7 +284,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     engine = _database(settings)
     assign_pending(engine, clock=_now)  # problems saved since the bot last assigned themes
     builder = DigestBuilder(
-        engine=engine, content=content, zone=settings.zone, weights=settings.priority_weights
+        db=Database(engine), content=content, zone=settings.zone, weights=settings.priority_weights
     )
     if args.print:
         period = rolling_period(_now(), ROLLING_DAYS)
@@ -298,7 +299,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 async def _send_digests(settings: Settings, builder: DigestBuilder) -> tuple[int, int]:
     from bot.app import make_bot
     from bot.delivery import Delivery
-    from bot.scheduler import DigestOutbox
+    from bot.digest_outbox import DigestOutbox
 
     bot = make_bot(settings)
     try:

@@ -14,8 +14,8 @@ from storage.queries.staff import staff_row
 
 
 def record_delivery(
-    *,
     session: Session,
+    *,
     staff_id: int,
     kind: str,
     period_start: datetime,
@@ -46,7 +46,7 @@ def record_delivery(
 
 
 def claim_delivery(
-    *, session: Session, delivery_id: int, claim: str, now: datetime, until: datetime
+    session: Session, *, delivery_id: int, claim: str, now: datetime, until: datetime
 ) -> tuple[DigestDelivery, Staff] | None:
     """Lease a due digest to ``claim`` until ``until``; None if it is sent or leased already."""
     leased = outbox_lease(

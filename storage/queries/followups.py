@@ -19,7 +19,7 @@ from storage.queries.workshops import get_workshop
 
 
 def schedule_follow_ups(
-    *, session: Session, resident_id: int, workshop_code: str, due: Sequence[datetime]
+    session: Session, *, resident_id: int, workshop_code: str, due: Sequence[datetime]
 ) -> int:
     """Owe the resident one follow-up per time in ``due`` (round 0, 1, …); return how many new."""
     workshop = get_workshop(session=session, code=workshop_code)
@@ -48,7 +48,7 @@ def schedule_follow_ups(
     return added
 
 
-def stop_follow_ups(*, session: Session, resident_id: int) -> int:
+def stop_follow_ups(session: Session, *, resident_id: int) -> int:
     """Drop every follow-up not sent yet and forget the chat id; return how many were dropped."""
     dropped = session.exec(
         delete(FollowUp).where(
@@ -60,7 +60,7 @@ def stop_follow_ups(*, session: Session, resident_id: int) -> int:
 
 
 def claim_follow_up(
-    *, session: Session, follow_up_id: int, claim: str, now: datetime, until: datetime
+    session: Session, *, follow_up_id: int, claim: str, now: datetime, until: datetime
 ) -> FollowUpMessage | None:
     """Lease a due follow-up to ``claim`` until ``until``; None if sent or leased already."""
     leased = outbox_lease(
@@ -89,12 +89,12 @@ def claim_follow_up(
     )
 
 
-def drop_follow_up(*, session: Session, follow_up_id: int) -> None:
+def drop_follow_up(session: Session, *, follow_up_id: int) -> None:
     """Forget a follow-up that can never be sent (the resident withdrew or blocked the bot)."""
     session.exec(delete(FollowUp).where(col(FollowUp.id) == follow_up_id))
 
 
-def follow_up_resident(*, session: Session, follow_up_id: int) -> int | None:
+def follow_up_resident(session: Session, *, follow_up_id: int) -> int | None:
     """Return the resident a follow-up is owed to, or None."""
     row = session.get(FollowUp, follow_up_id)
     return row.resident_id if row is not None else None

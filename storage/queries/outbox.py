@@ -31,7 +31,7 @@ def _owned(table: Queued, row_id: int, claim: str) -> tuple[Any, ...]:
     return (col(table.id) == row_id, col(table.claim) == claim)
 
 
-def outbox_due(*, session: Session, table: Queued, now: datetime, limit: int = 100) -> list[int]:
+def outbox_due(session: Session, *, table: Queued, now: datetime, limit: int = 100) -> list[int]:
     """Return the ids of unsent rows whose time has come and that nobody is sending."""
     query = (
         select(table.id)
@@ -43,7 +43,7 @@ def outbox_due(*, session: Session, table: Queued, now: datetime, limit: int = 1
 
 
 def outbox_lease(
-    *, session: Session, table: Queued, row_id: int, claim: str, now: datetime, until: datetime
+    session: Session, *, table: Queued, row_id: int, claim: str, now: datetime, until: datetime
 ) -> bool:
     """Lease a due row to ``claim`` until ``until``; False if it is sent or leased already."""
     statement = (
@@ -56,7 +56,7 @@ def outbox_lease(
 
 
 def outbox_finish(
-    *, session: Session, table: Queued, row_id: int, claim: str, now: datetime
+    session: Session, *, table: Queued, row_id: int, claim: str, now: datetime
 ) -> bool:
     """Mark a leased row sent; False if the lease was lost (then it was not ours to finish)."""
     statement = (
@@ -69,7 +69,7 @@ def outbox_finish(
 
 
 def outbox_release(
-    *, session: Session, table: Queued, row_id: int, claim: str, retry_at: datetime, error: str
+    session: Session, *, table: Queued, row_id: int, claim: str, retry_at: datetime, error: str
 ) -> None:
     """Give a row that could not be sent back, to be tried again at ``retry_at``."""
     session.exec(
@@ -84,7 +84,7 @@ def outbox_release(
     )
 
 
-def note_parts_sent(*, session: Session, delivery_id: int, claim: str, parts_sent: int) -> bool:
+def note_parts_sent(session: Session, *, delivery_id: int, claim: str, parts_sent: int) -> bool:
     """Record how many messages of a digest Telegram accepted; False if the lease was lost."""
     statement = (
         update(DigestDelivery)

@@ -18,7 +18,7 @@ from storage.models import (
 from storage.queries.residents import delete_resident, resident_row
 
 
-def resident_data(*, session: Session, resident_id: int) -> dict[str, Any]:
+def resident_data(session: Session, *, resident_id: int) -> dict[str, Any]:
     """Return everything stored about one resident, as JSON-ready values."""
     resident = resident_row(session, resident_id)
     conversation = session.get(Conversation, resident_id)
@@ -33,7 +33,7 @@ def resident_data(*, session: Session, resident_id: int) -> dict[str, Any]:
     }
 
 
-def erase_resident(*, session: Session, resident_id: int) -> int:
+def erase_resident(session: Session, *, resident_id: int) -> int:
     """Delete a resident with their problems and state; return how many problems went."""
     _erase_workshop_data(session, resident_id)
     erased = session.exec(delete(Problem).where(col(Problem.resident_id) == resident_id))
@@ -82,7 +82,7 @@ def _erase_workshop_data(session: Session, resident_id: int) -> None:
     session.exec(delete(FollowUp).where(col(FollowUp.resident_id) == resident_id))
 
 
-def purge_inactive(*, session: Session, last_seen_before: datetime) -> int:
+def purge_inactive(session: Session, *, last_seen_before: datetime) -> int:
     """Forget residents silent since ``last_seen_before``; their problems stay, unlinked."""
     # The database's ON DELETE rules take the conversation with it and unlink the problems.
     result = session.exec(delete(Resident).where(col(Resident.last_seen_at) < last_seen_before))

@@ -22,8 +22,8 @@ from storage.queries.themes import theme_label
 
 
 def add_problem(
-    *,
     session: Session,
+    *,
     resident_id: int | None,
     draft: ProblemDraft,
     source: str,
@@ -52,8 +52,8 @@ def add_problem(
 
 
 def problem_records(
-    *,
     session: Session,
+    *,
     since: datetime | None = None,
     until: datetime | None = None,
     hide_blocked: bool = False,
@@ -107,12 +107,12 @@ def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None)
     )
 
 
-def count_problems(*, session: Session) -> int:
+def count_problems(session: Session) -> int:
     """Return how many problems are stored."""
     return session.exec(select(func.count()).select_from(Problem)).one()
 
 
-def count_problems_between(*, session: Session, since: datetime, until: datetime) -> int:
+def count_problems_between(session: Session, *, since: datetime, until: datetime) -> int:
     """Return how many problems were created in [since, until)."""
     query = (
         select(func.count())
@@ -123,7 +123,7 @@ def count_problems_between(*, session: Session, since: datetime, until: datetime
 
 
 def import_problem(
-    *, session: Session, content_hash: str, draft: ProblemDraft, now: datetime
+    session: Session, *, content_hash: str, draft: ProblemDraft, now: datetime
 ) -> bool:
     """Store an imported note unless the same note was imported before; True if stored."""
     if session.get(ImportedRow, content_hash) is not None:
@@ -136,7 +136,7 @@ def import_problem(
     return True
 
 
-def endorse(*, session: Session, resident_id: int, problem_id: int, now: datetime) -> bool:
+def endorse(session: Session, *, resident_id: int, problem_id: int, now: datetime) -> bool:
     """Record "same for me" by the resident; False if it is their own or they did before."""
     problem = session.get(Problem, problem_id)
     if problem is None or problem.resident_id == resident_id:
@@ -153,7 +153,7 @@ def endorse(*, session: Session, resident_id: int, problem_id: int, now: datetim
 
 
 def similar_candidates(
-    *, session: Session, resident_id: int, workshop: str, area: str, limit: int = 200
+    session: Session, *, resident_id: int, workshop: str, area: str, limit: int = 200
 ) -> list[Candidate]:
     """Return recent problems of others in the same workshop or area, not yet endorsed by them."""
     places = []

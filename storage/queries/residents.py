@@ -25,7 +25,7 @@ def resident_row(session: Session, resident_id: int) -> Resident:
 
 
 def get_or_create_resident(
-    *, session: Session, pseudonym: str, now: datetime, lock: bool = False
+    session: Session, *, pseudonym: str, now: datetime, lock: bool = False
 ) -> Resident:
     """Return the resident with this pseudonym, created if new and marked seen at ``now``."""
     ResidentBase.model_validate({"pseudonym": pseudonym})
@@ -49,7 +49,7 @@ def get_or_create_resident(
     return resident
 
 
-def load_state(*, session: Session, resident_id: int) -> dict[str, Any] | None:
+def load_state(session: Session, *, resident_id: int) -> dict[str, Any] | None:
     """Return a copy of the resident's interview state, or None if they have none."""
     conversation = session.get(Conversation, resident_id)
     if conversation is None:
@@ -59,7 +59,7 @@ def load_state(*, session: Session, resident_id: int) -> dict[str, Any] | None:
 
 
 def save_state(
-    *, session: Session, resident_id: int, state: dict[str, Any], now: datetime
+    session: Session, *, resident_id: int, state: dict[str, Any], now: datetime
 ) -> None:
     """Store the resident's whole interview state."""
     new_state = copy.deepcopy(state)  # a new object, so the change is always detected
@@ -71,7 +71,7 @@ def save_state(
         conversation.updated_at = now
 
 
-def record_consent(*, session: Session, resident_id: int, version: int, now: datetime) -> None:
+def record_consent(session: Session, *, resident_id: int, version: int, now: datetime) -> None:
     """Record that the resident accepted privacy text ``version`` at ``now``."""
     if version < 1:
         raise ValueError(f"consent version must be at least 1, got {version}")
@@ -80,21 +80,21 @@ def record_consent(*, session: Session, resident_id: int, version: int, now: dat
     resident.consented_at = now
 
 
-def set_language(*, session: Session, resident_id: int, language: str) -> None:
+def set_language(session: Session, *, resident_id: int, language: str) -> None:
     """Remember the resident's interview language."""
     if len(language) > LANGUAGE_MAX:
         raise ValueError(f"language {language!r} is longer than {LANGUAGE_MAX} characters")
     resident_row(session, resident_id).language = language
 
 
-def set_follow_up(*, session: Session, resident_id: int, chat_id: int | None) -> None:
+def set_follow_up(session: Session, *, resident_id: int, chat_id: int | None) -> None:
     """Keep the chat id of a resident who agreed to follow-ups; None withdraws and forgets it."""
     resident = resident_row(session, resident_id)
     resident.follow_up_consent = chat_id is not None
     resident.chat_id = chat_id
 
 
-def delete_resident(*, session: Session, resident_id: int) -> bool:
+def delete_resident(session: Session, *, resident_id: int) -> bool:
     """Forget a resident and their conversation; their problems stay, unlinked."""
     resident = session.get(Resident, resident_id)
     if resident is None:
@@ -105,7 +105,7 @@ def delete_resident(*, session: Session, resident_id: int) -> bool:
 
 
 def set_reporter_blocked(
-    *, session: Session, problem_id: int, blocked: bool, now: datetime
+    session: Session, *, problem_id: int, blocked: bool, now: datetime
 ) -> bool:
     """Block (or unblock) the resident who reported a problem; False if none is linked."""
     problem = session.get(Problem, problem_id)

@@ -18,19 +18,19 @@ from storage.models import (
 )
 
 
-def get_staff(*, session: Session, telegram_id: int) -> Staff | None:
+def get_staff(session: Session, *, telegram_id: int) -> Staff | None:
     """Return the staff member with this Telegram user id, or None."""
     return session.exec(select(Staff).where(Staff.telegram_id == telegram_id)).first()
 
 
-def list_staff(*, session: Session) -> list[Staff]:
+def list_staff(session: Session) -> list[Staff]:
     """Return every staff member, admins first, then by when they were added."""
     admins_first = col(Staff.role) != "admin"
     query = select(Staff).order_by(admins_first, col(Staff.created_at), col(Staff.id))
     return list(session.exec(query))
 
 
-def add_staff(*, session: Session, telegram_id: int, role: str, now: datetime) -> Staff:
+def add_staff(session: Session, *, telegram_id: int, role: str, now: datetime) -> Staff:
     """Make a Telegram user staff with ``role`` (created, or their role changed)."""
     StaffBase.model_validate({"telegram_id": telegram_id, "role": role})
     staff = get_staff(session=session, telegram_id=telegram_id)
@@ -48,13 +48,13 @@ def add_staff(*, session: Session, telegram_id: int, role: str, now: datetime) -
     return staff
 
 
-def ensure_admins(*, session: Session, telegram_ids: Iterable[int], now: datetime) -> None:
+def ensure_admins(session: Session, *, telegram_ids: Iterable[int], now: datetime) -> None:
     """Make each of these Telegram users an admin (ADMIN_IDS)."""
     for telegram_id in telegram_ids:
         add_staff(session=session, telegram_id=telegram_id, role="admin", now=now)
 
 
-def remove_staff(*, session: Session, telegram_id: int) -> bool:
+def remove_staff(session: Session, *, telegram_id: int) -> bool:
     """Remove a staff member with their subscription and pending digests; False if unknown."""
     staff = get_staff(session=session, telegram_id=telegram_id)
     if staff is None:
@@ -65,7 +65,7 @@ def remove_staff(*, session: Session, telegram_id: int) -> bool:
     return True
 
 
-def note_staff_chat(*, session: Session, staff_id: int, chat_id: int, language: str) -> None:
+def note_staff_chat(session: Session, *, staff_id: int, chat_id: int, language: str) -> None:
     """Remember where a staff member writes from and in which language they read."""
     if len(language) > LANGUAGE_MAX:
         raise ValueError(f"language {language!r} is longer than {LANGUAGE_MAX} characters")
@@ -74,7 +74,7 @@ def note_staff_chat(*, session: Session, staff_id: int, chat_id: int, language: 
     staff.language = language
 
 
-def subscribe(*, session: Session, staff_id: int, frequency: str, now: datetime) -> bool:
+def subscribe(session: Session, *, staff_id: int, frequency: str, now: datetime) -> bool:
     """Set a staff member's digest frequency ("" stops it); False if it was already so.
 
     Stopping also drops the scheduled digests not sent yet.
@@ -97,7 +97,7 @@ def subscribe(*, session: Session, staff_id: int, frequency: str, now: datetime)
     return True
 
 
-def subscribers(*, session: Session) -> list[Staff]:
+def subscribers(session: Session) -> list[Staff]:
     """Return the staff members who get scheduled digests."""
     return list(session.exec(select(Staff).where(Staff.frequency != "").order_by(col(Staff.id))))
 
@@ -111,7 +111,7 @@ def staff_row(session: Session, staff_id: int) -> Staff:
 
 
 def add_invite(
-    *, session: Session, token_hash: str, role: str, now: datetime, expires_at: datetime
+    session: Session, *, token_hash: str, role: str, now: datetime, expires_at: datetime
 ) -> None:
     """Store a one-time invitation by the hash of its token."""
     if role not in ROLES:
@@ -122,7 +122,7 @@ def add_invite(
 
 
 def redeem_invite(
-    *, session: Session, token_hash: str, telegram_id: int, now: datetime
+    session: Session, *, token_hash: str, telegram_id: int, now: datetime
 ) -> tuple[str, Staff | None]:
     """Use an invitation: ("joined", staff), or ("used" | "expired" | "invalid", None).
 

@@ -22,7 +22,7 @@ def theme_label(theme: Theme) -> str:
     return theme.label_override or theme.label or f"#{theme.id}"
 
 
-def lock_theme_state(*, session: Session) -> ThemeState:
+def lock_theme_state(session: Session) -> ThemeState:
     """Return the theme model state row, locked to the end of the transaction.
 
     The snapshot is loaded only when read: a batch that does not need it must not parse it.
@@ -37,15 +37,15 @@ def lock_theme_state(*, session: Session) -> ThemeState:
     return session.exec(query).one()
 
 
-def theme_revision(*, session: Session) -> int:
+def theme_revision(session: Session) -> int:
     """Return the revision of the stored theme model (no lock)."""
     query = select(ThemeState.revision).where(ThemeState.id == THEME_STATE_ID)
     return session.exec(query).one()
 
 
 def write_theme_state(
-    *,
     session: Session,
+    *,
     now: datetime,
     seq: int | None = None,
     last_problem_id: int = 0,
@@ -68,7 +68,7 @@ def write_theme_state(
     return state.revision
 
 
-def replay_problems(*, session: Session, after: int) -> list[tuple[str, str, int]]:
+def replay_problems(session: Session, *, after: int) -> list[tuple[str, str, int]]:
     """Return (text, language, theme id) of the problems assigned after ``after``, in order."""
     query = (
         select(Problem.text, Problem.language, Problem.theme_id)
@@ -78,7 +78,7 @@ def replay_problems(*, session: Session, after: int) -> list[tuple[str, str, int
     return [(text, language, int(theme or 0)) for text, language, theme in session.exec(query)]
 
 
-def unthemed_problems(*, session: Session, limit: int) -> list[tuple[int, str, str]]:
+def unthemed_problems(session: Session, *, limit: int) -> list[tuple[int, str, str]]:
     """Return (id, text, language) of up to ``limit`` problems without a theme, oldest id first."""
     query = (
         select(Problem.id, Problem.text, Problem.language)
@@ -91,7 +91,7 @@ def unthemed_problems(*, session: Session, limit: int) -> list[tuple[int, str, s
 
 
 def problem_texts(
-    *, session: Session, since: datetime | None = None
+    session: Session, *, since: datetime | None = None
 ) -> list[tuple[int, str, str]]:
     """Return (id, text, language) of every problem created since ``since``, by id."""
     query = select(Problem.id, Problem.text, Problem.language).order_by(col(Problem.id))
@@ -101,7 +101,7 @@ def problem_texts(
 
 
 def set_problem_themes(
-    *, session: Session, themes: Mapping[int, int], seqs: Mapping[int, int] | None = None
+    session: Session, *, themes: Mapping[int, int], seqs: Mapping[int, int] | None = None
 ) -> None:
     """Give each problem id its theme id, and its assignment order when ``seqs`` has it."""
     if themes:
@@ -112,7 +112,7 @@ def set_problem_themes(
         session.execute(update(Problem), rows)
 
 
-def clear_problem_themes(*, session: Session, ids: Iterable[int]) -> None:
+def clear_problem_themes(session: Session, *, ids: Iterable[int]) -> None:
     """Hand these problems back to the theme assigner."""
     chunk: list[int] = []
     for problem_id in ids:
@@ -129,7 +129,7 @@ def _unthemed(session: Session, ids: list[int]) -> None:
     session.exec(statement.values(theme_id=None, theme_seq=None))
 
 
-def store_themes(*, session: Session, labels: Mapping[int, str], now: datetime) -> None:
+def store_themes(session: Session, *, labels: Mapping[int, str], now: datetime) -> None:
     """Create the themes not stored yet and refresh the automatic label of each."""
     known = {t.id: t for t in session.exec(select(Theme).where(col(Theme.id).in_(labels)))}
     for theme_id, text in labels.items():
@@ -141,17 +141,17 @@ def store_themes(*, session: Session, labels: Mapping[int, str], now: datetime) 
     session.flush()
 
 
-def get_theme(*, session: Session, theme_id: int) -> Theme | None:
+def get_theme(session: Session, *, theme_id: int) -> Theme | None:
     """Return the theme with this id, or None."""
     return session.get(Theme, theme_id)
 
 
-def max_theme_id(*, session: Session) -> int:
+def max_theme_id(session: Session) -> int:
     """Return the highest theme id ever stored (0 if none)."""
     return int(session.exec(select(func.max(Theme.id))).one() or 0)
 
 
-def theme_counts(*, session: Session) -> list[tuple[Theme, int]]:
+def theme_counts(session: Session) -> list[tuple[Theme, int]]:
     """Return each theme that holds problems with how many, the largest first."""
     count = func.count(col(Problem.id))
     query = (
@@ -163,7 +163,7 @@ def theme_counts(*, session: Session) -> list[tuple[Theme, int]]:
     return [(theme, int(n)) for theme, n in session.exec(query)]
 
 
-def theme_members(*, session: Session, theme_id: int) -> list[tuple[int, str, str]]:
+def theme_members(session: Session, *, theme_id: int) -> list[tuple[int, str, str]]:
     """Return (id, text, language) of the problems in a theme, by id."""
     query = (
         select(Problem.id, Problem.text, Problem.language)
@@ -173,7 +173,7 @@ def theme_members(*, session: Session, theme_id: int) -> list[tuple[int, str, st
     return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
 
 
-def rename_theme(*, session: Session, theme_id: int, label: str) -> bool:
+def rename_theme(session: Session, *, theme_id: int, label: str) -> bool:
     """Give a theme the label staff chose ("" returns to the automatic one); False if unknown."""
     if len(label) > THEME_LABEL_MAX:
         raise ValueError(f"a theme label has at most {THEME_LABEL_MAX} characters")
@@ -184,7 +184,7 @@ def rename_theme(*, session: Session, theme_id: int, label: str) -> bool:
     return True
 
 
-def merge_themes(*, session: Session, keep: int, absorb: int) -> int:
+def merge_themes(session: Session, *, keep: int, absorb: int) -> int:
     """Move every problem of theme ``absorb`` to ``keep``; return how many moved."""
     moved = session.exec(
         update(Problem).where(col(Problem.theme_id) == absorb).values(theme_id=keep)

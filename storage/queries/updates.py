@@ -11,7 +11,7 @@ from storage.models import (
 )
 
 
-def claim_update(*, session: Session, update_id: int, now: datetime) -> bool:
+def claim_update(session: Session, *, update_id: int, now: datetime) -> bool:
     """Mark a Telegram update as handled: True the first time, False if it already was."""
     # Part of the caller's transaction: if that rolls back, the update can be claimed again.
     dialect = session.get_bind().dialect.name
@@ -26,20 +26,20 @@ def claim_update(*, session: Session, update_id: int, now: datetime) -> bool:
     return session.exec(statement).first() is not None
 
 
-def was_replied(*, session: Session, update_id: int) -> bool:
+def was_replied(session: Session, *, update_id: int) -> bool:
     """Tell whether the answer to a claimed update is known to have been delivered."""
     update = session.get(ProcessedUpdate, update_id)
     return update is not None and update.replied_at is not None
 
 
-def mark_replied(*, session: Session, update_id: int, now: datetime) -> None:
+def mark_replied(session: Session, *, update_id: int, now: datetime) -> None:
     """Record that the answer to ``update_id`` was delivered."""
     update = session.get(ProcessedUpdate, update_id)
     if update is not None:
         update.replied_at = now
 
 
-def prune_processed_updates(*, session: Session, older_than: datetime) -> int:
+def prune_processed_updates(session: Session, *, older_than: datetime) -> int:
     """Forget update ids handled before ``older_than``; return how many were removed."""
     statement = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < older_than)
     return session.exec(statement).rowcount

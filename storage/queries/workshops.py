@@ -18,8 +18,8 @@ from storage.models import (
 
 
 def add_workshop(
-    *,
     session: Session,
+    *,
     code: str,
     name: str,
     group: str,
@@ -50,13 +50,13 @@ def add_workshop(
     return workshop
 
 
-def get_workshop(*, session: Session, code: str) -> Workshop | None:
+def get_workshop(session: Session, *, code: str) -> Workshop | None:
     """Return the workshop with this code, or None."""
     return session.exec(select(Workshop).where(Workshop.code == code)).first()
 
 
 def list_workshops(
-    *, session: Session, since: datetime | None = None, until: datetime | None = None
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
 ) -> list[WorkshopStats]:
     """Return every workshop, newest first, with its counts; with a period, only its active ones.
 
@@ -100,8 +100,8 @@ def list_workshops(
 
 
 def update_workshop(
-    *,
     session: Session,
+    *,
     code: str,
     group: str | None = None,
     area: str | None = None,
@@ -124,8 +124,8 @@ def update_workshop(
 
 
 def record_observation(
-    *,
     session: Session,
+    *,
     resident_id: int,
     follow_up_id: int,
     problem_id: int,

@@ -12,11 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.delivery import Delivery, Pacer
+from bot.digest_outbox import LEASE, DigestOutbox
 from bot.digests import DigestBuilder
-from bot.scheduler import LEASE, DigestOutbox, Scheduler
+from bot.scheduler import Scheduler
 from flows.content import load_content
 from flows.outputs import ProblemDraft
 from storage import queries
+from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import DigestDelivery
 from tests.bot.harness import TEST_PER_CHAT, Clock
@@ -51,7 +53,7 @@ def subscriber(engine: Engine, frequency: str = "weekly", at: datetime = SUBSCRI
 
 
 def outbox(engine: Engine, clock: Clock, delivery: Delivery | None = None) -> DigestOutbox:
-    builder = DigestBuilder(engine=engine, content=load_content(), zone=OSLO)
+    builder = DigestBuilder(db=Database(engine), content=load_content(), zone=OSLO)
     return DigestOutbox(
         builder=builder,
         delivery=delivery or Delivery(FakeBotAPI().make_bot()),
