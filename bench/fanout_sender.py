@@ -32,12 +32,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bench.dataset import END, grow
 from bench.fanout import FIRST_CHAT, Sent
 from bot import scheduler
-from bot.jobs.ticker import DigestOutbox
+from bot.jobs.digests import DigestOutbox
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import PER_SECOND, Delivery, DeliveryFailed, Pacer
 from flows.content import load_content
 from flows.digest import week_period
 from storage import queries
+from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 
 ZONE = ZoneInfo("Europe/Oslo")
@@ -112,7 +113,7 @@ async def send_digests(
 ) -> tuple[int, int, int, int]:
     """Let the outbox send ``count`` weekly digests; return owed, sent, looks and parts."""
     engine = make_engine(database_url)
-    builder = DigestBuilder(engine=engine, content=load_content(), zone=ZONE)
+    builder = DigestBuilder(db=Database(engine), content=load_content(), zone=ZONE)
     clock = moving_clock(END + timedelta(hours=3))  # Monday 10:00 in Oslo, after DIGEST_TIME
     parts = builder.package(week_period(clock(), ZONE), "nb").parts
     outbox = DigestOutbox(builder=builder, delivery=delivery, clock=clock, digest_time=DIGEST_TIME)

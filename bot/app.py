@@ -13,12 +13,12 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy.engine import Engine
 
+from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
 from bot.jobs.themes import ThemeAssigner
-from bot.jobs.ticker import DigestOutbox, Scheduler
+from bot.jobs.ticker import Scheduler
 from bot.services.conversation import Conversations
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
@@ -31,7 +31,8 @@ from bot.telegram.workshops import make_workshop_router
 from flows.content import Content, load_content
 from flows.language import warm_up
 from storage import queries
-from storage.engine import Leadership, make_engine, session_scope, upgrade_database
+from storage.database import Database
+from storage.engine import Leadership, make_engine, upgrade_database
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -51,7 +52,7 @@ class Core:
     """What every command needs: settings, an upgraded database, the content, conversations."""
 
     settings: Settings
-    engine: Engine
+    db: Database
     content: Content
     conversations: Conversations
 
@@ -68,17 +69,17 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
     warm_up()  # load the language profiles once, before residents (and threads) need them
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
+    db = Database(engine)
     if settings.admin_ids:
-        with session_scope(engine) as session:
-            queries.ensure_admins(session=session, telegram_ids=settings.admin_ids, now=clock())
+        db.call(queries.ensure_admins, telegram_ids=settings.admin_ids, now=clock())
     conversations = Conversations(
-        engine=engine,
+        db=db,
         content=content,
         default_language=settings.default_language,
         clock=clock,
         source=source,
     )
-    return Core(settings, engine, content, conversations)
+    return Core(settings, db, content, conversations)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -98,7 +99,7 @@ class TelegramRunner:
         self.core = core
         self.bot = make_bot(core.settings)
         self.delivery = Delivery(self.bot, pacer=pacer)  # one pacer for every send
-        self.leadership = Leadership(core.engine)
+        self.leadership = Leadership(core.db.engine)
         self.dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
         key = core.settings.pseudonym_key()
         notices = Notices(core.content, core.settings.default_language)
@@ -110,7 +111,7 @@ class TelegramRunner:
         self.dispatcher.message.outer_middleware(throttle)
         self.dispatcher.callback_query.outer_middleware(throttle)
         builder = DigestBuilder(
-            engine=core.engine,
+            db=core.db,
             content=core.content,
             zone=core.settings.zone,
             weights=core.settings.priority_weights,
@@ -136,19 +137,19 @@ class TelegramRunner:
             digest_time=settings.digest_time,
         )
         housekeeping = Housekeeping(
-            engine=self.core.engine,
+            db=self.core.db,
             clock=self.core.conversations.clock,
             retention=timedelta(days=settings.retention_days),
         )
         followups = FollowUps(
-            engine=self.core.engine,
+            db=self.core.db,
             content=self.core.content,
             delivery=self.delivery,
             clock=self.core.conversations.clock,
             zone=settings.zone,
             default_language=settings.default_language,
         )
-        self.themes = ThemeAssigner(self.core.engine, clock=self.core.conversations.clock)
+        self.themes = ThemeAssigner(self.core.db.engine, clock=self.core.conversations.clock)
         self._assign_now = Debounced(self.themes.run)
         self.core.conversations.on_saved = self._theme_soon
         # Themes first, so the digests sent in the same look already see them.
@@ -173,7 +174,7 @@ class TelegramRunner:
 
     def _workshop_router(self) -> Router:
         return make_workshop_router(
-            engine=self.core.engine,
+            db=self.core.db,
             content=self.core.content,
             delivery=self.delivery,
             clock=self.core.conversations.clock,
@@ -182,7 +183,7 @@ class TelegramRunner:
 
     def _staff_router(self, builder: DigestBuilder) -> Router:
         return make_staff_router(
-            engine=self.core.engine,
+            db=self.core.db,
             builder=builder,
             delivery=self.delivery,
             clock=self.core.conversations.clock,

@@ -21,6 +21,7 @@ from flows.content import load_content
 from flows.digest import STAFF_LANGUAGES, rolling_period, staff_text_plain
 from flows.language import normalise_language_code
 from storage import queries
+from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Staff
 
@@ -176,7 +177,7 @@ def _invite(settings: Settings, engine: Engine, role: str, bot_username: str | N
     from bot.telegram.staff import create_invite, invite_link
 
     username = bot_username or asyncio.run(_bot_username(settings))
-    token, expires = create_invite(engine, role=role, now=_now())
+    token, expires = create_invite(Database(engine), role=role, now=_now())
     until = expires.astimezone(settings.zone)
     sys.stdout.write(f"{invite_link(username, token)}\n")
     sys.stdout.write(f"one-time link for {role}, valid until {until:%Y-%m-%d %H:%M %Z}\n")
@@ -204,7 +205,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     engine = _database(settings)
     assign_pending(engine, clock=_now)  # problems saved since the bot last assigned themes
     builder = DigestBuilder(
-        engine=engine, content=content, zone=settings.zone, weights=settings.priority_weights
+        db=Database(engine), content=content, zone=settings.zone, weights=settings.priority_weights
     )
     if args.print:
         period = rolling_period(_now(), ROLLING_DAYS)
@@ -218,7 +219,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _send_digests(settings: Settings, builder: DigestBuilder) -> tuple[int, int]:
     from bot.app import make_bot
-    from bot.jobs.ticker import DigestOutbox
+    from bot.jobs.digests import DigestOutbox
     from bot.telegram.delivery import Delivery
 
     bot = make_bot(settings)
@@ -233,4 +234,3 @@ async def _send_digests(settings: Settings, builder: DigestBuilder) -> tuple[int
         return sent, owed
     finally:
         await bot.session.close()
-

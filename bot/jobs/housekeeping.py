@@ -1,14 +1,13 @@
 """Daily clean-up: forget silent residents and old update ids (run by the scheduler's leader)."""
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from storage import queries
-from storage.engine import session_scope
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 EVERY = timedelta(days=1)
@@ -22,12 +21,12 @@ class Housekeeping:
     def __init__(
         self,
         *,
-        engine: Engine,
+        db: Database,
         clock: Callable[[], datetime],
         retention: timedelta,
         every: timedelta = EVERY,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.clock = clock
         self.retention = retention
         self.every = every
@@ -38,7 +37,7 @@ class Housekeeping:
         now = self.clock()
         if self._last is not None and now - self._last < self.every:
             return
-        forgotten, pruned = await asyncio.to_thread(self.clean, now)
+        forgotten, pruned = await self.db.run(self._clean, now=now)
         self._last = now
         log.info(
             "housekeeping: %d silent residents forgotten, %d update ids pruned", forgotten, pruned
@@ -46,11 +45,9 @@ class Housekeeping:
 
     def clean(self, now: datetime) -> tuple[int, int]:
         """Forget residents silent for the retention period; prune old update ids."""
-        with session_scope(self.engine) as session:
-            forgotten = queries.purge_inactive(
-                session=session, last_seen_before=now - self.retention
-            )
-            pruned = queries.prune_processed_updates(
-                session=session, older_than=now - KEEP_UPDATE_IDS
-            )
+        return self.db.call(self._clean, now=now)
+
+    def _clean(self, session: Session, *, now: datetime) -> tuple[int, int]:
+        forgotten = queries.purge_inactive(session=session, last_seen_before=now - self.retention)
+        pruned = queries.prune_processed_updates(session=session, older_than=now - KEEP_UPDATE_IDS)
         return forgotten, pruned

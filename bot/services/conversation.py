@@ -5,7 +5,6 @@ call ``Conversations.handle`` and deliver the rendered replies. The state, the c
 and everything the interview asked to store are committed together, before any reply is sent.
 """
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -14,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.content import Content
@@ -46,7 +44,7 @@ from flows.workshop import (
     similar_problems,
 )
 from storage import queries
-from storage.engine import session_scope
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +89,13 @@ class Conversations:
     def __init__(
         self,
         *,
-        engine: Engine,
+        db: Database,
         content: Content,
         default_language: str,
         clock: Callable[[], datetime],
         source: str,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.content = content
         self.interview = Interview(content)
         self.default_language = default_language
@@ -119,8 +117,13 @@ class Conversations:
 
         ``chat_id`` is where follow-ups would go; it is stored only if the resident agrees.
         """
-        turn = await asyncio.to_thread(
-            self.handle_sync, resident, event, escape, update_id, chat_id
+        turn = await self.db.run(
+            self._apply,
+            resident=resident,
+            event=event,
+            escape=escape,
+            update_id=update_id,
+            chat_id=chat_id,
         )
         if turn.saved and self.on_saved is not None:
             self.on_saved()
@@ -135,43 +138,56 @@ class Conversations:
         chat_id: int | None = None,
     ) -> Turn:
         """Apply ``event`` in one transaction (blocking): see ``handle``."""
-        with session_scope(self.engine) as session:
-            claimed = update_id is None or queries.claim_update(
-                session=session, update_id=update_id, now=event.now
+        return self.db.call(
+            self._apply,
+            resident=resident,
+            event=event,
+            escape=escape,
+            update_id=update_id,
+            chat_id=chat_id,
+        )
+
+    def _apply(
+        self,
+        session: Session,
+        *,
+        resident: str,
+        event: Event,
+        escape: Escape,
+        update_id: int | None,
+        chat_id: int | None,
+    ) -> Turn:
+        """Claim the update, advance the resident's interview, and store what it says."""
+        claimed = update_id is None or queries.claim_update(
+            session=session, update_id=update_id, now=event.now
+        )
+        row = queries.get_or_create_resident(
+            session=session, pseudonym=resident, now=event.now, lock=True
+        )
+        assert row.id is not None
+        stored = queries.load_state(session=session, resident_id=row.id)
+        state = InterviewState.from_dict(stored) if stored else InterviewState()
+        if not claimed:
+            assert update_id is not None
+            if queries.was_replied(session=session, update_id=update_id):
+                log.info("update %s was already applied and answered", update_id)
+                return Turn((), self._language(state), duplicate=True)
+            # Applied before, but the answer never arrived: repeat the current question.
+            log.info("update %s was already applied; repeating the question", update_id)
+            return self._turn(state, question(state, self.content), escape, duplicate=True)
+        facts = self._facts(session, row.id, state, self.interview.lookups(state, event), event)
+        state, outputs = self.interview.advance(state, event, facts)
+        effects = self._execute(session, row.id, outputs, state, escape, chat_id)
+        if not effects.erased:
+            queries.save_state(
+                session=session, resident_id=row.id, state=state.to_dict(), now=event.now
             )
-            row = queries.get_or_create_resident(
-                session=session, pseudonym=resident, now=event.now, lock=True
-            )
-            assert row.id is not None
-            stored = queries.load_state(session=session, resident_id=row.id)
-            state = InterviewState.from_dict(stored) if stored else InterviewState()
-            if not claimed:
-                assert update_id is not None
-                if queries.was_replied(session=session, update_id=update_id):
-                    log.info("update %s was already applied and answered", update_id)
-                    return Turn((), self._language(state), duplicate=True)
-                # Applied before, but the answer never arrived: repeat the current question.
-                log.info("update %s was already applied; repeating the question", update_id)
-                return self._turn(state, question(state, self.content), escape, duplicate=True)
-            facts = self._facts(
-                session, row.id, state, self.interview.lookups(state, event), event
-            )
-            state, outputs = self.interview.advance(state, event, facts)
-            effects = self._execute(session, row.id, outputs, state, escape, chat_id)
-            if not effects.erased:
-                queries.save_state(
-                    session=session, resident_id=row.id, state=state.to_dict(), now=event.now
-                )
         turn = self._turn(state, outputs, escape, documents=effects.documents)
         return replace(turn, saved=effects.saved)
 
     async def mark_replied(self, update_id: int) -> None:
         """Record that the answer to ``update_id`` reached the resident."""
-        await asyncio.to_thread(self._mark_replied, update_id)
-
-    def _mark_replied(self, update_id: int) -> None:
-        with session_scope(self.engine) as session:
-            queries.mark_replied(session=session, update_id=update_id, now=self.clock())
+        await self.db.run(queries.mark_replied, update_id=update_id, now=self.clock())
 
     def _turn(
         self,

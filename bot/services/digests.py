@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.artefacts.reports import chart_png, write_csv, write_xlsx
 from flows.content import Content
@@ -34,7 +34,7 @@ from flows.records import ProblemRecord
 from flows.render import split_message, strip_tags
 from flows.workshop import workshop_section
 from storage import queries
-from storage.engine import session_scope
+from storage.database import Database
 
 if TYPE_CHECKING:  # aiogram takes seconds to import: `innspill digest --print` does without
     from bot.telegram.delivery import Delivery
@@ -73,12 +73,12 @@ class DigestBuilder:
     def __init__(
         self,
         *,
-        engine: Engine,
+        db: Database,
         content: Content,
         zone: ZoneInfo,
         weights: Weights = DEFAULT_WEIGHTS,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.content = content
         self.zone = zone
         self.weights = weights  # PRIORITY_WEIGHTS
@@ -89,15 +89,7 @@ class DigestBuilder:
 
     def records(self, period: Period) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
         """Return the problems of ``period`` and of the period before it (blocked left out)."""
-        before = previous(period, self.zone)
-        with session_scope(self.engine) as session:
-            current = queries.problem_records(
-                session=session, since=period.start, until=period.end, hide_blocked=True
-            )
-            earlier = queries.problem_records(
-                session=session, since=before.start, until=before.end, hide_blocked=True
-            )
-        return current, earlier
+        return self.db.call(_records, period=period, before=previous(period, self.zone))
 
     def package(self, period: Period, language: str, *, rolling: bool = False) -> Package:
         """Build the digest of ``period``: text, and a chart and XLSX when there is anything."""
@@ -142,26 +134,20 @@ class DigestBuilder:
 
     def workshops(self, period: Period, language: str, escape: Callable[[str], str]) -> str:
         """Render the period's workshops for the digest ("" when there were none)."""
-        with session_scope(self.engine) as session:
-            stats = queries.list_workshops(session=session, since=period.start, until=period.end)
+        stats = self.db.call(queries.list_workshops, since=period.start, until=period.end)
         section = workshop_section(stats, language, escape)
         return f"\n\n{section}" if section else ""
 
     def stats(self, now: datetime, language: str) -> str:
         """Render the two-line count: the last 7 days and all time."""
         period = rolling_period(now, ROLLING_DAYS)
-        with session_scope(self.engine) as session:
-            recent = queries.count_problems_between(
-                session=session, since=period.start, until=period.end
-            )
-            total = queries.count_problems(session=session)
+        recent, total = self.db.call(_counts, period=period)
         return render_stats(recent, total, period, language, self.zone, html.escape)
 
     def export(self, file_format: str, period: Period | None, language: str) -> Attachment:
         """Build a CSV or XLSX file of every problem, or of those in ``period``."""
         since, until = (period.start, period.end) if period else (None, None)
-        with session_scope(self.engine) as session:
-            records = queries.problem_records(session=session, since=since, until=until)
+        records = self.db.call(queries.problem_records, since=since, until=until)
         if period is None:
             shown = staff_text("export_all", language)
             return self._spreadsheet(records, file_format, "innspill", language, shown)
@@ -191,6 +177,24 @@ class DigestBuilder:
         first = period.start.astimezone(self.zone).date()
         last = (period.end - timedelta(microseconds=1)).astimezone(self.zone).date()
         return f"innspill-{first:%Y-%m-%d}-{last:%Y-%m-%d}"
+
+
+def _records(
+    session: Session, *, period: Period, before: Period
+) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
+    current = queries.problem_records(
+        session=session, since=period.start, until=period.end, hide_blocked=True
+    )
+    earlier = queries.problem_records(
+        session=session, since=before.start, until=before.end, hide_blocked=True
+    )
+    return current, earlier
+
+
+def _counts(session: Session, *, period: Period) -> tuple[int, int]:
+    """Return how many problems came in ``period`` and how many in all."""
+    recent = queries.count_problems_between(session=session, since=period.start, until=period.end)
+    return recent, queries.count_problems(session=session)
 
 
 Progress = Callable[[int], Awaitable[bool]]

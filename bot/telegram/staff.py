@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import Message, Update
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.cli.themes import staff_reply
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
@@ -28,7 +28,7 @@ from flows.digest import STAFF_LANGUAGES, Period, rolling_period, staff_text, st
 from flows.language import normalise_language_code
 from flows.render import Rendered
 from storage import queries
-from storage.engine import session_scope
+from storage.database import Database
 
 Clock = Callable[[], datetime]
 INVITE_PREFIX = "staff_"
@@ -48,14 +48,13 @@ def invite_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={INVITE_PREFIX}{token}"
 
 
-def create_invite(engine: Engine, *, role: str, now: datetime) -> tuple[str, datetime]:
+def create_invite(db: Database, *, role: str, now: datetime) -> tuple[str, datetime]:
     """Store a new one-time invitation; return its token and when it expires."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires = now + INVITE_LIFETIME
-    with session_scope(engine) as session:
-        queries.add_invite(
-            session=session, token_hash=hash_token(token), role=role, now=now, expires_at=expires
-        )
+    db.call(
+        queries.add_invite, token_hash=hash_token(token), role=role, now=now, expires_at=expires
+    )
     return token, expires
 
 
@@ -95,21 +94,21 @@ class Member:
 class StaffRole(Filter):
     """Match a private message whose sender has one of ``roles``, looked up on every call."""
 
-    def __init__(self, engine: Engine, roles: frozenset[str]) -> None:
-        self.engine = engine
+    def __init__(self, db: Database, roles: frozenset[str]) -> None:
+        self.db = db
         self.roles = roles
 
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
         """Return the member for the handler, or False to let the interview have the update."""
         if message.from_user is None or message.chat.type != "private":
             return False
-        member = await asyncio.to_thread(self._lookup, message.from_user.id)
+        member = await self.db.run(_member, telegram_id=message.from_user.id)
         return {"member": member} if member is not None and member.role in self.roles else False
 
-    def _lookup(self, telegram_id: int) -> Member | None:
-        with session_scope(self.engine) as session:
-            staff = queries.get_staff(session=session, telegram_id=telegram_id)
-            return Member(staff.id, staff.role) if staff and staff.id is not None else None
+
+def _member(session: Session, *, telegram_id: int) -> Member | None:
+    staff = queries.get_staff(session=session, telegram_id=telegram_id)
+    return Member(staff.id, staff.role) if staff and staff.id is not None else None
 
 
 class StaffDesk:
@@ -118,13 +117,13 @@ class StaffDesk:
     def __init__(
         self,
         *,
-        engine: Engine,
+        db: Database,
         builder: DigestBuilder,
         delivery: Delivery,
         clock: Clock,
         digest_time: time,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.builder = builder
         self.delivery = delivery
         self.clock = clock
@@ -139,27 +138,29 @@ class StaffDesk:
         """Claim the update and note the member's chat and language; None for a repeat."""
         assert message.from_user is not None  # the role filter saw the sender
         language = staff_language(message.from_user.language_code)
-        fresh = await asyncio.to_thread(
-            self._begin, event_update.update_id, member.id, message.chat.id, language
+        fresh = await self.db.run(
+            _begin,
+            update_id=event_update.update_id,
+            staff_id=member.id,
+            chat_id=message.chat.id,
+            language=language,
+            now=self.clock(),
         )
         return language if fresh else None
-
-    def _begin(self, update_id: int, staff_id: int, chat_id: int, language: str) -> bool:
-        with session_scope(self.engine) as session:
-            if not queries.claim_update(session=session, update_id=update_id, now=self.clock()):
-                return False
-            queries.note_staff_chat(
-                session=session, staff_id=staff_id, chat_id=chat_id, language=language
-            )
-            return True
 
     async def join(self, message: Message, event_update: Update, command: CommandObject) -> None:
         """Redeem an invitation link (anyone may try; a bad link only says so)."""
         assert message.from_user is not None and command.args is not None
         language = staff_language(message.from_user.language_code)
         user_id = message.from_user.id
-        joined = await asyncio.to_thread(
-            self._join, event_update.update_id, command.args, user_id, message.chat.id, language
+        joined = await self.db.run(
+            _join,
+            update_id=event_update.update_id,
+            token=command.args.removeprefix(INVITE_PREFIX),
+            user_id=user_id,
+            chat_id=message.chat.id,
+            language=language,
+            now=self.clock(),
         )
         if joined is None:
             return
@@ -173,25 +174,6 @@ class StaffDesk:
         await self.delivery.send(
             message.chat.id, Rendered(f"{welcome}\n\n{commands}"), burst=REPLY_BURST
         )
-
-    def _join(
-        self, update_id: int, payload: str, user_id: int, chat_id: int, language: str
-    ) -> tuple[str, str] | None:
-        """Return (outcome, role) of redeeming ``payload``; None for a repeated update."""
-        token = payload.removeprefix(INVITE_PREFIX)
-        now = self.clock()
-        with session_scope(self.engine) as session:
-            if not queries.claim_update(session=session, update_id=update_id, now=now):
-                return None
-            outcome, staff = queries.redeem_invite(
-                session=session, token_hash=hash_token(token), telegram_id=user_id, now=now
-            )
-            if staff is None or staff.id is None:
-                return outcome, ""
-            queries.note_staff_chat(
-                session=session, staff_id=staff.id, chat_id=chat_id, language=language
-            )
-            return outcome, staff.role
 
     async def help(self, message: Message, event_update: Update, member: Member) -> None:
         """List the staff commands."""
@@ -239,20 +221,18 @@ class StaffDesk:
         if frequency not in ("weekly", "daily"):
             await self.say(message, "subscribe_usage", language)
             return
-        await asyncio.to_thread(self._subscribe, member.id, frequency)
+        await self.db.run(
+            queries.subscribe, staff_id=member.id, frequency=frequency, now=self.clock()
+        )
         await self.say(message, f"subscribed_{frequency}", language, time=self.time)
 
     async def unsubscribe(self, message: Message, event_update: Update, member: Member) -> None:
         """Stop the scheduled digests."""
         if language := await self.begin(message, event_update, member):
-            changed = await asyncio.to_thread(self._subscribe, member.id, "")
-            await self.say(message, "unsubscribed" if changed else "not_subscribed", language)
-
-    def _subscribe(self, staff_id: int, frequency: str) -> bool:
-        with session_scope(self.engine) as session:
-            return queries.subscribe(
-                session=session, staff_id=staff_id, frequency=frequency, now=self.clock()
+            changed = await self.db.run(
+                queries.subscribe, staff_id=member.id, frequency="", now=self.clock()
             )
+            await self.say(message, "unsubscribed" if changed else "not_subscribed", language)
 
     async def invite(
         self, message: Message, event_update: Update, member: Member, command: CommandObject
@@ -262,7 +242,7 @@ class StaffDesk:
             return
         role = "admin" if (command.args or "").strip().lower() == "admin" else "staff"
         token, expires = await asyncio.to_thread(
-            create_invite, self.engine, role=role, now=self.clock()
+            create_invite, self.db, role=role, now=self.clock()
         )
         assert message.bot is not None  # set on every update the dispatcher feeds
         me = await self.delivery.call(message.bot.me, "getMe")
@@ -277,7 +257,7 @@ class StaffDesk:
         """List the themes, or rename or merge one (staff checked on every call)."""
         if language := await self.begin(message, event_update, member):
             text = await asyncio.to_thread(
-                staff_reply, self.engine, command.args or "", language, clock=self.clock
+                staff_reply, self.db.engine, command.args or "", language, clock=self.clock
             )
             await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
 
@@ -308,15 +288,11 @@ class StaffDesk:
         if not number.isdigit():
             await self.say(message, "block_usage", language)
             return
-        done = await asyncio.to_thread(self._store_blocked, int(number), blocked)
+        done = await self.db.run(
+            queries.set_reporter_blocked, problem_id=int(number), blocked=blocked, now=self.clock()
+        )
         key = ("block_done" if blocked else "unblock_done") if done else "block_unknown"
         await self.say(message, key, language, id=number)
-
-    def _store_blocked(self, problem_id: int, blocked: bool) -> bool:
-        with session_scope(self.engine) as session:
-            return queries.set_reporter_blocked(
-                session=session, problem_id=problem_id, blocked=blocked, now=self.clock()
-            )
 
     def _role(self, role: str, language: str) -> str:
         return staff_text_plain(f"role_{role}", language)
@@ -330,7 +306,7 @@ class StaffDesk:
 
 def make_staff_router(
     *,
-    engine: Engine,
+    db: Database,
     builder: DigestBuilder,
     delivery: Delivery,
     clock: Clock,
@@ -338,12 +314,12 @@ def make_staff_router(
 ) -> Router:
     """Build the staff router (a fresh one per dispatcher); include it before the interview."""
     desk = StaffDesk(
-        engine=engine, builder=builder, delivery=delivery, clock=clock, digest_time=digest_time
+        db=db, builder=builder, delivery=delivery, clock=clock, digest_time=digest_time
     )
     router = Router(name="staff")
     router.message.filter(F.chat.type == "private")
-    staff = StaffRole(engine, frozenset({"staff", "admin"}))
-    admin = StaffRole(engine, frozenset({"admin"}))
+    staff = StaffRole(db, frozenset({"staff", "admin"}))
+    admin = StaffRole(db, frozenset({"admin"}))
     invitation = F.args.func(lambda args: _PAYLOAD.fullmatch(args) is not None)
     router.message.register(desk.join, CommandStart(deep_link=True, magic=invitation))
     for name, handler, role in (
@@ -361,3 +337,35 @@ def make_staff_router(
         # The command first: the database is asked only about staff commands.
         router.message.register(handler, Command(name, ignore_case=True), role)
     return router
+
+
+def _begin(
+    session: Session, *, update_id: int, staff_id: int, chat_id: int, language: str, now: datetime
+) -> bool:
+    """Claim a staff command's update and note where they write from; False for a repeat."""
+    if not queries.claim_update(session=session, update_id=update_id, now=now):
+        return False
+    queries.note_staff_chat(session=session, staff_id=staff_id, chat_id=chat_id, language=language)
+    return True
+
+
+def _join(
+    session: Session,
+    *,
+    update_id: int,
+    token: str,
+    user_id: int,
+    chat_id: int,
+    language: str,
+    now: datetime,
+) -> tuple[str, str] | None:
+    """Return (outcome, role) of redeeming ``token``; None for a repeated update."""
+    if not queries.claim_update(session=session, update_id=update_id, now=now):
+        return None
+    outcome, staff = queries.redeem_invite(
+        session=session, token_hash=hash_token(token), telegram_id=user_id, now=now
+    )
+    if staff is None or staff.id is None:
+        return outcome, ""
+    queries.note_staff_chat(session=session, staff_id=staff.id, chat_id=chat_id, language=language)
+    return outcome, staff.role

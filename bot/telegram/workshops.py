@@ -15,7 +15,7 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message, Update
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.services.workshops import (
     Created,
@@ -25,7 +25,6 @@ from bot.services.workshops import (
     qr_png,
     render_workshops,
     summary,
-    workshop_stats,
 )
 from bot.telegram.delivery import REPLY_BURST, Delivery
 from bot.telegram.staff import StaffRole, staff_language
@@ -34,7 +33,7 @@ from flows.digest import staff_text
 from flows.render import Button, Rendered
 from flows.workshop import DEFAULT_FOLLOWUPS
 from storage import queries
-from storage.engine import session_scope
+from storage.database import Database
 from storage.models import Workshop
 
 Clock = Callable[[], datetime]
@@ -46,21 +45,17 @@ class WorkshopDesk:
     """What ``/workshop``, its buttons and ``/workshops`` do."""
 
     def __init__(
-        self, *, engine: Engine, content: Content, delivery: Delivery, clock: Clock, zone: ZoneInfo
+        self, *, db: Database, content: Content, delivery: Delivery, clock: Clock, zone: ZoneInfo
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.content = content
         self.delivery = delivery
         self.clock = clock
         self.zone = zone
 
-    def _claim(self, update_id: int) -> bool:
-        with session_scope(self.engine) as session:
-            return queries.claim_update(session=session, update_id=update_id, now=self.clock())
-
     async def fresh(self, update_id: int) -> bool:
         """Claim the update: False if it was handled before (a redelivery is not redone)."""
-        return await asyncio.to_thread(self._claim, update_id)
+        return await self.db.run(queries.claim_update, update_id=update_id, now=self.clock())
 
     async def create(self, message: Message, command: CommandObject, language: str) -> None:
         """Store a workshop named in the command and ask for its group."""
@@ -72,7 +67,7 @@ class WorkshopDesk:
         username = await self._username(message)
         made = await asyncio.to_thread(
             lambda: create_workshop(
-                self.engine,
+                self.db.engine,
                 name=name[:120],
                 group="",
                 area="",
@@ -96,7 +91,7 @@ class WorkshopDesk:
         _, step, code, value = (query.data or "").split(":", 3)
         chat_id = query.from_user.id
         message_id = query.message.message_id if query.message else None
-        row = await asyncio.to_thread(self._update, step, code, value)
+        row = await self.db.run(self._update, step=step, code=code, value=value)
         if row is None:
             await self._say(chat_id, staff_text("workshop_gone", language, html.escape))
             return
@@ -117,22 +112,22 @@ class WorkshopDesk:
         else:
             await self.delivery.replace(chat_id, message_id, reply, burst=REPLY_BURST)
 
-    def _update(self, step: str, code: str, value: str) -> Workshop | None:
-        with session_scope(self.engine) as session:
-            if step == "g" and self.content.group(value):
-                row = queries.update_workshop(session=session, code=code, group=value)
-            elif step == "a" and self.content.area(value):
-                row = queries.update_workshop(session=session, code=code, area=value)
-            elif step == "d":
-                day = date.fromisoformat(value)
-                row = queries.update_workshop(
-                    session=session, code=code, held_on=day, expires_at=expires(day, self.zone)
-                )
-            else:
-                return None
-            if row is not None:
-                session.expunge(row)
-            return row
+    def _update(self, session: Session, *, step: str, code: str, value: str) -> Workshop | None:
+        """Store one answer of the dialog; None if the workshop or the answer is unknown."""
+        if step == "g" and self.content.group(value):
+            row = queries.update_workshop(session=session, code=code, group=value)
+        elif step == "a" and self.content.area(value):
+            row = queries.update_workshop(session=session, code=code, area=value)
+        elif step == "d":
+            day = date.fromisoformat(value)
+            row = queries.update_workshop(
+                session=session, code=code, held_on=day, expires_at=expires(day, self.zone)
+            )
+        else:
+            return None
+        if row is not None:
+            session.expunge(row)
+        return row
 
     async def _finish(self, chat_id: int, made: Created, language: str) -> None:
         await self._say(chat_id, summary(made, self.content, language))
@@ -144,7 +139,7 @@ class WorkshopDesk:
 
     async def overview(self, message: Message, language: str) -> None:
         """Send every workshop with participants, problems and follow-up response rate."""
-        stats = await asyncio.to_thread(workshop_stats, self.engine)
+        stats = await self.db.run(queries.list_workshops)
         await self._say(message.chat.id, render_workshops(stats, language))
 
     def _buttons(
@@ -175,28 +170,25 @@ class WorkshopDesk:
 class StaffPress(Filter):
     """Match a button press of the workshop dialog by someone who is staff at that moment."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     async def __call__(self, query: CallbackQuery) -> bool:
         """Look the presser up in the database."""
         if not (query.data or "").startswith(f"{PREFIX}:"):
             return False
-        return await asyncio.to_thread(self._lookup, query.from_user.id)
-
-    def _lookup(self, telegram_id: int) -> bool:
-        with session_scope(self.engine) as session:
-            return queries.get_staff(session=session, telegram_id=telegram_id) is not None
+        staff = await self.db.run(queries.get_staff, telegram_id=query.from_user.id)
+        return staff is not None
 
 
 def make_workshop_router(
-    *, engine: Engine, content: Content, delivery: Delivery, clock: Clock, zone: ZoneInfo
+    *, db: Database, content: Content, delivery: Delivery, clock: Clock, zone: ZoneInfo
 ) -> Router:
     """Build the staff workshop router (a fresh one per dispatcher); include it first."""
-    desk = WorkshopDesk(engine=engine, content=content, delivery=delivery, clock=clock, zone=zone)
+    desk = WorkshopDesk(db=db, content=content, delivery=delivery, clock=clock, zone=zone)
     router = Router(name="workshops")
     router.message.filter(F.chat.type == "private", F.from_user)
-    staff = StaffRole(engine, frozenset({"staff", "admin"}))
+    staff = StaffRole(db, frozenset({"staff", "admin"}))
 
     @router.message(Command("workshop", ignore_case=True), staff)
     async def on_create(message: Message, command: CommandObject, event_update: Update) -> None:
@@ -210,7 +202,7 @@ def make_workshop_router(
         if await desk.fresh(event_update.update_id):
             await desk.overview(message, staff_language(message.from_user.language_code))
 
-    @router.callback_query(StaffPress(engine))
+    @router.callback_query(StaffPress(db))
     async def on_press(query: CallbackQuery, event_update: Update) -> None:
         with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to stop
             await delivery.call(lambda: query.answer(), "answerCallbackQuery")

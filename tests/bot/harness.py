@@ -68,7 +68,7 @@ async def running_bot(
     finally:
         await runner.stop()
         await asyncio.wait_for(task, timeout=10)
-        core.engine.dispose()
+        core.db.engine.dispose()
 
 
 def text_of(core: Core, key: str, language: str = "nb", **params: Any) -> str:

@@ -31,7 +31,7 @@ async def test_a_blocked_residents_reports_leave_the_digest_until_unblocked(
     target = problem_of(database_url, "r0")
     settings = settings_for(api, database_url, admin_ids=str(ADMIN))
     async with running_bot(settings, Clock(NOW)) as core:
-        builder = DigestBuilder(engine=core.engine, content=core.content, zone=settings.zone)
+        builder = DigestBuilder(db=core.db, content=core.content, zone=settings.zone)
         period = rolling_period(NOW + timedelta(minutes=1), 7)
         admin = Person(api, ADMIN)
         [usage] = await admin.says("/block")
@@ -40,7 +40,7 @@ async def test_a_blocked_residents_reports_leave_the_digest_until_unblocked(
         assert done.text == staff_text_plain("block_done", "nb", id=str(target))
         current, _ = builder.records(period)
         assert target not in [r.id for r in current] and len(current) == 5
-        with session_scope(core.engine) as session:  # the export keeps everything
+        with session_scope(core.db.engine) as session:  # the export keeps everything
             assert target in [r.id for r in queries.problem_records(session=session)]
         [unknown] = await admin.says("/block 99999")
         assert unknown.text == staff_text_plain("block_unknown", "nb", id="99999")

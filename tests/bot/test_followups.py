@@ -11,6 +11,7 @@ from flows.content import load_content
 from flows.digest import Period
 from flows.outputs import ProblemDraft
 from storage import queries
+from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Endorsement, FollowUp, Observation
 
@@ -110,7 +111,9 @@ def test_stop_drops_unsent_follow_ups_and_forgets_the_chat(database_url: str) ->
         assert queries.stop_follow_ups(session=session, resident_id=anna) == 1
         data = queries.resident_data(session=session, resident_id=anna)
         assert data["resident"]["chat_id"] is None and data["follow_ups"] == []
-        assert queries.due_follow_ups(session=session, now=NOW + timedelta(days=2)) == []
+        assert (
+            queries.outbox_due(session=session, table=FollowUp, now=NOW + timedelta(days=2)) == []
+        )
     engine.dispose()
 
 
@@ -127,7 +130,7 @@ def test_the_digest_lists_the_workshops_of_the_period_with_small_counts_hidden(
     with session_scope(engine) as session:
         for n in range(6):
             participant(session, f"r{n}", f"Bussen til Biri går for sjelden, dag {n}.")
-    builder = DigestBuilder(engine=engine, content=load_content(), zone=OSLO)
+    builder = DigestBuilder(db=Database(engine), content=load_content(), zone=OSLO)
     week = Period(NOW - timedelta(days=1), NOW + timedelta(days=6))
     text = builder.plain(week, "en")
     assert "Workshops in the period" in text

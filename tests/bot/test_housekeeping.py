@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from bot.jobs.housekeeping import Housekeeping
 from flows.outputs import ProblemDraft
 from storage import queries
+from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
@@ -31,7 +32,9 @@ async def test_silent_residents_are_forgotten_and_their_problems_stay(database_u
         queries.claim_update(session=session, update_id=1, now=NOW - timedelta(days=8))
         queries.claim_update(session=session, update_id=2, now=NOW)
     clock_now = [NOW]
-    keeper = Housekeeping(engine=engine, clock=lambda: clock_now[0], retention=timedelta(days=180))
+    keeper = Housekeeping(
+        db=Database(engine), clock=lambda: clock_now[0], retention=timedelta(days=180)
+    )
     await keeper.run()
     with session_scope(engine) as session:
         records = queries.problem_records(session=session)

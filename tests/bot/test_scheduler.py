@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.jobs.ticker import LEASE, DigestOutbox, Scheduler
+from bot.jobs.digests import LEASE, DigestOutbox
+from bot.jobs.ticker import Scheduler
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import Delivery, Pacer
 from flows.content import load_content
 from flows.outputs import ProblemDraft
 from storage import queries
+from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import DigestDelivery
 from tests.bot.harness import TEST_PER_CHAT, Clock
@@ -51,7 +53,7 @@ def subscriber(engine: Engine, frequency: str = "weekly", at: datetime = SUBSCRI
 
 
 def outbox(engine: Engine, clock: Clock, delivery: Delivery | None = None) -> DigestOutbox:
-    builder = DigestBuilder(engine=engine, content=load_content(), zone=OSLO)
+    builder = DigestBuilder(db=Database(engine), content=load_content(), zone=OSLO)
     return DigestOutbox(
         builder=builder,
         delivery=delivery or Delivery(FakeBotAPI().make_bot()),
@@ -139,7 +141,7 @@ async def test_a_digest_held_by_a_crashed_sender_is_sent_when_its_lease_runs_out
     box = outbox(engine, clock, Delivery(bot, pacer=Pacer(per_chat=TEST_PER_CHAT)))
     box.record_due(MONDAY)
     with session_scope(engine) as session:
-        [delivery_id] = queries.due_deliveries(session=session, now=MONDAY)
+        [delivery_id] = queries.outbox_due(session=session, table=DigestDelivery, now=MONDAY)
         queries.claim_delivery(
             session=session,
             delivery_id=delivery_id,

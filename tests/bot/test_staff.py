@@ -70,7 +70,7 @@ async def test_residents_get_the_unknown_command_answer_to_staff_commands(
         commands = ("/nosuchcommand", *STAFF_COMMANDS)
         # Each in a chat of their own, so the one-message-a-second pacing runs side by side.
         (stats, after_removal), expected, *answers = await asyncio.gather(
-            _staff_then_not(Person(api, 7002), core.engine),
+            _staff_then_not(Person(api, 7002), core.db.engine),
             *(_mid_interview(p, c) for p, c in zip(people, commands, strict=True)),
         )
     texts = [m.text for m in expected]
@@ -120,7 +120,7 @@ async def test_an_invitation_link_works_once_and_not_after_seven_days(
         assert (
             used.text == "Denne invitasjonslenkja er alt brukt. Be om ei ny om du treng tilgang."
         )
-        token, _ = create_invite(core.engine, role="admin", now=clock())
+        token, _ = create_invite(core.db, role="admin", now=clock())
         clock.advance(days=8)
         [expired] = await eva.says(f"/start staff_{token}")
         assert "gått ut" in expired.text

@@ -1,0 +1,89 @@
+"""A resident's own data: the /mydata document, erasure, and the retention purge."""
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Conversation,
+    Endorsement,
+    FollowUp,
+    Observation,
+    Problem,
+    Resident,
+)
+from storage.queries.residents import delete_resident, resident_row
+
+
+def resident_data(session: Session, *, resident_id: int) -> dict[str, Any]:
+    """Return everything stored about one resident, as JSON-ready values."""
+    resident = resident_row(session, resident_id)
+    conversation = session.get(Conversation, resident_id)
+    problems = session.exec(
+        select(Problem).where(Problem.resident_id == resident_id).order_by(col(Problem.id))
+    ).all()
+    return {
+        "resident": resident.model_dump(mode="json", exclude={"id"}),
+        "interview_state": copy.deepcopy(conversation.state) if conversation else None,
+        "problems": [p.model_dump(mode="json", exclude={"resident_id"}) for p in problems],
+        **_workshop_data(session, resident_id),
+    }
+
+
+def erase_resident(session: Session, *, resident_id: int) -> int:
+    """Delete a resident with their problems and state; return how many problems went."""
+    _erase_workshop_data(session, resident_id)
+    erased = session.exec(delete(Problem).where(col(Problem.resident_id) == resident_id))
+    delete_resident(session=session, resident_id=resident_id)
+    return int(erased.rowcount or 0)
+
+
+def _workshop_data(session: Session, resident_id: int) -> dict[str, Any]:
+    """Return the resident's follow-ups, answers and endorsements, as JSON-ready values."""
+    follow_ups = session.exec(
+        select(FollowUp).where(FollowUp.resident_id == resident_id).order_by(col(FollowUp.id))
+    ).all()
+    observations = session.exec(
+        select(Observation)
+        .join(FollowUp, col(Observation.follow_up_id) == col(FollowUp.id))
+        .where(FollowUp.resident_id == resident_id)
+        .order_by(col(Observation.id))
+    ).all()
+    endorsements = session.exec(
+        select(Endorsement)
+        .where(Endorsement.resident_id == resident_id)
+        .order_by(col(Endorsement.id))
+    ).all()
+    dump = {"exclude": {"resident_id", "claim", "claimed_until"}, "mode": "json"}
+    return {
+        "follow_ups": [f.model_dump(**dump) for f in follow_ups],  # type: ignore[arg-type]
+        "follow_up_answers": [o.model_dump(mode="json") for o in observations],
+        "endorsements": [e.model_dump(mode="json", exclude={"resident_id"}) for e in endorsements],
+    }
+
+
+def _erase_workshop_data(session: Session, resident_id: int) -> None:
+    """Delete the resident's endorsements, follow-ups and the answers to them."""
+    theirs = select(Problem.id).where(col(Problem.resident_id) == resident_id)
+    rounds = select(FollowUp.id).where(col(FollowUp.resident_id) == resident_id)
+    session.exec(delete(Observation).where(col(Observation.follow_up_id).in_(rounds)))
+    session.exec(delete(Observation).where(col(Observation.problem_id).in_(theirs)))
+    session.exec(
+        delete(Endorsement).where(
+            or_(
+                col(Endorsement.resident_id) == resident_id,
+                col(Endorsement.problem_id).in_(theirs),
+            )
+        )
+    )
+    session.exec(delete(FollowUp).where(col(FollowUp.resident_id) == resident_id))
+
+
+def purge_inactive(session: Session, *, last_seen_before: datetime) -> int:
+    """Forget residents silent since ``last_seen_before``; their problems stay, unlinked."""
+    # The database's ON DELETE rules take the conversation with it and unlink the problems.
+    result = session.exec(delete(Resident).where(col(Resident.last_seen_at) < last_seen_before))
+    return int(result.rowcount or 0)

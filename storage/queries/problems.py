@@ -1,0 +1,182 @@
+"""Problems: added by residents or imported, listed, counted and endorsed."""
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from flows.outputs import ProblemDraft
+from flows.records import ProblemRecord
+from flows.workshop import Candidate
+from storage.models import (
+    Endorsement,
+    ImportedRow,
+    Problem,
+    ProblemBase,
+    Resident,
+    Theme,
+)
+from storage.queries.themes import theme_label
+
+
+def add_problem(
+    session: Session,
+    *,
+    resident_id: int | None,
+    draft: ProblemDraft,
+    source: str,
+    now: datetime,
+) -> int:
+    """Validate and store a problem; return its id."""
+    valid = ProblemBase.model_validate(
+        {
+            "text": draft.text,
+            "language": draft.language,
+            "suggested_solution": draft.suggested_solution,
+            "solution_language": draft.solution_language,
+            "groups": list(draft.groups),
+            "area": draft.area,
+            "frequency": draft.frequency,
+            "severity": draft.severity,
+            "source": source,
+            "workshop": draft.workshop,
+        }
+    )
+    problem = Problem(**valid.model_dump(), resident_id=resident_id, created_at=now)
+    session.add(problem)
+    session.flush()
+    assert problem.id is not None  # the flush assigned it
+    return problem.id
+
+
+def problem_records(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    hide_blocked: bool = False,
+) -> list[ProblemRecord]:
+    """Return the problems created in [since, until), oldest first.
+
+    ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests).
+    """
+    # Counted in the same query: a list of ids as parameters breaks past SQLite's variable limit.
+    endorsed = (
+        select(col(Endorsement.problem_id).label("problem_id"), func.count().label("count"))
+        .group_by(col(Endorsement.problem_id))
+        .subquery()
+    )
+    query = (
+        select(Problem, Resident.pseudonym, Theme, endorsed.c.count)
+        .outerjoin(Resident, col(Problem.resident_id) == col(Resident.id))
+        .outerjoin(Theme, col(Problem.theme_id) == col(Theme.id))
+        .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
+    )
+    if hide_blocked:
+        query = query.where(col(Resident.blocked_at).is_(None))
+    if since is not None:
+        query = query.where(Problem.created_at >= since)
+    if until is not None:
+        query = query.where(Problem.created_at < until)
+    query = query.order_by(col(Problem.created_at), col(Problem.id))
+    return [
+        replace(_record(problem, pseudonym, theme), endorsements=count or 0)
+        for problem, pseudonym, theme, count in session.exec(query)
+    ]
+
+
+def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None) -> ProblemRecord:
+    assert problem.id is not None  # loaded rows have ids
+    return ProblemRecord(
+        theme=problem.theme_id,
+        theme_label=theme_label(theme) if theme is not None else "",
+        id=problem.id,
+        created_at=problem.created_at,
+        resident=pseudonym or "",
+        text=problem.text,
+        language=problem.language,
+        suggested_solution=problem.suggested_solution,
+        groups=tuple(problem.groups),
+        area=problem.area,
+        frequency=problem.frequency,
+        severity=problem.severity,
+        source=problem.source,
+        workshop=problem.workshop,
+    )
+
+
+def count_problems(session: Session) -> int:
+    """Return how many problems are stored."""
+    return session.exec(select(func.count()).select_from(Problem)).one()
+
+
+def count_problems_between(session: Session, *, since: datetime, until: datetime) -> int:
+    """Return how many problems were created in [since, until)."""
+    query = (
+        select(func.count())
+        .select_from(Problem)
+        .where(Problem.created_at >= since, Problem.created_at < until)
+    )
+    return session.exec(query).one()
+
+
+def import_problem(
+    session: Session, *, content_hash: str, draft: ProblemDraft, now: datetime
+) -> bool:
+    """Store an imported note unless the same note was imported before; True if stored."""
+    if session.get(ImportedRow, content_hash) is not None:
+        return False
+    problem_id = add_problem(
+        session=session, resident_id=None, draft=draft, source="import", now=now
+    )
+    session.add(ImportedRow(content_hash=content_hash, problem_id=problem_id))
+    session.flush()
+    return True
+
+
+def endorse(session: Session, *, resident_id: int, problem_id: int, now: datetime) -> bool:
+    """Record "same for me" by the resident; False if it is their own or they did before."""
+    problem = session.get(Problem, problem_id)
+    if problem is None or problem.resident_id == resident_id:
+        return False
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Endorsement)
+        .values(problem_id=problem_id, resident_id=resident_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["problem_id", "resident_id"])
+        .returning(col(Endorsement.id))
+    )
+    return session.exec(statement).first() is not None
+
+
+def similar_candidates(
+    session: Session, *, resident_id: int, workshop: str, area: str, limit: int = 200
+) -> list[Candidate]:
+    """Return recent problems of others in the same workshop or area, not yet endorsed by them."""
+    places = []
+    if workshop:
+        places.append(col(Problem.workshop) == workshop)
+    if area and area != "other":
+        places.append(col(Problem.area) == area)
+    if not places:
+        return []
+    query = (
+        select(Problem)
+        .where(
+            or_(*places),
+            or_(col(Problem.resident_id).is_(None), col(Problem.resident_id) != resident_id),
+            col(Problem.id).not_in(  # once said "same for me", not asked about again
+                select(Endorsement.problem_id).where(Endorsement.resident_id == resident_id)
+            ),
+        )
+        .order_by(col(Problem.created_at).desc(), col(Problem.id).desc())
+        .limit(limit)
+    )
+    return [
+        Candidate(p.id, p.text, p.language, p.workshop, p.area)
+        for p in session.exec(query)
+        if p.id is not None
+    ]

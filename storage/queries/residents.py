@@ -1,0 +1,116 @@
+"""A resident: who they are, their interview state, consent, language and follow-up chat."""
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import (
+    LANGUAGE_MAX,
+    Conversation,
+    Problem,
+    Resident,
+    ResidentBase,
+)
+
+
+def resident_row(session: Session, resident_id: int) -> Resident:
+    """Return the resident with this id; raise LookupError if there is none."""
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        raise LookupError(f"no resident with id {resident_id}")
+    return resident
+
+
+def get_or_create_resident(
+    session: Session, *, pseudonym: str, now: datetime, lock: bool = False
+) -> Resident:
+    """Return the resident with this pseudonym, created if new and marked seen at ``now``."""
+    ResidentBase.model_validate({"pseudonym": pseudonym})
+    query = select(Resident).where(Resident.pseudonym == pseudonym)
+    if lock:
+        # Holds the row to the end of the transaction, so one resident's messages are handled
+        # one at a time across processes (FOR UPDATE; SQLite's BEGIN IMMEDIATE already does).
+        # populate_existing: a locked read must not be answered from the identity map.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    resident = session.exec(query).first()
+    if resident is None:
+        resident = Resident(pseudonym=pseudonym, created_at=now, last_seen_at=now)
+        try:
+            # A savepoint, so losing the race to another transaction keeps ours usable.
+            with session.begin_nested():
+                session.add(resident)
+                session.flush()
+        except IntegrityError:
+            resident = session.exec(query).one()
+    resident.last_seen_at = now
+    return resident
+
+
+def load_state(session: Session, *, resident_id: int) -> dict[str, Any] | None:
+    """Return a copy of the resident's interview state, or None if they have none."""
+    conversation = session.get(Conversation, resident_id)
+    if conversation is None:
+        return None
+    # A copy: mutating the mapped JSON value in place would never be written back.
+    return copy.deepcopy(conversation.state)
+
+
+def save_state(
+    session: Session, *, resident_id: int, state: dict[str, Any], now: datetime
+) -> None:
+    """Store the resident's whole interview state."""
+    new_state = copy.deepcopy(state)  # a new object, so the change is always detected
+    conversation = session.get(Conversation, resident_id)
+    if conversation is None:
+        session.add(Conversation(resident_id=resident_id, state=new_state, updated_at=now))
+    else:
+        conversation.state = new_state
+        conversation.updated_at = now
+
+
+def record_consent(session: Session, *, resident_id: int, version: int, now: datetime) -> None:
+    """Record that the resident accepted privacy text ``version`` at ``now``."""
+    if version < 1:
+        raise ValueError(f"consent version must be at least 1, got {version}")
+    resident = resident_row(session, resident_id)
+    resident.consent_version = version
+    resident.consented_at = now
+
+
+def set_language(session: Session, *, resident_id: int, language: str) -> None:
+    """Remember the resident's interview language."""
+    if len(language) > LANGUAGE_MAX:
+        raise ValueError(f"language {language!r} is longer than {LANGUAGE_MAX} characters")
+    resident_row(session, resident_id).language = language
+
+
+def set_follow_up(session: Session, *, resident_id: int, chat_id: int | None) -> None:
+    """Keep the chat id of a resident who agreed to follow-ups; None withdraws and forgets it."""
+    resident = resident_row(session, resident_id)
+    resident.follow_up_consent = chat_id is not None
+    resident.chat_id = chat_id
+
+
+def delete_resident(session: Session, *, resident_id: int) -> bool:
+    """Forget a resident and their conversation; their problems stay, unlinked."""
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        return False
+    session.delete(resident)
+    session.flush()
+    return True
+
+
+def set_reporter_blocked(
+    session: Session, *, problem_id: int, blocked: bool, now: datetime
+) -> bool:
+    """Block (or unblock) the resident who reported a problem; False if none is linked."""
+    problem = session.get(Problem, problem_id)
+    if problem is None or problem.resident_id is None:
+        return False
+    resident = resident_row(session, problem.resident_id)
+    resident.blocked_at = now if blocked else None
+    return True

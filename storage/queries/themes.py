@@ -1,0 +1,193 @@
+"""Themes: the assigner's model state, each problem's theme, and staff's names for them."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    THEME_LABEL_MAX,
+    THEME_STATE_ID,
+    Problem,
+    Theme,
+    ThemeState,
+)
+
+
+def theme_label(theme: Theme) -> str:
+    """Return the label staff see: theirs if they gave one, else the automatic one."""
+    return theme.label_override or theme.label or f"#{theme.id}"
+
+
+def lock_theme_state(session: Session) -> ThemeState:
+    """Return the theme model state row, locked to the end of the transaction.
+
+    The snapshot is loaded only when read: a batch that does not need it must not parse it.
+    """
+    query = (
+        select(ThemeState)
+        .where(ThemeState.id == THEME_STATE_ID)
+        .options(defer(ThemeState.snapshot))  # type: ignore[arg-type]  # SQLModel types it as dict
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(query).one()
+
+
+def theme_revision(session: Session) -> int:
+    """Return the revision of the stored theme model (no lock)."""
+    query = select(ThemeState.revision).where(ThemeState.id == THEME_STATE_ID)
+    return session.exec(query).one()
+
+
+def write_theme_state(
+    session: Session,
+    *,
+    now: datetime,
+    seq: int | None = None,
+    last_problem_id: int = 0,
+    snapshot: dict[str, Any] | None = None,
+) -> int:
+    """Record assignments up to ``seq`` and, if given, a snapshot of everything so far.
+
+    Return the new revision.
+    """
+    state = lock_theme_state(session=session)
+    if seq is not None:
+        state.seq = seq
+    if snapshot is not None:
+        state.snapshot = snapshot  # a new value: JSON columns miss in-place changes
+        state.snapshot_seq = state.seq
+    state.last_problem_id = max(state.last_problem_id, last_problem_id)
+    state.revision += 1
+    state.updated_at = now
+    session.flush()
+    return state.revision
+
+
+def replay_problems(session: Session, *, after: int) -> list[tuple[str, str, int]]:
+    """Return (text, language, theme id) of the problems assigned after ``after``, in order."""
+    query = (
+        select(Problem.text, Problem.language, Problem.theme_id)
+        .where(col(Problem.theme_seq) > after)
+        .order_by(col(Problem.theme_seq))
+    )
+    return [(text, language, int(theme or 0)) for text, language, theme in session.exec(query)]
+
+
+def unthemed_problems(session: Session, *, limit: int) -> list[tuple[int, str, str]]:
+    """Return (id, text, language) of up to ``limit`` problems without a theme, oldest id first."""
+    query = (
+        select(Problem.id, Problem.text, Problem.language)
+        .where(col(Problem.theme_id).is_(None))
+        .order_by(col(Problem.id))
+        .limit(limit)
+        .with_for_update()  # an erasure waits for the batch instead of racing it
+    )
+    return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
+
+
+def problem_texts(
+    session: Session, *, since: datetime | None = None
+) -> list[tuple[int, str, str]]:
+    """Return (id, text, language) of every problem created since ``since``, by id."""
+    query = select(Problem.id, Problem.text, Problem.language).order_by(col(Problem.id))
+    if since is not None:
+        query = query.where(Problem.created_at >= since)
+    return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
+
+
+def set_problem_themes(
+    session: Session, *, themes: Mapping[int, int], seqs: Mapping[int, int] | None = None
+) -> None:
+    """Give each problem id its theme id, and its assignment order when ``seqs`` has it."""
+    if themes:
+        rows = [
+            {"id": pid, "theme_id": theme, "theme_seq": (seqs or {}).get(pid)}
+            for pid, theme in themes.items()
+        ]
+        session.execute(update(Problem), rows)
+
+
+def clear_problem_themes(session: Session, *, ids: Iterable[int]) -> None:
+    """Hand these problems back to the theme assigner."""
+    chunk: list[int] = []
+    for problem_id in ids:
+        chunk.append(problem_id)
+        if len(chunk) == 500:  # bounded IN lists
+            _unthemed(session, chunk)
+            chunk = []
+    if chunk:
+        _unthemed(session, chunk)
+
+
+def _unthemed(session: Session, ids: list[int]) -> None:
+    statement = update(Problem).where(col(Problem.id).in_(ids))
+    session.exec(statement.values(theme_id=None, theme_seq=None))
+
+
+def store_themes(session: Session, *, labels: Mapping[int, str], now: datetime) -> None:
+    """Create the themes not stored yet and refresh the automatic label of each."""
+    known = {t.id: t for t in session.exec(select(Theme).where(col(Theme.id).in_(labels)))}
+    for theme_id, text in labels.items():
+        label = text[:THEME_LABEL_MAX]
+        if theme_id in known:
+            known[theme_id].label = label
+        else:
+            session.add(Theme(id=theme_id, label=label, created_at=now))
+    session.flush()
+
+
+def get_theme(session: Session, *, theme_id: int) -> Theme | None:
+    """Return the theme with this id, or None."""
+    return session.get(Theme, theme_id)
+
+
+def max_theme_id(session: Session) -> int:
+    """Return the highest theme id ever stored (0 if none)."""
+    return int(session.exec(select(func.max(Theme.id))).one() or 0)
+
+
+def theme_counts(session: Session) -> list[tuple[Theme, int]]:
+    """Return each theme that holds problems with how many, the largest first."""
+    count = func.count(col(Problem.id))
+    query = (
+        select(Theme, count)
+        .join(Problem, col(Problem.theme_id) == col(Theme.id))
+        .group_by(col(Theme.id))
+        .order_by(count.desc(), col(Theme.id))
+    )
+    return [(theme, int(n)) for theme, n in session.exec(query)]
+
+
+def theme_members(session: Session, *, theme_id: int) -> list[tuple[int, str, str]]:
+    """Return (id, text, language) of the problems in a theme, by id."""
+    query = (
+        select(Problem.id, Problem.text, Problem.language)
+        .where(Problem.theme_id == theme_id)
+        .order_by(col(Problem.id))
+    )
+    return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
+
+
+def rename_theme(session: Session, *, theme_id: int, label: str) -> bool:
+    """Give a theme the label staff chose ("" returns to the automatic one); False if unknown."""
+    if len(label) > THEME_LABEL_MAX:
+        raise ValueError(f"a theme label has at most {THEME_LABEL_MAX} characters")
+    theme = session.get(Theme, theme_id)
+    if theme is None:
+        return False
+    theme.label_override = label.strip()
+    return True
+
+
+def merge_themes(session: Session, *, keep: int, absorb: int) -> int:
+    """Move every problem of theme ``absorb`` to ``keep``; return how many moved."""
+    moved = session.exec(
+        update(Problem).where(col(Problem.theme_id) == absorb).values(theme_id=keep)
+    )
+    session.exec(update(Theme).where(col(Theme.id) == absorb).values(merged_into=keep))
+    return int(moved.rowcount or 0)

@@ -1,0 +1,45 @@
+"""Handled Telegram updates: each is claimed once, and old claims are pruned."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.outputs import ProblemDraft
+from storage.engine import session_scope
+from storage.queries.updates import claim_update, prune_processed_updates
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DRAFT = ProblemDraft(
+    text="Bussen til Hunndalen går for sjelden om kvelden.",
+    language="nb",
+    suggested_solution="Én avgang til etter kl. 22.",
+    solution_language="nb",
+    frequency="weekly",
+    severity=4,
+    groups=("commuters", "youth"),
+    area="hunndalen",
+    workshop="ws1",
+)
+
+
+def test_an_update_is_claimed_once_and_a_rolled_back_claim_is_released(engine):
+    with session_scope(engine) as session:
+        assert claim_update(session=session, update_id=10**12, now=T0) is True
+    with session_scope(engine) as session:
+        assert claim_update(session=session, update_id=10**12, now=T0) is False
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        assert claim_update(session=session, update_id=7, now=T0) is True
+        raise RuntimeError("handler failed")
+    with session_scope(engine) as session:
+        assert claim_update(session=session, update_id=7, now=T0) is True
+
+
+def test_old_claims_are_pruned(engine):
+    with session_scope(engine) as session:
+        claim_update(session=session, update_id=1, now=T0)
+        claim_update(session=session, update_id=2, now=T0 + timedelta(days=2))
+    with session_scope(engine) as session:
+        assert prune_processed_updates(session=session, older_than=T0 + timedelta(days=1)) == 1
+    with session_scope(engine) as session:
+        assert claim_update(session=session, update_id=1, now=T0) is True
+        assert claim_update(session=session, update_id=2, now=T0) is False
