@@ -15,6 +15,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from bot.content_files import load_content, load_staff_texts
 from bot.conversation import Conversations
 from bot.delivery import Delivery, Pacer
 from bot.digests import DigestBuilder
@@ -28,8 +29,9 @@ from bot.telegram import Notices, make_router, publish_commands, slow_down_warni
 from bot.themes import ThemeAssigner
 from bot.throttle import Throttle
 from bot.workshop_desk import make_workshop_router
-from flows.content import Content, load_content
+from flows.content import Content
 from flows.language import warm_up
+from flows.staff_texts import StaffTexts
 from storage import queries
 from storage.engine import Leadership, make_engine, session_scope, upgrade_database
 
@@ -53,6 +55,7 @@ class Core:
     settings: Settings
     engine: Engine
     content: Content
+    staff_texts: StaffTexts
     conversations: Conversations
 
 
@@ -78,7 +81,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
         clock=clock,
         source=source,
     )
-    return Core(settings, engine, content, conversations)
+    return Core(settings, engine, content, load_staff_texts(), conversations)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -112,6 +115,7 @@ class TelegramRunner:
         builder = DigestBuilder(
             engine=core.engine,
             content=core.content,
+            texts=core.staff_texts,
             zone=core.settings.zone,
             weights=core.settings.priority_weights,
         )
@@ -175,6 +179,7 @@ class TelegramRunner:
         return make_workshop_router(
             engine=self.core.engine,
             content=self.core.content,
+            texts=self.core.staff_texts,
             delivery=self.delivery,
             clock=self.core.conversations.clock,
             zone=self.core.settings.zone,

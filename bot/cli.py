@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot.content_files import load_content, load_staff_texts
 from bot.digests import ROLLING_DAYS, DigestBuilder
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.themes import assign_pending
 from bot.themes_cli import add_themes_parser, run_themes
 from bot.workshop_cli import add_workshop_parsers, run_import, run_workshop
-from flows.content import ContentError, load_content
-from flows.digest import STAFF_LANGUAGES, rolling_period, staff_text_plain
+from flows.digest import rolling_period
 from flows.language import normalise_language_code
+from flows.texts import ContentError
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Staff
@@ -76,7 +77,8 @@ def parser() -> argparse.ArgumentParser:
     action = digest.add_mutually_exclusive_group(required=True)
     action.add_argument("--print", action="store_true", help="write it to stdout as plain text")
     action.add_argument("--send", action="store_true", help="send it to every subscriber now")
-    digest.add_argument("--language", choices=STAFF_LANGUAGES, default="nb", help="for --print")
+    languages = load_staff_texts().languages
+    digest.add_argument("--language", choices=languages, default="nb", help="for --print")
     return top
 
 
@@ -280,14 +282,19 @@ async def _bot_username(settings: Settings) -> str:
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
     content = load_content(settings.interview_file)
+    texts = load_staff_texts()
     engine = _database(settings)
     assign_pending(engine, clock=_now)  # problems saved since the bot last assigned themes
     builder = DigestBuilder(
-        engine=engine, content=content, zone=settings.zone, weights=settings.priority_weights
+        engine=engine,
+        content=content,
+        texts=texts,
+        zone=settings.zone,
+        weights=settings.priority_weights,
     )
     if args.print:
         period = rolling_period(_now(), ROLLING_DAYS)
-        heading = staff_text_plain("digest_rolling", args.language)
+        heading = texts.plain("digest_rolling", args.language)
         sys.stdout.write(f"{heading}\n\n{builder.plain(period, args.language)}\n")
         return 0
     sent, owed = asyncio.run(_send_digests(settings, builder))

@@ -15,7 +15,8 @@ from bot.app import Core, TelegramRunner, build_core
 from bot.delivery import Pacer
 from bot.settings import Settings, load_settings
 from flows.outputs import Reply
-from flows.render import render, strip_tags
+from flows.render import render
+from flows.texts import strip_tags
 from tests.fakebotapi import FakeBotAPI, SentMessage
 
 SECRET = "test-secret-key-0123456789"

@@ -14,13 +14,13 @@ from sqlmodel import select
 from bot.delivery import Delivery, Pacer
 from bot.digests import DigestBuilder
 from bot.scheduler import LEASE, DigestOutbox, Scheduler
-from flows.content import load_content
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import DigestDelivery
 from tests.bot.harness import TEST_PER_CHAT, Clock
 from tests.fakebotapi import FakeBotAPI
+from tests.packaged import content, staff_texts
 
 OSLO = ZoneInfo("Europe/Oslo")
 KARI = 7001
@@ -51,7 +51,7 @@ def subscriber(engine: Engine, frequency: str = "weekly", at: datetime = SUBSCRI
 
 
 def outbox(engine: Engine, clock: Clock, delivery: Delivery | None = None) -> DigestOutbox:
-    builder = DigestBuilder(engine=engine, content=load_content(), zone=OSLO)
+    builder = DigestBuilder(engine=engine, content=content(), texts=staff_texts(), zone=OSLO)
     return DigestOutbox(
         builder=builder,
         delivery=delivery or Delivery(FakeBotAPI().make_bot()),
