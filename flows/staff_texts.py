@@ -8,7 +8,7 @@ from typing import Any
 
 from flows.texts import ContentError, Texts, as_table, as_text, check_texts, read_toml, with_lines
 
-# One string per placeholder set, not a 40-line list: the keys read as a paragraph.
+# The keys without placeholders, as one string rather than a 40-line list.
 _PLAIN_KEYS = (  # noqa: SIM905
     "block_usage digest_empty digest_areas digest_groups digest_combinations digest_themes "
     "digest_priority_note digest_bridging digest_rising digest_severe digest_quotes "
