@@ -18,7 +18,8 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Connection
 
 from bench.themes_quality import vary
-from flows.content import Content, load_content
+from bot.content_files import load_content
+from flows.content import Content
 from storage.engine import make_engine, upgrade_database
 from storage.models import Problem, Resident
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.dataset import END, SPAN
-from flows.content import load_content
+from bot.content_files import load_content, load_staff_texts
 from flows.digest import Period, build_digest, previous, render_digest, week_period
 from storage import queries
 from storage.engine import make_engine, session_scope
@@ -60,6 +60,7 @@ def _period(scope: str) -> Period:
 
 def _measure(database_url: str, stored: int, scope: str) -> DigestTiming:
     content = load_content()
+    texts = load_staff_texts()
     engine = make_engine(database_url)
     base = _peak_mib()
     period = _period(scope)
@@ -73,7 +74,7 @@ def _measure(database_url: str, stored: int, scope: str) -> DigestTiming:
     loaded = time.perf_counter()
     digest = build_digest(current, before, period)
     built = time.perf_counter()
-    render_digest(digest, "nb", lambda key: content.name(key, "nb"), ZONE)
+    render_digest(digest, texts, "nb", lambda key: content.name(key, "nb"), ZONE)
     rendered = time.perf_counter()
     engine.dispose()
     return DigestTiming(

@@ -32,10 +32,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bench.dataset import END, grow
 from bench.fanout import FIRST_CHAT, Sent
 from bot import scheduler
+from bot.content_files import load_content, load_staff_texts
 from bot.jobs.digests import DigestOutbox
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import PER_SECOND, Delivery, DeliveryFailed, Pacer
-from flows.content import load_content
 from flows.digest import week_period
 from storage import queries
 from storage.database import Database
@@ -113,7 +113,9 @@ async def send_digests(
 ) -> tuple[int, int, int, int]:
     """Let the outbox send ``count`` weekly digests; return owed, sent, looks and parts."""
     engine = make_engine(database_url)
-    builder = DigestBuilder(db=Database(engine), content=load_content(), zone=ZONE)
+    builder = DigestBuilder(
+        db=Database(engine), content=load_content(), texts=load_staff_texts(), zone=ZONE
+    )
     clock = moving_clock(END + timedelta(hours=3))  # Monday 10:00 in Oslo, after DIGEST_TIME
     parts = builder.package(week_period(clock(), ZONE), "nb").parts
     outbox = DigestOutbox(builder=builder, delivery=delivery, clock=clock, digest_time=DIGEST_TIME)

@@ -31,7 +31,7 @@ from bench.bot_process import (
 )
 from bench.fake_server import FakeServer, RunResult, Script, Step
 from bench.profile import PySpy, summarise
-from flows.content import load_content
+from bot.content_files import load_content
 from flows.language import detect_language
 from flows.solution import looks_like_solution
 

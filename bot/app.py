@@ -14,6 +14,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.content_files import load_content, load_staff_texts
 from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
@@ -28,8 +29,9 @@ from bot.telegram.router import Notices, make_router, publish_commands, slow_dow
 from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
 from bot.telegram.workshops import make_workshop_router
-from flows.content import Content, load_content
+from flows.content import Content
 from flows.language import warm_up
+from flows.staff_texts import StaffTexts
 from storage import queries
 from storage.database import Database
 from storage.engine import Leadership, make_engine, upgrade_database
@@ -54,6 +56,7 @@ class Core:
     settings: Settings
     db: Database
     content: Content
+    staff_texts: StaffTexts
     conversations: Conversations
 
 
@@ -79,7 +82,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
         clock=clock,
         source=source,
     )
-    return Core(settings, db, content, conversations)
+    return Core(settings, db, content, load_staff_texts(), conversations)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -113,6 +116,7 @@ class TelegramRunner:
         builder = DigestBuilder(
             db=core.db,
             content=core.content,
+            texts=core.staff_texts,
             zone=core.settings.zone,
             weights=core.settings.priority_weights,
         )
@@ -176,6 +180,7 @@ class TelegramRunner:
         return make_workshop_router(
             db=self.core.db,
             content=self.core.content,
+            texts=self.core.staff_texts,
             delivery=self.delivery,
             clock=self.core.conversations.clock,
             zone=self.core.settings.zone,

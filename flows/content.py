@@ -1,15 +1,12 @@
 """The interview's content: texts per language, groups, areas and frequencies, from TOML."""
 
-import os
 import re
-import string
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from flows.texts import ContentError, as_table, as_text, check_texts, read_toml, with_lines
 
 # One string, not a 40-line list: the keys read as a paragraph, in interview order.
 _PLAIN_KEYS = (  # noqa: SIM905
@@ -45,12 +42,7 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
 
 _KEY = re.compile(r"[a-z0-9_]{1,24}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
-_TOML_POSITION = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.S)
-_MARKUP = re.compile(r"<(/?)([^<>]*)>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[<>&]")
 _TAG = re.compile(r"<[^<>]*>")
-_TAGS = frozenset({"b", "i", "u"})
-_ENTITIES = frozenset({"lt", "gt", "amp", "quot"})
-_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 # Longer button labels get cut off on a phone, two buttons to a row; 256 is Telegram's
 # limit for a command description. Both kinds of text are plain, never HTML.
 _PLAIN_LIMITS = {"btn_": 40, "cmd_": 256}
@@ -126,59 +118,19 @@ class Content:
 _TOP_KEYS = frozenset(Content.__dataclass_fields__) - {"path"}  # the file holds the rest
 
 
-class ContentError(ValueError):
-    """The content file cannot be used; the message lists every problem, one per line."""
-
-    def __init__(self, path: str, problems: Sequence[str]) -> None:
-        self.path = path
-        self.problems = tuple(problems)
-        super().__init__("\n".join(f"{path}: {problem}" for problem in self.problems))
-
-
-def default_content_path() -> str:
-    """Return where the packaged interview file lives."""
-    return str(resources.files("flows").joinpath("interview.toml"))
-
-
-def load_content(path: str | os.PathLike[str] | None = None) -> Content:
-    """Read, validate and return the content file (the packaged one when ``path`` is None)."""
-    shown = default_content_path() if path is None else os.fspath(path)
-    try:
-        raw = (
-            resources.files("flows").joinpath("interview.toml").read_bytes()
-            if path is None
-            else Path(path).read_bytes()
-        )
-    except OSError as error:
-        raise ContentError(shown, [f"cannot read the file: {error.strerror or error}"]) from None
+def parse_content(text: str, source: str) -> Content:
+    """Parse and check the interview file ``text``; every problem names ``source`` and a line."""
     problems: list[str] = []
-    content = _build(_parse(raw, shown), shown, problems)
+    content = _build(read_toml(text, source), source, problems)
     if problems:
-        raise ContentError(shown, problems)
+        raise ContentError(source, with_lines(problems, text))
     return content
-
-
-def _parse(raw: bytes, shown: str) -> dict[str, Any]:
-    try:
-        # utf-8-sig: Windows editors may put a byte-order mark first.
-        return tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
-        problem = f"byte {error.start}: not UTF-8 text; save the file as UTF-8"
-    except tomllib.TOMLDecodeError as error:
-        match = _TOML_POSITION.match(str(error))
-        if match is None:
-            problem = str(error)
-        elif match[2]:
-            problem = f"line {match[2]}, column {match[3]}: {match[1]}"
-        else:
-            problem = f"end of the file: {match[1]}"
-    raise ContentError(shown, [problem]) from None
 
 
 def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
     # Checked in the order the sections appear in the file, so problems read top to bottom.
     problems.extend(f"{key}: unknown setting (a typo?)" for key in data if key not in _TOP_KEYS)
-    municipality = _text(data.get("municipality"), "municipality", problems)
+    municipality = as_text(data.get("municipality"), "municipality", problems)
     languages = _languages(data.get("languages"), problems)
     version = _version(data.get("consent_version"), problems)
     language_names = _names(data.get("language_names"), "language_names", languages, problems)
@@ -193,7 +145,14 @@ def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
         languages=languages,
         language_names=language_names,
         consent_version=version,
-        texts=_texts(data.get("texts"), languages, problems),
+        texts=check_texts(
+            as_table(data.get("texts"), "texts", problems),
+            "texts",
+            languages,
+            TEXT_PARAMS,
+            problems,
+            _PLAIN_LIMITS,
+        ),
         groups=groups,
         areas=areas,
         frequencies=frequencies,
@@ -209,20 +168,6 @@ def _version(value: Any, problems: list[str]) -> int:
         else f"consent_version: {value!r} must be a whole number, 1 or more"
     )
     return 0
-
-
-def _text(value: Any, where: str, problems: list[str]) -> str:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    problems.append(f"{where}: missing" if value is None else f"{where}: {value!r} must be text")
-    return ""
-
-
-def _table(value: Any, where: str, problems: list[str]) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    problems.append(f"{where}: missing" if value is None else f"{where}: must be a table")
-    return {}
 
 
 def _languages(value: Any, problems: list[str]) -> tuple[str, ...]:
@@ -244,7 +189,7 @@ def _names(
 ) -> Mapping[str, str]:
     names: dict[str, str] = {}
     if not isinstance(value, dict):
-        _table(value, where, problems)  # says what is wrong with it
+        as_table(value, where, problems)  # says what is wrong with it
         return MappingProxyType(names)
     table = value
     for language in sorted(table.keys() - set(languages) if languages else ()):
@@ -253,7 +198,7 @@ def _names(
         if language not in table:
             problems.append(f"{where}.{language}: missing (every language needs a name)")
             continue
-        names[language] = _text(table[language], f"{where}.{language}", problems)
+        names[language] = as_text(table[language], f"{where}.{language}", problems)
         if _TAG.search(names[language]):
             problems.append(f"{where}.{language}: no HTML here; names are shown as plain text")
         if len(names[language]) > _PLAIN_LIMITS["btn_"]:  # every name is on a button
@@ -267,7 +212,7 @@ def _items(value: Any, section: str, problems: list[str]) -> list[tuple[str, dic
         problems.append(f"{section}: {need}")
         return []
     return [
-        (f"{section}[{i}]", _table(item, f"{section}[{i}]", problems))
+        (f"{section}[{i}]", as_table(item, f"{section}[{i}]", problems))
         for i, item in enumerate(value, 1)
     ]
 
@@ -332,7 +277,7 @@ def _aliases(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
     if not isinstance(value, list):
         problems.append(f'{where}: must be a list like ["byen", "sentrum"]')
         return ()
-    spelled = (_text(alias, f"{where}[{i}]", problems) for i, alias in enumerate(value, 1))
+    spelled = (as_text(alias, f"{where}[{i}]", problems) for i, alias in enumerate(value, 1))
     return tuple(alias for alias in spelled if alias)
 
 
@@ -346,120 +291,3 @@ def _coordinate(
         return float(value)
     problems.append(f"{where}.{field}: {value!r} must be a number from {-limit:g} to {limit:g}")
     return None
-
-
-def _texts(
-    value: Any, languages: Sequence[str], problems: list[str]
-) -> Mapping[str, Mapping[str, str]]:
-    table = _table(value, "texts", problems)
-    problems.extend(
-        f"texts.{language}: unknown language (not in languages)"
-        for language in (table if languages else ())
-        if language not in languages
-    )
-    texts: dict[str, Mapping[str, str]] = {}
-    base: dict[str, frozenset[str]] = {}  # placeholders of the default language, per key
-    for language in languages:
-        if language not in table:
-            problems.append(f"texts.{language}: missing (every language needs every text)")
-            continue
-        default = None if language == languages[0] else languages[0]
-        texts[language] = _language_texts(table[language], language, default, base, problems)
-    return MappingProxyType(texts)
-
-
-def _language_texts(
-    value: Any,
-    language: str,
-    default: str | None,
-    base: dict[str, frozenset[str]],
-    problems: list[str],
-) -> Mapping[str, str]:
-    where = f"texts.{language}"
-    templates = _table(value, where, problems)
-    problems.extend(
-        f"{where}.{key}: missing (every language needs every text key)"
-        for key in TEXT_PARAMS
-        if key not in templates
-    )
-    problems.extend(
-        f"{where}.{key}: unknown text key (a typo?)" for key in templates if key not in TEXT_PARAMS
-    )
-    checked = {}
-    for key in (key for key in TEXT_PARAMS if key in templates):
-        at = f"{where}.{key}"
-        checked[key] = template = _text(templates[key], at, problems)
-        limit = _PLAIN_LIMITS.get(key[:4], 0)
-        if limit and len(template) > limit:
-            problems.append(f"{at}: longer than {limit} characters")
-        fields = _template(template, at, plain=bool(limit), problems=problems)
-        if fields is None:
-            continue
-        if default is None or key not in base:
-            unknown = fields - TEXT_PARAMS[key]
-            problems.extend(
-                f"{at}: the bot does not fill in {{{name}}} here ({_available(key)})"
-                for name in sorted(unknown)
-            )
-            if default is None and not unknown:  # compare the others with a sound default only
-                base[key] = fields
-        else:
-            for name in sorted(base[key] - fields):
-                problems.append(
-                    f"{at}: placeholder {{{name}}} is missing (the {default} text has it)"
-                )
-            for name in sorted(fields - base[key]):
-                problems.append(
-                    f"{at}: placeholder {{{name}}} is not in the {default} text (a typo?)"
-                )
-    return MappingProxyType(checked)
-
-
-def _available(key: str) -> str:
-    names = ", ".join(f"{{{name}}}" for name in sorted(TEXT_PARAMS[key]))
-    return f"available: {names}" if names else "this text takes no placeholders"
-
-
-def _template(
-    template: str, where: str, plain: bool, problems: list[str]
-) -> frozenset[str] | None:
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as error:
-        problems.append(f"{where}: {error}; write {{{{ or }}}} for a literal brace")
-        return None
-    fields, valid = set(), True
-    for _, field, spec, conversion in parsed:
-        if field is None:
-            continue
-        if not field.isidentifier() or spec or conversion:
-            shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            problems.append(f"{where}: {{{shown}}} is not a plain named placeholder like {{name}}")
-            valid = False
-        fields.add(field)
-    problems.extend(f"{where}: {problem}" for problem in _markup(template, plain))
-    return frozenset(fields) if valid else None
-
-
-def _markup(template: str, plain: bool) -> list[str]:
-    """List what Telegram's HTML parse mode would refuse or show wrongly in ``template``."""
-    problems, open_tags = [], list[str]()
-    for match in _MARKUP.finditer(template):
-        closing, tag, entity = match[1], match[2], match[3]
-        if tag is not None and plain:
-            problems.append(f"{match[0]} would show as is: this text is plain, without HTML")
-        elif tag is not None and tag not in _TAGS:
-            problems.append(f"tag {match[0]} is not allowed: only <b>, <i> and <u>")
-        elif tag is not None and not closing:
-            open_tags.append(tag)
-        elif tag is not None and open_tags[-1:] != [tag]:
-            opened = f"<{open_tags[-1]}> is still open" if open_tags else "nothing is open"
-            problems.append(f"{match[0]} closes nothing here ({opened})")
-        elif tag is not None:
-            open_tags.pop()
-        elif entity is not None and not entity.startswith("#") and entity not in _ENTITIES:
-            problems.append(f"&{entity}; is not known to Telegram: use &lt; &gt; &amp; or &quot;")
-        elif entity is None and not plain:
-            problems.append(f"a bare {match[0]!r} breaks the message: write {_ESCAPES[match[0]]}")
-    problems.extend(f"<{tag}> is never closed" for tag in reversed(open_tags))
-    return problems

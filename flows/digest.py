@@ -6,18 +6,18 @@ are masked (phone numbers, e-mails, national id numbers) before they are shorten
 """
 
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, rank
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
 from flows.render import split_message as split_message  # now in flows.render; old imports work
+from flows.staff_texts import StaffTexts
+from flows.texts import Markup
 
 SMALL = 5  # counts below this are shown as "<5"
 SEVERE_AT_LEAST = 4
@@ -29,12 +29,7 @@ QUOTE_CHARS = 200
 _MIN_QUOTE_WORDS = 3  # fewer distinct words ("ok", "vei") tell staff nothing
 
 Names = Callable[[str], str] | Mapping[str, str]
-Escape = Callable[[str], str]
 Tally = tuple[tuple[str, int], ...]
-
-
-def _same(text: str) -> str:
-    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,82 +355,56 @@ def _spread(candidates: list[Quote]) -> tuple[Quote, ...]:
     return tuple(chosen)
 
 
-def _load_texts() -> dict[str, dict[str, object]]:
-    with resources.files("flows").joinpath("staff.toml").open("rb") as file:
-        return tomllib.load(file)
-
-
-_TEXTS = _load_texts()
-DEFAULT_LANGUAGE = "nb"
-STAFF_LANGUAGES = tuple(_TEXTS)
-_TEMPLATE_TAG = re.compile(r"</?[bi]>")
-
-
 @dataclass(frozen=True, slots=True)
 class _Writer:
-    """Fill one language's templates; every value passes through ``escape``."""
+    """Fill the staff texts of one language, as HTML or as plain text."""
 
-    table: Mapping[str, object]
-    escape: Escape
-    markup: bool
+    texts: StaffTexts
+    language: str
+    html: bool
 
     def __call__(self, key: str, **values: str) -> str:
-        return self.compose(key, **{name: self.escape(v) for name, v in values.items()})
+        """Fill ``key``; a ``Markup`` value is a fragment this writer already filled."""
+        if self.html:
+            return self.texts.html(key, self.language, **values)
+        return self.texts.plain(key, self.language, **values)
 
-    def compose(self, key: str, **rendered: str) -> str:
-        """Fill ``key`` with fragments that are already escaped."""
-        template = str(self.table[key])
-        return (template if self.markup else _TEMPLATE_TAG.sub("", template)).format(**rendered)
+    def fragment(self, text: str) -> str:
+        """Mark ``text``, joined from filled texts, as needing no more escaping."""
+        return Markup(text) if self.html else text
 
     def name(self, names: Names, key: str) -> str:
-        return display_name(names, key) if key else str(self.table["digest_unspecified"])
+        if key:
+            return display_name(names, key)
+        return self.texts.template("digest_unspecified", self.language)
 
-    def language(self, code: str) -> str:
-        known = self.table.get("language_names", {})
-        return str(known.get(code, code)) if isinstance(known, dict) else code
-
-
-def _writer(language: str, escape: Escape, markup: bool) -> _Writer:
-    return _Writer(_TEXTS.get(language) or _TEXTS[DEFAULT_LANGUAGE], escape, markup)
+    def language_name(self, code: str) -> str:
+        return self.texts.language_name(code, self.language)
 
 
 def render_digest(
-    digest: Digest, language: str, names: Names, tz: ZoneInfo, escape: Escape = _same
+    digest: Digest, texts: StaffTexts, language: str, names: Names, tz: ZoneInfo
 ) -> str:
-    """Render ``digest`` for staff as HTML-ish text; ``escape`` protects every dynamic value."""
-    return _render(digest, _writer(language, escape, markup=True), names, tz)
+    """Render ``digest`` for staff as Telegram HTML, every resident word escaped."""
+    return _render(digest, _Writer(texts, language, html=True), names, tz)
 
 
-def render_digest_plain(digest: Digest, language: str, names: Names, tz: ZoneInfo) -> str:
+def render_digest_plain(
+    digest: Digest, texts: StaffTexts, language: str, names: Names, tz: ZoneInfo
+) -> str:
     """Render ``digest`` as plain text: no template tags, resident words exactly as typed."""
-    return _render(digest, _writer(language, _same, markup=False), names, tz)
-
-
-def staff_text(key: str, language: str, escape: Escape = _same, **values: str) -> str:
-    """Return the staff text ``key`` in ``language`` (else bokmål), every value escaped."""
-    return _writer(language, escape, markup=True)(key, **values)
-
-
-def staff_text_plain(key: str, language: str, **values: str) -> str:
-    """Return the staff text ``key`` without its tags and with values as they are."""
-    return _writer(language, _same, markup=False)(key, **values)
+    return _render(digest, _Writer(texts, language, html=False), names, tz)
 
 
 def render_stats(
-    period_count: int,
-    total: int,
-    period: Period,
-    language: str,
-    tz: ZoneInfo,
-    escape: Escape = _same,
+    period_count: int, total: int, period: Period, texts: StaffTexts, language: str, tz: ZoneInfo
 ) -> str:
-    """Render the two-line /stats summary: problems in ``period`` and in all."""
-    w = _writer(language, escape, markup=True)
+    """Render the two-line /stats summary as Telegram HTML: problems in ``period`` and in all."""
     start, end = period_dates(period, tz)
     return "\n".join(
         [
-            w("stats_period", start=start, end=end, count=shown(period_count)),
-            w("stats_total", count=shown(total)),
+            texts.html("stats_period", language, start=start, end=end, count=shown(period_count)),
+            texts.html("stats_total", language, count=shown(total)),
         ]
     )
 
@@ -479,7 +448,7 @@ def _totals(digest: Digest, w: _Writer) -> list[str]:
         if delta is not None
     ]
     if changes:
-        lines.append(w.compose("digest_change", changes=", ".join(changes)))
+        lines.append(w("digest_change", changes=w.fragment(", ".join(changes))))
     return lines
 
 
@@ -511,7 +480,7 @@ def _theme_line(w: _Writer, theme: Theme) -> str:
     inputs = theme.inputs
     assert inputs is not None  # build_digest scores every theme it shows
     flags = (("digest_bridging", theme.bridging), ("digest_rising", theme.rising))
-    marks = "".join(f" · {w(key)}" for key, on in flags if on)  # already escaped
+    marks = w.fragment("".join(f" · {w(key)}" for key, on in flags if on))
     values = {
         "name": theme.label,
         "count": shown(theme.count),
@@ -521,8 +490,7 @@ def _theme_line(w: _Writer, theme: Theme) -> str:
         "per_year": f"{inputs.per_year:.0f}" if inputs.per_year is not None else "–",
         "breadth": str(inputs.breadth),
     }
-    escaped = {name: w.escape(value) for name, value in values.items()}
-    return w.compose("digest_theme_item", marks=marks, **escaped)
+    return w("digest_theme_item", marks=marks, **values)
 
 
 def _severe_line(w: _Writer, names: Names, quote: Quote) -> str:
@@ -536,10 +504,10 @@ def _quote_line(w: _Writer, names: Names, quote: Quote) -> str:
 
 def _footer(digest: Digest, w: _Writer) -> list[str]:
     languages = [
-        w("digest_language_item", name=w.language(code), count=shown(n))
+        w("digest_language_item", name=w.language_name(code), count=shown(n))
         for code, n in digest.by_language
     ]
-    lines = [w.compose("digest_languages", items=", ".join(languages))]
+    lines = [w("digest_languages", items=w.fragment(", ".join(languages)))]
     if digest.suggestions:
         lines.append(w("digest_suggestions", count=shown(digest.suggestions)))
     lines.append(w("digest_privacy", small=shown(0)))

@@ -1,15 +1,14 @@
 """Turn a ``Reply`` into text and buttons in one language, and split long text for Telegram."""
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from string import Formatter
 
 from flows.content import Content
 from flows.outputs import Choice, Label, ParamValue, Reply
+from flows.texts import fill
 
 Escape = Callable[[str], str]
-_TAG = re.compile(r"</?(?:b|i|u)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +32,9 @@ def render(reply: Reply, content: Content, language: str, escape: Escape) -> Ren
     """Render ``reply`` in ``language``; ``escape`` protects every parameter for the parse mode."""
     template = content.text(reply.key, language)
     values = {name: escape(_value(v, content, language)) for name, v in reply.params.items()}
-    text = _fill(template, values)
+    text = fill(template, values)
     buttons = tuple(tuple(_button(c, content, language) for c in row) for row in reply.choices)
     return Rendered(text, buttons, reply.edit)
-
-
-def strip_tags(text: str) -> str:
-    """Remove the formatting tags that templates may use (for plain-text transports)."""
-    return _TAG.sub("", text)
 
 
 def _value(value: ParamValue, content: Content, language: str) -> str:
@@ -49,24 +43,6 @@ def _value(value: ParamValue, content: Content, language: str) -> str:
     if isinstance(value, tuple):
         return ", ".join(content.name(label.key, language) for label in value)
     return str(value)
-
-
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    """Format ``template``, dropping each line whose placeholders are all empty."""
-    kept = []
-    for line in template.split("\n"):
-        names = [field for _, field, _, _ in Formatter().parse(line) if field]
-        if names and all(not values.get(name, "") for name in names):
-            continue
-        kept.append(line.format_map(_Missing(values)))
-    return "\n".join(kept).strip("\n")
-
-
-class _Missing(dict[str, str]):
-    """Leave an unknown placeholder visible instead of failing a resident's reply."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _button(choice: Choice, content: Content, language: str) -> Button:

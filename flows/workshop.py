@@ -1,13 +1,14 @@
 """Workshops as the pure core sees them: codes, links, follow-up offsets, quiet hours, "me too"."""
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flows.digest import shown, staff_text
+from flows.digest import shown
 from flows.privacy import mask_personal_data
+from flows.staff_texts import StaffTexts
 from flows.text_normalise import terms
 
 PAYLOAD_PREFIX = "ws_"
@@ -186,17 +187,17 @@ class FollowUpMessage:
 
 
 def workshop_section(
-    stats: Sequence[WorkshopStats], language: str, escape: Callable[[str], str]
+    stats: Sequence[WorkshopStats], texts: StaffTexts, language: str, *, html: bool
 ) -> str:
     """Render the digest's list of the period's workshops ("" if none); counts under 5 hidden."""
     if not stats:
         return ""
-    lines = [staff_text("digest_workshops", language, escape)]
+    fill = texts.html if html else texts.plain
+    lines = [fill("digest_workshops", language)]
     lines += [
-        staff_text(
+        fill(
             "digest_workshop_item",
             language,
-            escape,
             name=s.name,
             date=s.held_on,
             participants=shown(s.participants),

@@ -14,11 +14,11 @@ from sqlalchemy.engine import Engine
 
 from bot.cli.themes import run_themes
 from bot.cli.workshops import run_import, run_workshop
+from bot.content_files import load_content, load_staff_texts
 from bot.jobs.themes import assign_pending
 from bot.services.digests import ROLLING_DAYS, DigestBuilder
 from bot.settings import Settings, SettingsError
-from flows.content import load_content
-from flows.digest import STAFF_LANGUAGES, rolling_period, staff_text_plain
+from flows.digest import rolling_period
 from flows.language import normalise_language_code
 from storage import queries
 from storage.database import Database
@@ -198,18 +198,23 @@ async def _bot_username(settings: Settings) -> str:
 
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
-    if args.language not in STAFF_LANGUAGES:
-        offered = ", ".join(STAFF_LANGUAGES)
+    texts = load_staff_texts()
+    if args.language not in texts.languages:
+        offered = ", ".join(texts.languages)
         raise SettingsError(f"--language: {args.language!r} is not offered (choose {offered})")
     content = load_content(settings.interview_file)
     engine = _database(settings)
     assign_pending(engine, clock=_now)  # problems saved since the bot last assigned themes
     builder = DigestBuilder(
-        db=Database(engine), content=content, zone=settings.zone, weights=settings.priority_weights
+        db=Database(engine),
+        content=content,
+        texts=texts,
+        zone=settings.zone,
+        weights=settings.priority_weights,
     )
     if args.print:
         period = rolling_period(_now(), ROLLING_DAYS)
-        heading = staff_text_plain("digest_rolling", args.language)
+        heading = texts.plain("digest_rolling", args.language)
         sys.stdout.write(f"{heading}\n\n{builder.plain(period, args.language)}\n")
         return 0
     sent, owed = asyncio.run(_send_digests(settings, builder))

@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from bot.logs import configure_logging
     from bot.settings import SettingsError, load_settings
-    from flows.content import ContentError
+    from flows.texts import ContentError
 
     try:
         settings = load_settings()

@@ -6,7 +6,8 @@ from typing import TextIO
 
 from bot.services.conversation import Conversations
 from flows.events import Event, EventKind
-from flows.render import Button, Rendered, strip_tags
+from flows.render import Button, Rendered
+from flows.texts import strip_tags
 
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 

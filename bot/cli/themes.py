@@ -1,7 +1,6 @@
 """Theme commands for staff: ``innspill themes …`` in a terminal and ``/theme`` in Telegram."""
 
 import argparse
-import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
@@ -10,7 +9,8 @@ from sqlalchemy.engine import Engine
 
 from bot.jobs.themes import MergeRefused, assign_pending, merge_themes, rebuild_themes, summaries
 from bot.jobs.themes import rename_theme as rename
-from flows.digest import SMALL, shown, staff_text
+from flows.digest import SMALL, shown
+from flows.staff_texts import StaffTexts
 from storage.models import THEME_LABEL_MAX
 
 Clock = Callable[[], datetime]
@@ -63,50 +63,48 @@ def _rename(engine: Engine, theme_id: int, label: str, out: TextIO) -> int:
     return 0
 
 
-def staff_reply(engine: Engine, argument: str, language: str, *, clock: Clock) -> str:
+def staff_reply(
+    engine: Engine, argument: str, language: str, *, texts: StaffTexts, clock: Clock
+) -> str:
     """Answer "/theme", "/theme rename ID LABEL" or "/theme merge KEEP ABSORB" as HTML."""
     words = argument.split(maxsplit=2)
     action = words[0].lower() if words else "list"
     numbers = [int(w) for w in words[1:] if w.isdigit()]
     if action == "list" and len(words) <= 1:
-        return _listing(engine, language, clock)
+        return _listing(engine, texts, language, clock)
     if action == "rename" and len(words) == 3 and len(numbers) >= 1 and words[1].isdigit():
         label = " ".join(words[2].split())
         if 0 < len(label) <= THEME_LABEL_MAX and rename(engine, numbers[0], label):
-            return staff_text("theme_renamed", language, html.escape, id=words[1], label=label)
-        return staff_text("theme_unknown", language, html.escape, id=words[1])
+            return texts.html("theme_renamed", language, id=words[1], label=label)
+        return texts.html("theme_unknown", language, id=words[1])
     if action == "merge" and len(words) == 3 and len(numbers) == 2:
         keep, absorb = numbers
         try:
             moved = merge_themes(engine, keep=keep, absorb=absorb, now=clock())
         except MergeRefused:
-            return staff_text(
-                "theme_refused", language, html.escape, keep=str(keep), absorb=str(absorb)
-            )
-        return staff_text(
+            return texts.html("theme_refused", language, keep=str(keep), absorb=str(absorb))
+        return texts.html(
             "theme_merged",
             language,
-            html.escape,
             keep=str(keep),
             absorb=str(absorb),
             count=str(moved),
         )
-    return staff_text("theme_usage", language, html.escape)
+    return texts.html("theme_usage", language)
 
 
-def _listing(engine: Engine, language: str, clock: Clock) -> str:
+def _listing(engine: Engine, texts: StaffTexts, language: str, clock: Clock) -> str:
     assign_pending(engine, clock=clock)  # cheap when the scheduler keeps up
     found = summaries(engine, limit=TELEGRAM_THEMES, quotes=TELEGRAM_QUOTES)
     if not found:
-        return staff_text("theme_none", language, html.escape)
-    lines = [staff_text("theme_title", language, html.escape)]
+        return texts.html("theme_none", language)
+    lines = [texts.html("theme_title", language)]
     for theme in found:
         count = shown(theme.count)
         lines.append(
-            staff_text(
+            texts.html(
                 "theme_item",
                 language,
-                html.escape,
                 id=str(theme.id),
                 label=theme.label,
                 count=count,
@@ -114,8 +112,6 @@ def _listing(engine: Engine, language: str, clock: Clock) -> str:
         )
         # A theme of fewer than SMALL problems is listed, but its words could single someone out.
         if theme.count >= SMALL:
-            lines += [
-                staff_text("theme_quote", language, html.escape, quote=q) for q in theme.quotes
-            ]
-    lines.append(staff_text("theme_help", language, html.escape))
+            lines += [texts.html("theme_quote", language, quote=q) for q in theme.quotes]
+    lines.append(texts.html("theme_help", language))
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from bot.cli.importer import ImportFailed, import_file
+from bot.content_files import load_content, load_staff_texts
 from bot.services.workshops import (
     create_workshop,
     qr_png,
@@ -19,8 +20,6 @@ from bot.services.workshops import (
     workshop_stats,
 )
 from bot.settings import Settings
-from flows.content import load_content
-from flows.render import strip_tags
 from flows.workshop import DEFAULT_FOLLOWUPS
 
 Clock = Callable[[], datetime]
@@ -39,8 +38,8 @@ def run_workshop(
 ) -> int:
     """Run ``workshop create`` or ``workshop list``; return the exit status."""
     if args.workshop_command == "list":
-        text = render_workshops(workshop_stats(engine), "en", lambda value: value)
-        out.write(strip_tags(text) + "\n")
+        text = render_workshops(workshop_stats(engine), load_staff_texts(), "en", html=False)
+        out.write(text + "\n")
         return 0
     content = load_content(settings.interview_file)
     try:

@@ -4,7 +4,6 @@
 the files of ``/export``; ``send_package`` delivers one, resuming after the parts already sent.
 """
 
-import html
 import io
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,12 +25,11 @@ from flows.digest import (
     render_digest_plain,
     render_stats,
     rolling_period,
-    staff_text,
-    staff_text_plain,
 )
 from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.records import ProblemRecord
-from flows.render import split_message, strip_tags
+from flows.render import split_message
+from flows.staff_texts import StaffTexts
 from flows.workshop import workshop_section
 from storage import queries
 from storage.database import Database
@@ -75,11 +73,13 @@ class DigestBuilder:
         *,
         db: Database,
         content: Content,
+        texts: StaffTexts,
         zone: ZoneInfo,
         weights: Weights = DEFAULT_WEIGHTS,
     ) -> None:
         self.db = db
         self.content = content
+        self.texts = texts
         self.zone = zone
         self.weights = weights  # PRIORITY_WEIGHTS
 
@@ -96,10 +96,10 @@ class DigestBuilder:
         current, earlier = self.records(period)
         digest = build_digest(current, earlier, period, self.weights)
         names = self.names(language)
-        text = render_digest(digest, language, names, self.zone, html.escape)
-        text += self.workshops(period, language, html.escape)
+        text = render_digest(digest, self.texts, language, names, self.zone)
+        text += self.workshops(period, language, html=True)
         if rolling:
-            text = staff_text("digest_rolling", language) + "\n\n" + text
+            text = self.texts.html("digest_rolling", language) + "\n\n" + text
         messages = tuple(split_message(text))
         if not current:
             return Package(messages)
@@ -108,14 +108,14 @@ class DigestBuilder:
             chart = chart_png(
                 digest,
                 names,
-                staff_text_plain("chart_title", language, start=start, end=end),
+                self.texts.plain("chart_title", language, start=start, end=end),
                 headings=(
-                    staff_text_plain("chart_areas", language),
-                    staff_text_plain("chart_groups", language),
+                    self.texts.plain("chart_areas", language),
+                    self.texts.plain("chart_groups", language),
                 ),
-                unspecified=staff_text_plain("digest_unspecified", language),
+                unspecified=self.texts.plain("digest_unspecified", language),
             )
-        caption = staff_text("chart_title", language, html.escape, start=start, end=end)
+        caption = self.texts.html("chart_title", language, start=start, end=end)
         stem = self._stem(period)
         return Package(
             messages,
@@ -129,27 +129,27 @@ class DigestBuilder:
         """Render the digest of ``period`` as plain text (for the terminal)."""
         current, earlier = self.records(period)
         digest = build_digest(current, earlier, period, self.weights)
-        text = render_digest_plain(digest, language, self.names(language), self.zone)
-        return text + strip_tags(self.workshops(period, language, lambda value: value))
+        text = render_digest_plain(digest, self.texts, language, self.names(language), self.zone)
+        return text + self.workshops(period, language, html=False)
 
-    def workshops(self, period: Period, language: str, escape: Callable[[str], str]) -> str:
+    def workshops(self, period: Period, language: str, *, html: bool) -> str:
         """Render the period's workshops for the digest ("" when there were none)."""
         stats = self.db.call(queries.list_workshops, since=period.start, until=period.end)
-        section = workshop_section(stats, language, escape)
+        section = workshop_section(stats, self.texts, language, html=html)
         return f"\n\n{section}" if section else ""
 
     def stats(self, now: datetime, language: str) -> str:
         """Render the two-line count: the last 7 days and all time."""
         period = rolling_period(now, ROLLING_DAYS)
         recent, total = self.db.call(_counts, period=period)
-        return render_stats(recent, total, period, language, self.zone, html.escape)
+        return render_stats(recent, total, period, self.texts, language, self.zone)
 
     def export(self, file_format: str, period: Period | None, language: str) -> Attachment:
         """Build a CSV or XLSX file of every problem, or of those in ``period``."""
         since, until = (period.start, period.end) if period else (None, None)
         records = self.db.call(queries.problem_records, since=since, until=until)
         if period is None:
-            shown = staff_text("export_all", language)
+            shown = self.texts.html("export_all", language)
             return self._spreadsheet(records, file_format, "innspill", language, shown)
         start, end = period_dates(period, self.zone)
         stem = self._stem(period)
@@ -167,10 +167,10 @@ class DigestBuilder:
         if file_format == "csv":
             write_csv(records, buffer)
         else:
-            title = staff_text_plain("sheet_title", language)
+            title = self.texts.plain("sheet_title", language)
             write_xlsx(records, buffer, title, weights=self.weights)
         count = str(len(records))
-        caption = staff_text("export_caption", language, html.escape, count=count, range=shown)
+        caption = self.texts.html("export_caption", language, count=count, range=shown)
         return Attachment("document", f"{stem}.{file_format}", buffer.getvalue(), caption)
 
     def _stem(self, period: Period) -> str:

@@ -6,10 +6,9 @@ workshop is stored at once, and the group, area and day buttons refine it (resta
 step is in the database, and each button carries the workshop's code).
 """
 
-import html
 import io
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,8 +17,8 @@ import segno
 from sqlalchemy.engine import Engine
 
 from flows.content import Content, Option
-from flows.digest import staff_text
 from flows.places import match_place
+from flows.staff_texts import StaffTexts
 from flows.workshop import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -138,17 +137,17 @@ def workshop_stats(engine: Engine) -> list[WorkshopStats]:
 
 
 def render_workshops(
-    stats: Sequence[WorkshopStats], language: str, escape: Callable[[str], str] = html.escape
+    stats: Sequence[WorkshopStats], texts: StaffTexts, language: str, *, html: bool = True
 ) -> str:
-    """Render the staff list of workshops (HTML unless ``escape`` says otherwise)."""
+    """Render the staff list of workshops, as Telegram HTML or as plain text."""
+    fill = texts.html if html else texts.plain
     if not stats:
-        return staff_text("workshops_empty", language, escape)
-    lines = [staff_text("workshops_title", language, escape)]
+        return fill("workshops_empty", language)
+    lines = [fill("workshops_title", language)]
     lines += [
-        staff_text(
+        fill(
             "workshops_item",
             language,
-            escape,
             name=s.name,
             code=s.code,
             date=s.held_on,
@@ -161,13 +160,12 @@ def render_workshops(
     return "\n".join(lines)
 
 
-def summary(made: Created, content: Content, language: str) -> str:
+def summary(made: Created, content: Content, texts: StaffTexts, language: str) -> str:
     """Render what staff are told about a new workshop (HTML)."""
     shown = language if language in content.languages else content.languages[0]
-    return staff_text(
+    return texts.html(
         "workshop_created",
         language,
-        html.escape,
         name=made.name,
         date=made.held_on.isoformat(),
         group=content.name(f"group:{made.group}", shown) if made.group else "—",

@@ -7,10 +7,9 @@ the interview, which answers as it does to any unknown command. Include this rou
 
 import asyncio
 import hashlib
-import html
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from sqlmodel import Session
 from bot.cli.themes import staff_reply
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
 from bot.telegram.delivery import REPLY_BURST, Delivery
-from flows.digest import STAFF_LANGUAGES, Period, rolling_period, staff_text, staff_text_plain
+from flows.digest import Period, rolling_period
 from flows.language import normalise_language_code
 from flows.render import Rendered
 from storage import queries
@@ -58,10 +57,10 @@ def create_invite(db: Database, *, role: str, now: datetime) -> tuple[str, datet
     return token, expires
 
 
-def staff_language(code: str | None) -> str:
-    """Pick nb, nn or en from a Telegram language_code: English for other languages."""
+def staff_language(code: str | None, offered: Sequence[str]) -> str:
+    """Pick an ``offered`` staff language for a language_code: English if not offered."""
     language = normalise_language_code(code)
-    if language in STAFF_LANGUAGES:
+    if language is not None and language in offered:
         return language
     return "en" if language else "nb"
 
@@ -125,19 +124,20 @@ class StaffDesk:
     ) -> None:
         self.db = db
         self.builder = builder
+        self.texts = builder.texts
         self.delivery = delivery
         self.clock = clock
         self.time = f"{digest_time:%H:%M}"
 
     async def say(self, message: Message, key: str, language: str, **values: str) -> None:
         """Send the staff text ``key`` to the chat of ``message``."""
-        text = staff_text(key, language, html.escape, **values)
+        text = self.texts.html(key, language, **values)
         await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
 
     async def begin(self, message: Message, event_update: Update, member: Member) -> str | None:
         """Claim the update and note the member's chat and language; None for a repeat."""
         assert message.from_user is not None  # the role filter saw the sender
-        language = staff_language(message.from_user.language_code)
+        language = staff_language(message.from_user.language_code, self.texts.languages)
         fresh = await self.db.run(
             _begin,
             update_id=event_update.update_id,
@@ -151,7 +151,7 @@ class StaffDesk:
     async def join(self, message: Message, event_update: Update, command: CommandObject) -> None:
         """Redeem an invitation link (anyone may try; a bad link only says so)."""
         assert message.from_user is not None and command.args is not None
-        language = staff_language(message.from_user.language_code)
+        language = staff_language(message.from_user.language_code, self.texts.languages)
         user_id = message.from_user.id
         joined = await self.db.run(
             _join,
@@ -169,7 +169,7 @@ class StaffDesk:
             await self.say(message, f"invite_{outcome}", language)
             return
         role_name = self._role(role, language)
-        welcome = staff_text("staff_welcome", language, html.escape, role=role_name)
+        welcome = self.texts.html("staff_welcome", language, role=role_name)
         commands = self._commands(role, language)
         await self.delivery.send(
             message.chat.id, Rendered(f"{welcome}\n\n{commands}"), burst=REPLY_BURST
@@ -257,7 +257,12 @@ class StaffDesk:
         """List the themes, or rename or merge one (staff checked on every call)."""
         if language := await self.begin(message, event_update, member):
             text = await asyncio.to_thread(
-                staff_reply, self.db.engine, command.args or "", language, clock=self.clock
+                staff_reply,
+                self.db.engine,
+                command.args or "",
+                language,
+                texts=self.texts,
+                clock=self.clock,
             )
             await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
 
@@ -295,12 +300,12 @@ class StaffDesk:
         await self.say(message, key, language, id=number)
 
     def _role(self, role: str, language: str) -> str:
-        return staff_text_plain(f"role_{role}", language)
+        return self.texts.plain(f"role_{role}", language)
 
     def _commands(self, role: str, language: str) -> str:
-        text = staff_text("staff_commands", language, html.escape, time=self.time)
+        text: str = self.texts.html("staff_commands", language, time=self.time)
         if role == "admin":
-            text += "\n" + staff_text("staff_commands_admin", language, html.escape)
+            text += "\n" + self.texts.html("staff_commands_admin", language)
         return text
 
 

@@ -6,7 +6,6 @@ update falls through to the interview. Include this router before the interview'
 
 import asyncio
 import contextlib
-import html
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,8 +28,8 @@ from bot.services.workshops import (
 from bot.telegram.delivery import REPLY_BURST, Delivery
 from bot.telegram.staff import StaffRole, staff_language
 from flows.content import Content
-from flows.digest import staff_text
 from flows.render import Button, Rendered
+from flows.staff_texts import StaffTexts
 from flows.workshop import DEFAULT_FOLLOWUPS
 from storage import queries
 from storage.database import Database
@@ -45,10 +44,18 @@ class WorkshopDesk:
     """What ``/workshop``, its buttons and ``/workshops`` do."""
 
     def __init__(
-        self, *, db: Database, content: Content, delivery: Delivery, clock: Clock, zone: ZoneInfo
+        self,
+        *,
+        db: Database,
+        content: Content,
+        texts: StaffTexts,
+        delivery: Delivery,
+        clock: Clock,
+        zone: ZoneInfo,
     ) -> None:
         self.db = db
         self.content = content
+        self.texts = texts
         self.delivery = delivery
         self.clock = clock
         self.zone = zone
@@ -61,7 +68,7 @@ class WorkshopDesk:
         """Store a workshop named in the command and ask for its group."""
         name = (command.args or "").strip()
         if not name:
-            await self._say(message.chat.id, staff_text("workshop_usage", language, html.escape))
+            await self._say(message.chat.id, self.texts.html("workshop_usage", language))
             return
         today = self.clock().astimezone(self.zone).date()
         username = await self._username(message)
@@ -78,9 +85,7 @@ class WorkshopDesk:
                 bot_username=username,
             )
         )
-        text = staff_text(
-            "workshop_ask_group", language, html.escape, name=made.name, code=made.code
-        )
+        text = self.texts.html("workshop_ask_group", language, name=made.name, code=made.code)
         buttons = self._buttons(
             "g", made.code, [(g.key, g.key) for g in self.content.groups], language
         )
@@ -93,16 +98,14 @@ class WorkshopDesk:
         message_id = query.message.message_id if query.message else None
         row = await self.db.run(self._update, step=step, code=code, value=value)
         if row is None:
-            await self._say(chat_id, staff_text("workshop_gone", language, html.escape))
+            await self._say(chat_id, self.texts.html("workshop_gone", language))
             return
         if step == "g":
-            text = staff_text("workshop_ask_area", language, html.escape)
+            text = self.texts.html("workshop_ask_area", language)
             keys = [(a.key, f"area:{a.key}") for a in self.content.areas]
             reply = Rendered(text, self._buttons("a", code, keys, language))
         elif step == "a":
-            reply = Rendered(
-                staff_text("workshop_ask_date", language, html.escape), self._days(code)
-            )
+            reply = Rendered(self.texts.html("workshop_ask_date", language), self._days(code))
         else:
             username = await self._username(query)
             await self._finish(chat_id, created(row, username), language)
@@ -130,17 +133,15 @@ class WorkshopDesk:
         return row
 
     async def _finish(self, chat_id: int, made: Created, language: str) -> None:
-        await self._say(chat_id, summary(made, self.content, language))
-        caption = staff_text(
-            "workshop_qr_caption", language, html.escape, name=made.name, link=made.link
-        )
+        await self._say(chat_id, summary(made, self.content, self.texts, language))
+        caption = self.texts.html("workshop_qr_caption", language, name=made.name, link=made.link)
         png = await asyncio.to_thread(qr_png, made.link)
         await self.delivery.send_photo(chat_id, png, f"innspill-{made.code}.png", caption)
 
     async def overview(self, message: Message, language: str) -> None:
         """Send every workshop with participants, problems and follow-up response rate."""
         stats = await self.db.run(queries.list_workshops)
-        await self._say(message.chat.id, render_workshops(stats, language))
+        await self._say(message.chat.id, render_workshops(stats, self.texts, language))
 
     def _buttons(
         self, step: str, code: str, keys: list[tuple[str, str]], language: str
@@ -182,10 +183,19 @@ class StaffPress(Filter):
 
 
 def make_workshop_router(
-    *, db: Database, content: Content, delivery: Delivery, clock: Clock, zone: ZoneInfo
+    *,
+    db: Database,
+    content: Content,
+    texts: StaffTexts,
+    delivery: Delivery,
+    clock: Clock,
+    zone: ZoneInfo,
 ) -> Router:
     """Build the staff workshop router (a fresh one per dispatcher); include it first."""
-    desk = WorkshopDesk(db=db, content=content, delivery=delivery, clock=clock, zone=zone)
+    desk = WorkshopDesk(
+        db=db, content=content, texts=texts, delivery=delivery, clock=clock, zone=zone
+    )
+    offered = texts.languages
     router = Router(name="workshops")
     router.message.filter(F.chat.type == "private", F.from_user)
     staff = StaffRole(db, frozenset({"staff", "admin"}))
@@ -194,19 +204,21 @@ def make_workshop_router(
     async def on_create(message: Message, command: CommandObject, event_update: Update) -> None:
         assert message.from_user is not None
         if await desk.fresh(event_update.update_id):
-            await desk.create(message, command, staff_language(message.from_user.language_code))
+            await desk.create(
+                message, command, staff_language(message.from_user.language_code, offered)
+            )
 
     @router.message(Command("workshops", ignore_case=True), staff)
     async def on_list(message: Message, event_update: Update) -> None:
         assert message.from_user is not None
         if await desk.fresh(event_update.update_id):
-            await desk.overview(message, staff_language(message.from_user.language_code))
+            await desk.overview(message, staff_language(message.from_user.language_code, offered))
 
     @router.callback_query(StaffPress(db))
     async def on_press(query: CallbackQuery, event_update: Update) -> None:
         with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to stop
             await delivery.call(lambda: query.answer(), "answerCallbackQuery")
         if await desk.fresh(event_update.update_id):
-            await desk.press(query, staff_language(query.from_user.language_code))
+            await desk.press(query, staff_language(query.from_user.language_code, offered))
 
     return router

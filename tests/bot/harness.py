@@ -11,7 +11,8 @@ from bot.app import Core, TelegramRunner, build_core
 from bot.settings import Settings, load_settings
 from bot.telegram.delivery import Pacer
 from flows.outputs import Reply
-from flows.render import render, strip_tags
+from flows.render import render
+from flows.texts import strip_tags
 from tests.fakebotapi import FakeBotAPI, SentMessage
 
 SECRET = "test-secret-key-0123456789"

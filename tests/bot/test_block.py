@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from bot.services.digests import DigestBuilder
-from flows.digest import rolling_period, staff_text_plain
+from flows.digest import rolling_period
 from storage import queries
 from storage.engine import make_engine, session_scope
 from tests.bot.harness import Clock, Person, running_bot, settings_for
@@ -31,20 +31,23 @@ async def test_a_blocked_residents_reports_leave_the_digest_until_unblocked(
     target = problem_of(database_url, "r0")
     settings = settings_for(api, database_url, admin_ids=str(ADMIN))
     async with running_bot(settings, Clock(NOW)) as core:
-        builder = DigestBuilder(db=core.db, content=core.content, zone=settings.zone)
+        builder = DigestBuilder(
+            db=core.db, content=core.content, texts=core.staff_texts, zone=settings.zone
+        )
+        plain = core.staff_texts.plain
         period = rolling_period(NOW + timedelta(minutes=1), 7)
         admin = Person(api, ADMIN)
         [usage] = await admin.says("/block")
-        assert usage.text == staff_text_plain("block_usage", "nb")
+        assert usage.text == plain("block_usage", "nb")
         [done] = await admin.says(f"/block {target}")
-        assert done.text == staff_text_plain("block_done", "nb", id=str(target))
+        assert done.text == plain("block_done", "nb", id=str(target))
         current, _ = builder.records(period)
         assert target not in [r.id for r in current] and len(current) == 5
         with session_scope(core.db.engine) as session:  # the export keeps everything
             assert target in [r.id for r in queries.problem_records(session=session)]
         [unknown] = await admin.says("/block 99999")
-        assert unknown.text == staff_text_plain("block_unknown", "nb", id="99999")
+        assert unknown.text == plain("block_unknown", "nb", id="99999")
         [undone] = await admin.says(f"/unblock {target}")
-        assert undone.text == staff_text_plain("unblock_done", "nb", id=str(target))
+        assert undone.text == plain("unblock_done", "nb", id=str(target))
         current, _ = builder.records(period)
         assert target in [r.id for r in current]

@@ -7,13 +7,13 @@ from sqlmodel import Session, select
 
 from bot.services.digests import DigestBuilder
 from bot.services.workshops import create_workshop
-from flows.content import load_content
 from flows.digest import Period
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Endorsement, FollowUp, Observation
+from tests.packaged import content, staff_texts
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 OSLO = ZoneInfo("Europe/Oslo")
@@ -130,7 +130,7 @@ def test_the_digest_lists_the_workshops_of_the_period_with_small_counts_hidden(
     with session_scope(engine) as session:
         for n in range(6):
             participant(session, f"r{n}", f"Bussen til Biri går for sjelden, dag {n}.")
-    builder = DigestBuilder(db=Database(engine), content=load_content(), zone=OSLO)
+    builder = DigestBuilder(db=Database(engine), content=content(), texts=staff_texts(), zone=OSLO)
     week = Period(NOW - timedelta(days=1), NOW + timedelta(days=6))
     text = builder.plain(week, "en")
     assert "Workshops in the period" in text

@@ -15,7 +15,6 @@ from bot.jobs.digests import LEASE, DigestOutbox
 from bot.jobs.ticker import Scheduler
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import Delivery, Pacer
-from flows.content import load_content
 from flows.outputs import ProblemDraft
 from storage import queries
 from storage.database import Database
@@ -23,6 +22,7 @@ from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import DigestDelivery
 from tests.bot.harness import TEST_PER_CHAT, Clock
 from tests.fakebotapi import FakeBotAPI
+from tests.packaged import content, staff_texts
 
 OSLO = ZoneInfo("Europe/Oslo")
 KARI = 7001
@@ -53,7 +53,7 @@ def subscriber(engine: Engine, frequency: str = "weekly", at: datetime = SUBSCRI
 
 
 def outbox(engine: Engine, clock: Clock, delivery: Delivery | None = None) -> DigestOutbox:
-    builder = DigestBuilder(db=Database(engine), content=load_content(), zone=OSLO)
+    builder = DigestBuilder(db=Database(engine), content=content(), texts=staff_texts(), zone=OSLO)
     return DigestOutbox(
         builder=builder,
         delivery=delivery or Delivery(FakeBotAPI().make_bot()),

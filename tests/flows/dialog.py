@@ -3,7 +3,8 @@
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from flows.content import Content, load_content
+from bot.content_files import load_content
+from flows.content import Content
 from flows.events import Event, EventKind
 from flows.interview import Interview
 from flows.outputs import Output, Reply

@@ -10,14 +10,9 @@ from typing import Any
 
 import pytest
 
-from flows.content import (
-    TEXT_PARAMS,
-    Area,
-    ContentError,
-    Option,
-    default_content_path,
-    load_content,
-)
+from bot.content_files import default_content_path, load_content
+from flows.content import TEXT_PARAMS, Area, Option
+from flows.texts import ContentError
 
 LANGUAGES = ["nb", "nn", "en", "pl", "uk"]
 GROUPS = [
@@ -347,18 +342,19 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_a_wrong_language_code_is_reported_alone(tmp_path: Path) -> None:
     problems = _problems(tmp_path, _set("languages", ["nb", "eng"]))
-    assert problems == ["languages[2]: 'eng' must be a 2-letter code like \"nb\""]
+    assert problems == ["languages[2]: 'eng' must be a 2-letter code like \"nb\" (line 2)"]
 
 
 def test_missing_names_are_reported_once(tmp_path: Path) -> None:
     problems = _problems(tmp_path, _set("frequencies.0.names", ...))
-    assert problems == ["frequencies[1].names: missing"]
+    assert problems == ["frequencies[1].names: missing (line 6)"]
 
 
 def test_a_placeholder_mistake_in_the_default_language_is_reported_once(tmp_path: Path) -> None:
     problems = _problems(tmp_path, _set("texts.nb.welcome", "Hei fra {kommune}"))
     assert problems == [
         "texts.nb.welcome: the bot does not fill in {kommune} here (available: {municipality})"
+        " (line 8)"
     ]
 
 

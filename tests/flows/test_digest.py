@@ -23,6 +23,7 @@ from flows.digest import (
     week_period,
 )
 from flows.records import ProblemRecord
+from tests.packaged import staff_texts
 
 OSLO = ZoneInfo("Europe/Oslo")
 WEEK = week_period(datetime(2026, 11, 30, 8, 0, tzinfo=OSLO), OSLO)  # Mon 23.11.–Sun 29.11.
@@ -53,7 +54,7 @@ def record(n: int, **changes: object) -> ProblemRecord:
 
 
 def render(digest: Digest, language: str = "nb") -> str:
-    return render_digest(digest, language, NAMES, OSLO, html.escape)
+    return render_digest(digest, staff_texts(), language, NAMES, OSLO)
 
 
 def fnr(day: str) -> str:
@@ -177,7 +178,7 @@ def test_personal_data_is_masked_in_quotes():
     ]
     current = [record(1, text=texts[0], severity=5), record(2, text=texts[1], area="biri")]
     digest = build_digest(current, [], WEEK)
-    text = render(digest) + render_digest_plain(digest, "nb", NAMES, OSLO)
+    text = render(digest) + render_digest_plain(digest, staff_texts(), "nb", NAMES, OSLO)
     assert "hullet i veien" in text and "gatelyset" in text
     for secret in (number, "912 34 567", "91234567", "ola.nordmann@example.no"):
         assert secret not in text
@@ -192,14 +193,14 @@ def test_resident_text_appears_exactly_as_typed_and_is_safe_for_telegram():
     assert tags.seen <= {"b", "i"}
     assert f"«{typed}»" in tags.text  # html-unescaped: exactly what the resident typed
     assert "<b>faller</b>" not in message
-    plain = render_digest_plain(digest, "nb", NAMES, OSLO)
+    plain = render_digest_plain(digest, staff_texts(), "nb", NAMES, OSLO)
     assert f"«{typed}»" in plain
     assert plain.count("<b>") == 1 and "<i>" not in plain  # only the resident's own
 
 
 def test_plain_rendering_has_no_tags():
     current = [record(n, suggested_solution="Flere avganger") for n in range(6)]
-    plain = render_digest_plain(build_digest(current, [], WEEK), "nn", NAMES, OSLO)
+    plain = render_digest_plain(build_digest(current, [], WEEK), staff_texts(), "nn", NAMES, OSLO)
     assert not re.search(r"</?[a-z]+>", plain)
     assert "&lt;" not in plain and "Tal under 5 blir viste som <5" in plain
     assert "6 forslag til løysing" in plain
@@ -269,7 +270,7 @@ def test_every_staff_language_has_the_same_texts():
 
 
 def test_stats_are_two_short_lines():
-    assert render_stats(3, 120, WEEK, "en", OSLO, html.escape) == (
+    assert render_stats(3, 120, WEEK, staff_texts(), "en", OSLO) == (
         "23.11.–29.11.2026: &lt;5 new problems\nTotal: 120 problems"
     )
 
@@ -313,7 +314,7 @@ def visible(message: str) -> int:
 def test_a_long_digest_is_split_at_line_breaks_into_valid_messages():
     names = {f"a{n}": f"Område nummer {n} & omegn i Gjøvik kommune" for n in range(200)}
     current = [record(n, area=f"a{n}", groups=(f"a{n}",)) for n in range(200)]
-    message = render_digest(build_digest(current, [], WEEK), "nb", names, OSLO, html.escape)
+    message = render_digest(build_digest(current, [], WEEK), staff_texts(), "nb", names, OSLO)
     assert len(message) > 10_000
     parts = split_message(message)
     assert len(parts) >= 3

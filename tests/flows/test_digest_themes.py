@@ -3,6 +3,7 @@
 from flows.digest import build_digest, render_digest_plain
 from flows.priority import Weights
 from tests.flows.test_digest import NAMES, OSLO, WEEK, record, render
+from tests.packaged import staff_texts
 
 GROUPS = ("eldre", "ungdom", "barnefamilier")
 
@@ -24,7 +25,7 @@ CURRENT = [*(wide(n) for n in range(6)), *(severe(n) for n in range(2))]
 
 def test_each_theme_shows_its_priority_next_to_its_inputs() -> None:
     digest = build_digest(CURRENT, [], WEEK)
-    text = render_digest_plain(digest, "en", NAMES, OSLO)
+    text = render_digest_plain(digest, staff_texts(), "en", NAMES, OSLO)
     # 2 residents, 1 group, 1 area: 100·(0.4·log 3/log 51 + 0.3·1 + 0.15·1 + 0.15·2/8) = 60
     assert "• Glatte fortau: <5 · priority 60 (reach <5, severity 5.0, 365 times a year," in text
     assert "• Buss <kveld>: 6 · priority 35 (reach 6, severity 2.0, – times a year," in text
@@ -47,7 +48,7 @@ def test_a_theme_raised_by_three_groups_is_bridging() -> None:
     themes = {t.theme: t for t in build_digest(CURRENT, [], WEEK).themes}
     assert themes[1].bridging and not themes[2].bridging
     assert "bridging groups" in render_digest_plain(
-        build_digest(CURRENT, [], WEEK), "en", NAMES, OSLO
+        build_digest(CURRENT, [], WEEK), staff_texts(), "en", NAMES, OSLO
     )
 
 

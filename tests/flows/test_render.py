@@ -6,8 +6,9 @@ import re
 import pytest
 
 from flows.questions import question, review_card
-from flows.render import render, split_message, strip_tags, visible_length
+from flows.render import render, split_message, visible_length
 from flows.state import Draft, InterviewState, Step
+from flows.texts import strip_tags
 from tests.flows.dialog import content
 
 ASKING = [s for s in Step if question(InterviewState(step=s), content())]
