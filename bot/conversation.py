@@ -237,7 +237,7 @@ class Conversations:
                     queries.add_problem(
                         session=session,
                         resident_id=resident_id,
-                        draft=problem,
+                        problem=problem,
                         source=self.source,
                         now=at,
                     )

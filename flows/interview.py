@@ -7,6 +7,7 @@ returns the next state and what to do: replies to send and facts to store. See
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from flows.content import Content, Option
 from flows.events import Event, EventKind
@@ -18,7 +19,6 @@ from flows.outputs import (
     EraseResident,
     Label,
     Output,
-    ProblemDraft,
     RecordConsent,
     RecordObservation,
     Reply,
@@ -29,9 +29,10 @@ from flows.outputs import (
 )
 from flows.places import match_place, nearest_place
 from flows.privacy import mask_personal_data
+from flows.problem import Problem
 from flows.questions import PREFER_NOT_TO_SAY, groups_question, question
 from flows.solution import looks_like_solution
-from flows.state import Draft, InterviewState, Step
+from flows.state import InterviewState, Step
 from flows.workshop import NO_FACTS, Candidate, Facts, Lookups, Workshop, code_from_payload
 
 Result = tuple[InterviewState, list[Output]]
@@ -185,7 +186,7 @@ class Interview:
 
     def _cancel(self, state: InterviewState) -> Result:
         if state.step in REPORTING:
-            return state.evolve(step=Step.IDLE, draft=Draft(), returning_to=None), [
+            return state.evolve(step=Step.IDLE, draft=Problem(), returning_to=None), [
                 Reply("cancelled")
             ]
         return self._reask(state, Reply("nothing_to_cancel"))
@@ -396,7 +397,7 @@ class Interview:
 
     # -- moving on ----------------------------------------------------------------------------
 
-    def _answered(self, state: InterviewState, draft: Draft, natural_next: Step) -> Result:
+    def _answered(self, state: InterviewState, draft: Problem, natural_next: Step) -> Result:
         """Store an answer in the draft and ask the next question (or return to the review)."""
         next_step = Step.REVIEW if state.returning_to is Step.REVIEW else natural_next
         # A workshop filled in who and where: skip those questions; the review shows them.
@@ -414,18 +415,7 @@ class Interview:
     def _save(
         self, state: InterviewState, event: Event, similar: tuple[Candidate, ...] = ()
     ) -> Result:
-        d = state.draft
-        problem = ProblemDraft(
-            text=d.text,
-            language=d.language,
-            suggested_solution=d.suggested_solution,
-            solution_language=d.solution_language,
-            frequency=d.frequency,
-            severity=d.severity,
-            groups=d.groups,
-            area=d.area,
-            workshop=state.workshop,
-        )
+        problem = replace(state.draft, workshop=state.workshop)
         saved = state.evolve(
             draft=state.fresh_draft(),
             saved_count=state.saved_count + 1,

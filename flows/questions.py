@@ -4,7 +4,8 @@ from collections.abc import Iterable, Sequence
 
 from flows.content import Content
 from flows.outputs import Choice, Label, ParamValue, Reply
-from flows.state import Draft, InterviewState, Step
+from flows.problem import Problem
+from flows.state import InterviewState, Step
 
 SEVERITIES = (1, 2, 3, 4, 5)
 CHANGEABLE = (Step.PROBLEM, Step.FREQUENCY, Step.SEVERITY, Step.GROUPS, Step.AREA)
@@ -55,7 +56,7 @@ def groups_question(content: Content, selected: Sequence[str], *, edit: bool = F
     return Reply("ask_groups", choices=(*rows(buttons, 2), done), edit=edit)
 
 
-def review_card(draft: Draft) -> Reply:
+def review_card(draft: Problem) -> Reply:
     """Read back what was understood, with confirm and change buttons."""
     params: dict[str, ParamValue] = {
         "problem": draft.text,

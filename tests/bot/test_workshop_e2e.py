@@ -12,7 +12,7 @@ from PIL import Image
 from sqlmodel import SQLModel, select
 
 from bot.workshops import create_workshop
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from flows.records import ProblemRecord
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
@@ -236,14 +236,14 @@ async def test_same_for_me_counts_once_per_resident(api: FakeBotAPI, database_ur
     with session_scope(engine) as session:
         other = queries.get_or_create_resident(session=session, pseudonym="other", now=START)
         assert other.id is not None
-        draft = ProblemDraft(
+        draft = Problem(
             text="Bussen til Hunndalen går altfor sjelden om kvelden, ring 41234567.",
             language="nb",
             area="biri",
             workshop=CODE,
         )
         queries.add_problem(
-            session=session, resident_id=other.id, draft=draft, source="telegram", now=START
+            session=session, resident_id=other.id, problem=draft, source="telegram", now=START
         )
     engine.dispose()
     async with running_bot(settings_for(api, database_url), Clock(START)) as core:

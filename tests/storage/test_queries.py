@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session
 
-from flows.outputs import ProblemDraft
+import flows.problem
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Problem, Resident
 from storage.queries import (
@@ -29,7 +29,7 @@ from storage.queries import (
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-DRAFT = ProblemDraft(
+DRAFT = flows.problem.Problem(
     text="Bussen til Hunndalen går for sjelden om kvelden.",
     language="nb",
     suggested_solution="Én avgang til etter kl. 22.",
@@ -130,7 +130,11 @@ def test_a_problem_round_trips_with_its_resident_and_an_aware_utc_time(engine):
     oslo_time = datetime(2026, 3, 2, 10, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Oslo"))
     with session_scope(engine) as session:
         problem_id = add_problem(
-            session=session, resident_id=resident_id, draft=DRAFT, source="telegram", now=oslo_time
+            session=session,
+            resident_id=resident_id,
+            problem=DRAFT,
+            source="telegram",
+            now=oslo_time,
         )
     with session_scope(engine) as session:
         [record] = problem_records(session=session)
@@ -151,7 +155,7 @@ def test_problems_are_filtered_by_since_inclusive_until_exclusive_and_ordered(en
     times = [T0 + timedelta(days=day) for day in (2, 0, 1, 1)]
     with session_scope(engine) as session:
         ids = [
-            add_problem(session=session, resident_id=None, draft=DRAFT, source="import", now=t)
+            add_problem(session=session, resident_id=None, problem=DRAFT, source="import", now=t)
             for t in times
         ]
     with session_scope(engine) as session:
@@ -170,7 +174,7 @@ def test_deleting_a_resident_keeps_their_problems_unlinked_and_drops_their_state
     resident_id = _resident_id(engine, "gone")
     with session_scope(engine) as session:
         add_problem(
-            session=session, resident_id=resident_id, draft=DRAFT, source="telegram", now=T0
+            session=session, resident_id=resident_id, problem=DRAFT, source="telegram", now=T0
         )
         save_state(session=session, resident_id=resident_id, state={"step": "idle"}, now=T0)
     with session_scope(engine) as session:
@@ -208,16 +212,16 @@ def test_delete_resident_forgets_them(engine):
     ],
 )
 def test_an_invalid_problem_is_refused_and_nothing_is_stored(engine, change, field):
-    draft = ProblemDraft(**{**_fields(DRAFT), **change})
+    draft = flows.problem.Problem(**{**_fields(DRAFT), **change})
     with pytest.raises(ValidationError, match=field), session_scope(engine) as session:
-        add_problem(session=session, resident_id=None, draft=draft, source="telegram", now=T0)
+        add_problem(session=session, resident_id=None, problem=draft, source="telegram", now=T0)
     with session_scope(engine) as session:
         assert count_problems(session=session) == 0
 
 
 def test_an_unknown_source_is_refused(engine):
     with pytest.raises(ValidationError, match="unknown source"), session_scope(engine) as s:
-        add_problem(session=s, resident_id=None, draft=DRAFT, source="email", now=T0)
+        add_problem(session=s, resident_id=None, problem=DRAFT, source="email", now=T0)
 
 
 def test_the_database_itself_refuses_an_out_of_range_severity(engine):
@@ -230,7 +234,7 @@ def test_naive_datetimes_are_refused(engine):
     naive = datetime(2026, 3, 2, 9, 0)  # noqa: DTZ001 - the point of the test
     resident_id = _resident_id(engine)
     with pytest.raises(ValueError, match="naive"), session_scope(engine) as session:
-        add_problem(session=session, resident_id=None, draft=DRAFT, source="import", now=naive)
+        add_problem(session=session, resident_id=None, problem=DRAFT, source="import", now=naive)
     with pytest.raises(ValueError, match="naive"), session_scope(engine) as session:
         problem_records(session=session, since=naive)
     with pytest.raises(ValueError, match="naive"), session_scope(engine) as session:
@@ -268,5 +272,5 @@ def test_resident_updates_refuse_bad_input(engine):
         record_consent(session=session, resident_id=resident_id, version=0, now=T0)
 
 
-def _fields(draft: ProblemDraft) -> dict[str, Any]:
+def _fields(draft: flows.problem.Problem) -> dict[str, Any]:
     return {name: getattr(draft, name) for name in draft.__slots__}

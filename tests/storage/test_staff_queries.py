@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import DigestDelivery, StaffInvite
@@ -188,7 +188,7 @@ def test_unsubscribing_drops_unsent_scheduled_digests_and_removal_drops_all(
 def test_problems_are_counted_from_the_start_of_a_period_to_before_its_end(
     engine: Engine,
 ) -> None:
-    draft = ProblemDraft(text="Bussen går for sjelden", language="nb")
+    draft = Problem(text="Bussen går for sjelden", language="nb")
     with session_scope(engine) as session:
         for at in (
             WEEK[0] - timedelta(seconds=1),
@@ -197,6 +197,6 @@ def test_problems_are_counted_from_the_start_of_a_period_to_before_its_end(
             WEEK[1],
         ):
             queries.add_problem(
-                session=session, resident_id=None, draft=draft, source="telegram", now=at
+                session=session, resident_id=None, problem=draft, source="telegram", now=at
             )
         assert queries.count_problems_between(session=session, since=WEEK[0], until=WEEK[1]) == 2
