@@ -32,7 +32,7 @@ from flows.digest import (
 from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.records import ProblemRecord
 from flows.render import split_message, strip_tags
-from flows.workshop import workshop_section
+from flows.workshop_stats import workshop_section
 from storage import queries
 from storage.engine import session_scope
 

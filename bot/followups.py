@@ -19,9 +19,8 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery import Delivery, DeliveryFailed
 from flows.content import Content
-from flows.followup import follow_up_replies
+from flows.follow_up import FollowUpMessage, follow_up_replies, outside_quiet_hours
 from flows.render import render
-from flows.workshop import FollowUpMessage, outside_quiet_hours
 from storage import queries
 from storage.engine import session_scope
 

@@ -20,8 +20,8 @@ from bot.workshops import (
     workshop_stats,
 )
 from flows.content import load_content
+from flows.follow_up import DEFAULT_FOLLOW_UPS
 from flows.render import strip_tags
-from flows.workshop import DEFAULT_FOLLOWUPS
 
 Clock = Callable[[], datetime]
 Username = Callable[[Settings], Coroutine[object, object, str]]
@@ -37,7 +37,7 @@ def add_workshop_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParse
     create.add_argument("--area", required=True, help="an area's key or name")
     create.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
     create.add_argument(
-        "--followups", default=DEFAULT_FOLLOWUPS, help="offsets, e.g. 1d,14d ('' for none)"
+        "--followups", default=DEFAULT_FOLLOW_UPS, help="offsets, e.g. 1d,14d ('' for none)"
     )
     create.add_argument("--code", default="", help="choose the code (default: a random one)")
     create.add_argument("--qr", type=Path, help="PNG file to write (default: workshop-CODE.png)")

@@ -1,7 +1,9 @@
-"""The problem-first interview as a pure step function: ``advance(state, event)``.
+"""The problem-first interview as a pure step function: ``advance(state, event, facts)``.
 
 Every input (text, button, command, location, anything else) goes through ``advance``, which
-returns the next state and what to do: replies to send and facts to store. See
+returns the next state and what to do: replies to send and facts to store. Before calling it,
+the transport asks ``lookups(state, event)`` what to fetch (a workshop, others' problems) and
+passes what it found as ``facts``; the interview itself ranks and filters them. See
 ``flows/interview.mmd`` for the picture of the steps.
 """
 
@@ -9,9 +11,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from flows.callback import Answer, Button, FollowUpAnswer, unpack
 from flows.content import Content, Option
-from flows.events import Event, EventKind
-from flows.followup import FOLLOW_UP_PREFIX
+from flows.events import NO_FACTS, Candidate, Event, EventKind, Facts, Lookups
 from flows.language import detect_language, interview_language
 from flows.outputs import (
     AgreeToFollowUps,
@@ -31,9 +33,10 @@ from flows.places import match_place, nearest_place
 from flows.privacy import mask_personal_data
 from flows.problem import Problem
 from flows.questions import PREFER_NOT_TO_SAY, groups_question, question
+from flows.similar import shown_to_others, similar_problems
 from flows.solution import looks_like_solution
 from flows.state import InterviewState, Step
-from flows.workshop import NO_FACTS, Candidate, Facts, Lookups, Workshop, code_from_payload
+from flows.workshop import Workshop, code_from_payload
 
 Result = tuple[InterviewState, list[Output]]
 
@@ -53,6 +56,7 @@ REPORTING = frozenset(
 _NO_CONSENT_NEEDED = frozenset({Step.CONSENT, Step.LANGUAGE, Step.DELETE})
 MIN_PROBLEM_CHARS = 8
 MAX_ANSWER_CHARS = 4096  # Telegram's own limit: a longer review card is split when sent
+_CONFIRM = Answer(Step.REVIEW, "confirm")
 _SEPARATORS = re.compile(
     r"\s*(?:[,;/+&\n]|\bog\b|\band\b|\bi\b|\bта\b|\bі\b|\boraz\b)\s*", re.IGNORECASE
 )
@@ -68,7 +72,7 @@ class Interview:
         """Say what the transport must look up before ``advance`` can take ``event``."""
         if event.kind is EventKind.COMMAND and event.command == "start":
             return Lookups(workshop_code=code_from_payload(event.argument) or "")
-        confirming = event.kind is EventKind.CHOICE and event.choice == "review:confirm"
+        confirming = event.kind is EventKind.CHOICE and unpack(event.choice) == _CONFIRM
         return Lookups(similar=confirming and state.step is Step.REVIEW)
 
     def advance(self, state: InterviewState, event: Event, facts: Facts = NO_FACTS) -> Result:
@@ -80,16 +84,17 @@ class Interview:
             if event.command == "start":
                 return self._start(state, event, facts.workshop)
             return self._command(state, event)
-        if event.kind is EventKind.CHOICE and event.choice.startswith(f"{FOLLOW_UP_PREFIX}:"):
-            return self._follow_up_answer(state, event)
+        button = unpack(event.choice) if event.kind is EventKind.CHOICE else None
+        if event.kind is EventKind.CHOICE and event.choice.startswith(f"{FollowUpAnswer.PREFIX}:"):
+            return self._follow_up_answer(state, button, event)
         if state.step is Step.NEW:
             return self._begin(state, event)
         if self._consent_outdated(state) and state.step not in _NO_CONSENT_NEEDED:
             return self._ask_consent_again(state)
         if event.kind is EventKind.CHOICE:
-            if state.step is Step.REVIEW and event.choice == "review:confirm":
+            if state.step is Step.REVIEW and button == _CONFIRM:
                 return self._save(state, event, facts.similar)
-            return self._choice(state, event)
+            return self._choice(state, button, event)
         located = event.kind is EventKind.LOCATION and state.step is Step.AREA
         if event.kind is EventKind.UNSUPPORTED or (
             event.kind is EventKind.LOCATION and not located
@@ -197,14 +202,13 @@ class Interview:
 
     # -- buttons ------------------------------------------------------------------------------
 
-    def _choice(self, state: InterviewState, event: Event) -> Result:
-        step_name, _, value = event.choice.partition(":")
-        if step_name != state.step.value:
+    def _choice(self, state: InterviewState, button: Button | None, event: Event) -> Result:
+        if not isinstance(button, Answer) or button.step is not state.step:
             if state.step in (Step.IDLE, Step.DECLINED):
                 return state, [Reply("stale_button"), *self._idle_prompt(state)]
             return self._reask(state, Reply("stale_button"))
         handler = self._choice_handlers()[state.step]
-        return handler(state, value, event)
+        return handler(state, button.value, event)
 
     def _idle_prompt(self, state: InterviewState) -> list[Reply]:
         return [Reply("need_consent")] if state.step is Step.DECLINED else [Reply("ask_problem")]
@@ -223,12 +227,7 @@ class Interview:
             Step.DELETE: self._chose_delete,
             Step.SIMILAR: self._chose_similar,
             Step.FOLLOW_UP: self._chose_follow_up,
-            Step.PROBLEM: self._unexpected_choice,
-            Step.SOLUTION_PROBLEM: self._unexpected_choice,
         }
-
-    def _unexpected_choice(self, state: InterviewState, value: str, event: Event) -> Result:
-        return self._reask(state, Reply("stale_button"))
 
     def _chose_language(self, state: InterviewState, value: str, event: Event) -> Result:
         if value not in self.content.languages:
@@ -413,9 +412,10 @@ class Interview:
         return moved, [*question(moved, self.content)]
 
     def _save(
-        self, state: InterviewState, event: Event, similar: tuple[Candidate, ...] = ()
+        self, state: InterviewState, event: Event, candidates: tuple[Candidate, ...] = ()
     ) -> Result:
         problem = replace(state.draft, workshop=state.workshop)
+        similar = shown_to_others(similar_problems(problem, candidates))
         saved = state.evolve(
             draft=state.fresh_draft(),
             saved_count=state.saved_count + 1,
@@ -459,19 +459,19 @@ class Interview:
         moved, outputs = self._after_save(asked)
         return moved, [*effects, Reply(f"follow_up_{value}"), *outputs]
 
-    def _follow_up_answer(self, state: InterviewState, event: Event) -> Result:
+    def _follow_up_answer(
+        self, state: InterviewState, button: Button | None, event: Event
+    ) -> Result:
         """Store an answer to "has it happened again?", whatever the resident is doing now."""
-        parts = event.choice.split(":")
-        answer = parts[3] if len(parts) == 4 else ""
-        if not (parts[1:3] and all(p.isdigit() for p in parts[1:3])) or not (
-            answer == "no" or self.content.frequency(answer) is not None
+        if not isinstance(button, FollowUpAnswer) or not (
+            button.answer == "no" or self.content.frequency(button.answer) is not None
         ):
             return self._reask(state, Reply("stale_button"))
         observation = RecordObservation(
-            follow_up_id=int(parts[1]),
-            problem_id=int(parts[2]),
-            recurred=answer != "no",
-            frequency="" if answer == "no" else answer,
+            follow_up_id=button.follow_up_id,
+            problem_id=button.problem_id,
+            recurred=button.answer != "no",
+            frequency="" if button.answer == "no" else button.answer,
             at=event.now,
         )
         thanks = Reply("followup_thanks", edit=True)

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 
+from flows.callback import Answer
 from flows.content import Content
 from flows.outputs import Choice, Label, ParamValue, Reply
 from flows.problem import Problem
@@ -14,7 +15,7 @@ PREFER_NOT_TO_SAY = "prefer_not_to_say"
 
 def data(step: Step, value: str) -> str:
     """Return the callback data of a button that answers ``step`` with ``value``."""
-    return f"{step.value}:{value}"
+    return Answer(step, value).pack()
 
 
 def rows(choices: Iterable[Choice], width: int) -> tuple[tuple[Choice, ...], ...]:

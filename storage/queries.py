@@ -13,8 +13,10 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 import flows.problem
+from flows.events import Candidate
+from flows.follow_up import FollowUpMessage
 from flows.records import ProblemRecord
-from flows.workshop import Candidate, FollowUpMessage, WorkshopStats
+from flows.workshop_stats import WorkshopStats
 from storage.models import (
     DIGEST_FREQUENCIES,
     ERROR_MAX,

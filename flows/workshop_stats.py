@@ -1,0 +1,51 @@
+"""Workshops as staff see them: the counts per workshop and the digest's workshop section."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flows.digest import shown, staff_text
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopStats:
+    """One workshop as staff see it in ``/workshops`` and ``innspill workshop list``."""
+
+    code: str
+    name: str
+    held_on: str  # YYYY-MM-DD
+    group: str
+    area: str
+    participants: int
+    problems: int
+    follow_ups_sent: int
+    follow_ups_answered: int
+
+    @property
+    def response_rate(self) -> str:
+        """Return the share of sent follow-ups that got an answer, e.g. "50 %", or "—"."""
+        if not self.follow_ups_sent:
+            return "—"
+        return f"{round(100 * self.follow_ups_answered / self.follow_ups_sent)} %"
+
+
+def workshop_section(
+    stats: Sequence[WorkshopStats], language: str, escape: Callable[[str], str]
+) -> str:
+    """Render the digest's list of the period's workshops ("" if none); counts under 5 hidden."""
+    if not stats:
+        return ""
+    lines = [staff_text("digest_workshops", language, escape)]
+    lines += [
+        staff_text(
+            "digest_workshop_item",
+            language,
+            escape,
+            name=s.name,
+            date=s.held_on,
+            participants=shown(s.participants),
+            problems=shown(s.problems),
+            answers=shown(s.follow_ups_answered),
+        )
+        for s in stats
+    ]
+    return "\n".join(lines)
