@@ -15,6 +15,7 @@ from flows.callback import Answer, Button, FollowUpAnswer, unpack
 from flows.content import Content, Option
 from flows.events import NO_FACTS, Candidate, Event, EventKind, Facts, Lookups
 from flows.language import detect_language, interview_language
+from flows.language_rules import RuleBook, packaged_rule_book
 from flows.outputs import (
     AgreeToFollowUps,
     Endorse,
@@ -57,9 +58,6 @@ _NO_CONSENT_NEEDED = frozenset({Step.CONSENT, Step.LANGUAGE, Step.DELETE})
 MIN_PROBLEM_CHARS = 8
 MAX_ANSWER_CHARS = 4096  # Telegram's own limit: a longer review card is split when sent
 _CONFIRM = Answer(Step.REVIEW, "confirm")
-_SEPARATORS = re.compile(
-    r"\s*(?:[,;/+&\n]|\bog\b|\band\b|\bi\b|\bта\b|\bі\b|\boraz\b)\s*", re.IGNORECASE
-)
 
 
 class Interview:
@@ -67,6 +65,7 @@ class Interview:
 
     def __init__(self, content: Content) -> None:
         self.content = content
+        self._separators = _list_separators(packaged_rule_book())
 
     def lookups(self, state: InterviewState, event: Event) -> Lookups:
         """Say what the transport must look up before ``advance`` can take ``event``."""
@@ -371,7 +370,7 @@ class Interview:
         return self._chose_severity(state, event.text.strip(), event)
 
     def _typed_groups(self, state: InterviewState, event: Event) -> Result:
-        parts = [p for p in _SEPARATORS.split(event.text) if p and p.strip()]
+        parts = [p for p in self._separators.split(event.text) if p and p.strip()]
         keys = [_match_option(part, self.content.groups) for part in parts]
         found = tuple(dict.fromkeys(k for k in keys if k))
         if not found:
@@ -476,6 +475,12 @@ class Interview:
         )
         thanks = Reply("followup_thanks", edit=True)
         return state, [observation, thanks]
+
+
+def _list_separators(book: RuleBook) -> re.Pattern[str]:
+    """Split a typed list at punctuation or a joining word of any language ("og", "and")."""
+    words = "|".join(rf"\b{re.escape(w)}\b" for w in book.union("interview", "list_words"))
+    return re.compile(rf"\s*(?:[,;/+&\n]|{words})\s*", re.IGNORECASE)
 
 
 def _joined(state: InterviewState, workshop: Workshop) -> InterviewState:
