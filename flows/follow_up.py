@@ -59,7 +59,7 @@ def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
 def follow_up_replies(message: FollowUpMessage, content: Content) -> list[Reply]:
     """Build the messages of one follow-up: a check first, later one question per problem."""
     if message.round == 0:
-        return [Reply("followup_check", {"workshop": message.workshop})]
+        return [Reply("follow_up_check", {"workshop": message.workshop})]
     return [
         recurrence_question(message, problem_id, text, content)
         for problem_id, text in message.problems
@@ -77,4 +77,4 @@ def recurrence_question(
         for answer, label in zip(answers, labels, strict=True)
     )
     params = {"workshop": message.workshop, "problem": anonymised(text)}
-    return Reply("followup_recur", params, buttons)
+    return Reply("follow_up_recur", params, buttons)

@@ -473,7 +473,7 @@ class Interview:
             frequency="" if button.answer == "no" else button.answer,
             at=event.now,
         )
-        thanks = Reply("followup_thanks", edit=True)
+        thanks = Reply("follow_up_thanks", edit=True)
         return state, [observation, thanks]
 
 

@@ -175,7 +175,7 @@ async def test_the_first_follow_up_goes_once_to_those_who_agreed(
         [check] = await anna.reads(1)
         clock.now += timedelta(hours=1)
         await asyncio.sleep(5 * EVERY)  # more looks find nothing more to send
-    assert check == text_of(core, "followup_check", workshop="Seniortreff på Biri")
+    assert check == text_of(core, "follow_up_check", workshop="Seniortreff på Biri")
     assert len(api.sent_to(ANNA)) == anna.seen and len(api.sent_to(BOB)) == bob.seen
     clock.now += timedelta(hours=2)
     async with running_bot(settings_for(api, database_url), clock, digest_every=EVERY):
@@ -222,7 +222,7 @@ async def test_the_later_follow_up_asks_per_problem_and_stores_the_answer(
         buttons = [d or "" for _, d in api.sent_to(ANNA)[-1].buttons]
         assert buttons[0].endswith(":no") and buttons[1].endswith(":daily")
         await anna.presses(buttons[2], expect=0)  # the question is replaced by thanks
-        await api.wait_for(lambda a: a.sent_to(ANNA)[-1].text == text_of(core, "followup_thanks"))
+        await api.wait_for(lambda a: a.sent_to(ANNA)[-1].text == text_of(core, "follow_up_thanks"))
         [stopped, _] = await anna.says("/stop", expect=2)
     [observation] = rows(database_url, Observation)
     assert (observation.recurred, observation.frequency) == (True, "weekly")

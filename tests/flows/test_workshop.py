@@ -124,7 +124,7 @@ def test_a_follow_up_answer_is_taken_in_any_step(
     button: str, recurred: bool, frequency: str
 ) -> None:
     state, _ = joined()
-    state, outputs = run([(BUS, ["ask_frequency"]), (button, ["followup_thanks"])], state)
+    state, outputs = run([(BUS, ["ask_frequency"]), (button, ["follow_up_thanks"])], state)
     [answer] = [out for out in outputs if isinstance(out, RecordObservation)]
     assert (answer.follow_up_id, answer.problem_id) == (7, 42)
     assert (answer.recurred, answer.frequency) == (recurred, frequency)
