@@ -60,7 +60,7 @@ def create_invite(engine: Engine, *, role: str, now: datetime) -> tuple[str, dat
 
 
 def staff_language(code: str | None) -> str:
-    """Pick nb, nn or en from a Telegram language_code: English for other languages."""
+    """Pick a language of flows/staff.toml from a Telegram language_code: English for others."""
     language = normalise_language_code(code)
     if language in STAFF_LANGUAGES:
         return language

@@ -207,7 +207,6 @@ ROLES: Final = frozenset({"staff", "admin"})
 ROLE_MAX: Final = 8
 FREQUENCY_MAX: Final = 8
 DIGEST_FREQUENCIES: Final = ("weekly", "daily")  # what staff can subscribe to
-DIGEST_KINDS: Final = (*DIGEST_FREQUENCIES, "manual")  # "manual": `innspill digest --send`
 TOKEN_HASH_CHARS: Final = 64  # SHA-256, hex
 ERROR_MAX: Final = 120
 
