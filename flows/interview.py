@@ -84,6 +84,7 @@ class Interview:
                 return self._start(state, event, facts.workshop)
             return self._command(state, event)
         button = unpack(event.choice) if event.kind is EventKind.CHOICE else None
+        # Any follow-up button, even a forged one, is answered here: it is not the interview's.
         if event.kind is EventKind.CHOICE and event.choice.startswith(f"{FollowUpAnswer.PREFIX}:"):
             return self._follow_up_answer(state, button, event)
         if state.step is Step.NEW:

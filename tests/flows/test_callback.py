@@ -6,6 +6,7 @@ from flows.callback import (
     ASKED_BY_BUTTONS,
     MAX_BYTES,
     Answer,
+    Button,
     FollowUpAnswer,
     WorkshopSetup,
     unpack,
@@ -15,7 +16,7 @@ from flows.outputs import Reply
 from flows.state import InterviewState, Step
 from tests.flows.dialog import content, event
 
-LONGEST = [
+LONGEST: list[Button] = [
     Answer(Step.FOLLOW_UP, "x" * 24),
     FollowUpAnswer(10**15 - 1, 10**15 - 1, "y" * 24),
     WorkshopSetup("g", "c" * 32, "z" * 24),
@@ -24,8 +25,8 @@ LONGEST = [
 
 
 @pytest.mark.parametrize("button", LONGEST)
-def test_every_button_fits_telegrams_64_bytes_and_comes_back(button: object) -> None:
-    data = button.pack()  # type: ignore[attr-defined]
+def test_every_button_fits_telegrams_64_bytes_and_comes_back(button: Button) -> None:
+    data = button.pack()
     assert len(data.encode()) <= MAX_BYTES
     assert unpack(data) == button
 
