@@ -8,6 +8,7 @@ offered language still lacks. ``load_rule_book`` is the one function that reads 
 """
 
 import functools
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -122,6 +123,10 @@ def _value(where: tuple[str, str], value: Any, problems: list[str]) -> Any:
     elif where in _WORDS and isinstance(value, str):
         return tuple(value.split())
     elif where in _ARRAYS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        broken = [v for v in value if where[0] == "solution" and not _compiles(v)]
+        if broken:
+            problems.append(f"{shown}: not a regular expression: {broken[0]!r}")
+            return None
         return tuple(value)
     elif where in _STRINGS and isinstance(value, str):
         if where == ("normalise", "stemmer") and value not in STEMMERS:
@@ -132,6 +137,14 @@ def _value(where: tuple[str, str], value: Any, problems: list[str]) -> Any:
         kind = "words in one string" if where in _WORDS else "a list of strings"
         problems.append(f"{shown}: must be {kind if where not in _STRINGS else 'a string'}")
     return None
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ def test_rules_from_lends_what_a_file_leaves_out(tmp_path: Path) -> None:
         ('script = "latin"\n[normalise]\nstemmer = "porter"', "normalise.stemmer: 'porter'"),
         ('script = "latin"\n[interview]\nlist_words = "og"', "interview.list_words: must be"),
         ('script = "klingon"', "script: 'klingon'"),
+        ('script = "latin"\n[solution]\nwish = ["(?:more"]', "solution.wish: not a regular"),
         ("script = ", "not valid TOML"),
     ],
 )
