@@ -21,7 +21,7 @@ _PLAIN_KEYS = (  # noqa: SIM905
     # workshops, follow-ups and "me too"
     "workshop_unknown btn_follow_up_yes btn_follow_up_no follow_up_yes follow_up_no "
     "follow_ups_stopped similar_intro btn_similar_same btn_similar_different btn_similar_no "
-    "similar_same similar_different similar_no btn_recur_no followup_thanks cmd_stop"
+    "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop"
 ).split()
 TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -32,10 +32,10 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "area_matched": frozenset({"area"}),
         "review": frozenset({"problem", "suggestion", "frequency", "severity", "groups", "area"}),
         **dict.fromkeys(
-            ("workshop_welcome", "follow_up_ask", "followup_check"), frozenset({"workshop"})
+            ("workshop_welcome", "follow_up_ask", "follow_up_check"), frozenset({"workshop"})
         ),
         "similar_ask": frozenset({"problem"}),
-        "followup_recur": frozenset({"workshop", "problem"}),
+        "follow_up_recur": frozenset({"workshop", "problem"}),
     }
 )
 """Every text key the bot uses, with the placeholders the bot fills in for it."""

@@ -147,7 +147,7 @@ class Combination:
 
 
 @dataclass(frozen=True, slots=True)
-class Theme:
+class ThemeLine:
     """A theme of the period: its problems, its priority with the inputs, and its marks."""
 
     theme: int
@@ -180,7 +180,7 @@ class Digest:
     by_area: Tally = ()
     by_group: Tally = ()  # a problem counts once for each of its groups
     combinations: tuple[Combination, ...] = ()  # empty when records carry themes
-    themes: tuple[Theme, ...] = ()
+    themes: tuple[ThemeLine, ...] = ()
     severe: tuple[Quote, ...] = ()
     quotes: tuple[Quote, ...] = ()
     suggestions: int = 0
@@ -261,7 +261,7 @@ def _combinations(records: Sequence[ProblemRecord]) -> tuple[Combination, ...]:
 
 def _themes(
     records: Sequence[ProblemRecord], previous: Sequence[ProblemRecord], weights: Weights
-) -> tuple[Theme, ...]:
+) -> tuple[ThemeLine, ...]:
     """Return the themes with the highest priority first."""
     labels: dict[int, str] = {}
     for record in sorted(records, key=lambda r: r.created_at):
@@ -269,7 +269,7 @@ def _themes(
             labels[record.theme] = record.theme_label or labels.get(record.theme, "")
     before = Counter(record.theme for record in previous if record.theme is not None)
     themes = [
-        Theme(
+        ThemeLine(
             p.theme,
             mask_personal_data(labels[p.theme]) or f"#{p.theme}",
             p.inputs.problems,
@@ -476,7 +476,7 @@ def _clusters(digest: Digest, w: _Writer, names: Names) -> list[str]:
     return _section(w, "digest_combinations", combinations)
 
 
-def _theme_line(w: _Writer, theme: Theme) -> str:
+def _theme_line(w: _Writer, theme: ThemeLine) -> str:
     inputs = theme.inputs
     assert inputs is not None  # build_digest scores every theme it shows
     flags = (("digest_bridging", theme.bridging), ("digest_rising", theme.rising))

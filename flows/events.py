@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from flows.workshop import Workshop
+
 
 class EventKind(StrEnum):
     """The kinds of input a transport can hand to the interview."""
@@ -28,3 +30,33 @@ class Event:
     location: tuple[float, float] | None = None
     language_hint: str | None = None  # Telegram's language_code, e.g. "nb", "en-GB"
     media: str = ""  # for UNSUPPORTED: "sticker", "voice", "photo", …
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A problem someone else reported, as "me too" may show it."""
+
+    id: int
+    text: str
+    language: str
+    workshop: str = ""
+    area: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """What the transport must look up before ``advance``: a workshop, others' problems."""
+
+    workshop_code: str = ""
+    similar: bool = False  # candidates in the draft's workshop or area, not the resident's own
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the transport looked up for one event (nothing, by default); the core ranks."""
+
+    workshop: Workshop | None = None
+    similar: tuple[Candidate, ...] = ()
+
+
+NO_FACTS = Facts()

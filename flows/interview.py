@@ -1,24 +1,27 @@
-"""The problem-first interview as a pure step function: ``advance(state, event)``.
+"""The problem-first interview as a pure step function: ``advance(state, event, facts)``.
 
 Every input (text, button, command, location, anything else) goes through ``advance``, which
-returns the next state and what to do: replies to send and facts to store. See
+returns the next state and what to do: replies to send and facts to store. Before calling it,
+the transport asks ``lookups(state, event)`` what to fetch (a workshop, others' problems) and
+passes what it found as ``facts``; the interview itself ranks and filters them. See
 ``flows/interview.mmd`` for the picture of the steps.
 """
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
+from flows.callback import Answer, Button, FollowUpAnswer, unpack
 from flows.content import Content, Option
-from flows.events import Event, EventKind
-from flows.followup import FOLLOW_UP_PREFIX
+from flows.events import NO_FACTS, Candidate, Event, EventKind, Facts, Lookups
 from flows.language import detect_language, interview_language
+from flows.language_rules import RuleBook, packaged_rule_book
 from flows.outputs import (
     AgreeToFollowUps,
     Endorse,
     EraseResident,
     Label,
     Output,
-    ProblemDraft,
     RecordConsent,
     RecordObservation,
     Reply,
@@ -29,10 +32,12 @@ from flows.outputs import (
 )
 from flows.places import match_place, nearest_place
 from flows.privacy import mask_personal_data
+from flows.problem import Problem
 from flows.questions import PREFER_NOT_TO_SAY, groups_question, question
+from flows.similar import shown_to_others, similar_problems
 from flows.solution import looks_like_solution
-from flows.state import Draft, InterviewState, Step
-from flows.workshop import NO_FACTS, Candidate, Facts, Lookups, Workshop, code_from_payload
+from flows.state import InterviewState, Step
+from flows.workshop import Workshop, code_from_payload
 
 Result = tuple[InterviewState, list[Output]]
 
@@ -52,9 +57,7 @@ REPORTING = frozenset(
 _NO_CONSENT_NEEDED = frozenset({Step.CONSENT, Step.LANGUAGE, Step.DELETE})
 MIN_PROBLEM_CHARS = 8
 MAX_ANSWER_CHARS = 4096  # Telegram's own limit: a longer review card is split when sent
-_SEPARATORS = re.compile(
-    r"\s*(?:[,;/+&\n]|\bog\b|\band\b|\bi\b|\bта\b|\bі\b|\boraz\b)\s*", re.IGNORECASE
-)
+_CONFIRM = Answer(Step.REVIEW, "confirm")
 
 
 class Interview:
@@ -62,12 +65,13 @@ class Interview:
 
     def __init__(self, content: Content) -> None:
         self.content = content
+        self._separators = _list_separators(packaged_rule_book())
 
     def lookups(self, state: InterviewState, event: Event) -> Lookups:
         """Say what the transport must look up before ``advance`` can take ``event``."""
         if event.kind is EventKind.COMMAND and event.command == "start":
             return Lookups(workshop_code=code_from_payload(event.argument) or "")
-        confirming = event.kind is EventKind.CHOICE and event.choice == "review:confirm"
+        confirming = event.kind is EventKind.CHOICE and unpack(event.choice) == _CONFIRM
         return Lookups(similar=confirming and state.step is Step.REVIEW)
 
     def advance(self, state: InterviewState, event: Event, facts: Facts = NO_FACTS) -> Result:
@@ -79,16 +83,18 @@ class Interview:
             if event.command == "start":
                 return self._start(state, event, facts.workshop)
             return self._command(state, event)
-        if event.kind is EventKind.CHOICE and event.choice.startswith(f"{FOLLOW_UP_PREFIX}:"):
-            return self._follow_up_answer(state, event)
+        button = unpack(event.choice) if event.kind is EventKind.CHOICE else None
+        # Any follow-up button, even a forged one, is answered here: it is not the interview's.
+        if event.kind is EventKind.CHOICE and event.choice.startswith(f"{FollowUpAnswer.PREFIX}:"):
+            return self._follow_up_answer(state, button, event)
         if state.step is Step.NEW:
             return self._begin(state, event)
         if self._consent_outdated(state) and state.step not in _NO_CONSENT_NEEDED:
             return self._ask_consent_again(state)
         if event.kind is EventKind.CHOICE:
-            if state.step is Step.REVIEW and event.choice == "review:confirm":
+            if state.step is Step.REVIEW and button == _CONFIRM:
                 return self._save(state, event, facts.similar)
-            return self._choice(state, event)
+            return self._choice(state, button, event)
         located = event.kind is EventKind.LOCATION and state.step is Step.AREA
         if event.kind is EventKind.UNSUPPORTED or (
             event.kind is EventKind.LOCATION and not located
@@ -185,7 +191,7 @@ class Interview:
 
     def _cancel(self, state: InterviewState) -> Result:
         if state.step in REPORTING:
-            return state.evolve(step=Step.IDLE, draft=Draft(), returning_to=None), [
+            return state.evolve(step=Step.IDLE, draft=Problem(), returning_to=None), [
                 Reply("cancelled")
             ]
         return self._reask(state, Reply("nothing_to_cancel"))
@@ -196,14 +202,13 @@ class Interview:
 
     # -- buttons ------------------------------------------------------------------------------
 
-    def _choice(self, state: InterviewState, event: Event) -> Result:
-        step_name, _, value = event.choice.partition(":")
-        if step_name != state.step.value:
+    def _choice(self, state: InterviewState, button: Button | None, event: Event) -> Result:
+        if not isinstance(button, Answer) or button.step is not state.step:
             if state.step in (Step.IDLE, Step.DECLINED):
                 return state, [Reply("stale_button"), *self._idle_prompt(state)]
             return self._reask(state, Reply("stale_button"))
         handler = self._choice_handlers()[state.step]
-        return handler(state, value, event)
+        return handler(state, button.value, event)
 
     def _idle_prompt(self, state: InterviewState) -> list[Reply]:
         return [Reply("need_consent")] if state.step is Step.DECLINED else [Reply("ask_problem")]
@@ -222,12 +227,7 @@ class Interview:
             Step.DELETE: self._chose_delete,
             Step.SIMILAR: self._chose_similar,
             Step.FOLLOW_UP: self._chose_follow_up,
-            Step.PROBLEM: self._unexpected_choice,
-            Step.SOLUTION_PROBLEM: self._unexpected_choice,
         }
-
-    def _unexpected_choice(self, state: InterviewState, value: str, event: Event) -> Result:
-        return self._reask(state, Reply("stale_button"))
 
     def _chose_language(self, state: InterviewState, value: str, event: Event) -> Result:
         if value not in self.content.languages:
@@ -371,7 +371,7 @@ class Interview:
         return self._chose_severity(state, event.text.strip(), event)
 
     def _typed_groups(self, state: InterviewState, event: Event) -> Result:
-        parts = [p for p in _SEPARATORS.split(event.text) if p and p.strip()]
+        parts = [p for p in self._separators.split(event.text) if p and p.strip()]
         keys = [_match_option(part, self.content.groups) for part in parts]
         found = tuple(dict.fromkeys(k for k in keys if k))
         if not found:
@@ -396,7 +396,7 @@ class Interview:
 
     # -- moving on ----------------------------------------------------------------------------
 
-    def _answered(self, state: InterviewState, draft: Draft, natural_next: Step) -> Result:
+    def _answered(self, state: InterviewState, draft: Problem, natural_next: Step) -> Result:
         """Store an answer in the draft and ask the next question (or return to the review)."""
         next_step = Step.REVIEW if state.returning_to is Step.REVIEW else natural_next
         # A workshop filled in who and where: skip those questions; the review shows them.
@@ -412,20 +412,10 @@ class Interview:
         return moved, [*question(moved, self.content)]
 
     def _save(
-        self, state: InterviewState, event: Event, similar: tuple[Candidate, ...] = ()
+        self, state: InterviewState, event: Event, candidates: tuple[Candidate, ...] = ()
     ) -> Result:
-        d = state.draft
-        problem = ProblemDraft(
-            text=d.text,
-            language=d.language,
-            suggested_solution=d.suggested_solution,
-            solution_language=d.solution_language,
-            frequency=d.frequency,
-            severity=d.severity,
-            groups=d.groups,
-            area=d.area,
-            workshop=state.workshop,
-        )
+        problem = replace(state.draft, workshop=state.workshop)
+        similar = shown_to_others(similar_problems(problem, candidates))
         saved = state.evolve(
             draft=state.fresh_draft(),
             saved_count=state.saved_count + 1,
@@ -469,23 +459,29 @@ class Interview:
         moved, outputs = self._after_save(asked)
         return moved, [*effects, Reply(f"follow_up_{value}"), *outputs]
 
-    def _follow_up_answer(self, state: InterviewState, event: Event) -> Result:
+    def _follow_up_answer(
+        self, state: InterviewState, button: Button | None, event: Event
+    ) -> Result:
         """Store an answer to "has it happened again?", whatever the resident is doing now."""
-        parts = event.choice.split(":")
-        answer = parts[3] if len(parts) == 4 else ""
-        if not (parts[1:3] and all(p.isdigit() for p in parts[1:3])) or not (
-            answer == "no" or self.content.frequency(answer) is not None
+        if not isinstance(button, FollowUpAnswer) or not (
+            button.answer == "no" or self.content.frequency(button.answer) is not None
         ):
             return self._reask(state, Reply("stale_button"))
         observation = RecordObservation(
-            follow_up_id=int(parts[1]),
-            problem_id=int(parts[2]),
-            recurred=answer != "no",
-            frequency="" if answer == "no" else answer,
+            follow_up_id=button.follow_up_id,
+            problem_id=button.problem_id,
+            recurred=button.answer != "no",
+            frequency="" if button.answer == "no" else button.answer,
             at=event.now,
         )
-        thanks = Reply("followup_thanks", edit=True)
+        thanks = Reply("follow_up_thanks", edit=True)
         return state, [observation, thanks]
+
+
+def _list_separators(book: RuleBook) -> re.Pattern[str]:
+    """Split a typed list at punctuation or a joining word of any language ("og", "and")."""
+    words = "|".join(rf"\b{re.escape(w)}\b" for w in book.union("interview", "list_words"))
+    return re.compile(rf"\s*(?:[,;/+&\n]|{words})\s*", re.IGNORECASE)
 
 
 def _joined(state: InterviewState, workshop: Workshop) -> InterviewState:

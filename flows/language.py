@@ -12,12 +12,14 @@ import functools
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-SUPPORTED_INTERVIEW_LANGUAGES: tuple[str, ...] = ("nb", "nn", "en", "pl", "uk")
+from flows.language_rules import packaged_rule_book
+
 UNKNOWN = "unknown"
 
 _SEED = 0
@@ -34,91 +36,46 @@ _TAG = re.compile(r"[a-z]{2,3}")
 _NORWEGIAN_ALPHABET = re.compile(r"[a-zæøåéèêóòô]+")
 
 
-def _wordset(words: str) -> frozenset[str]:
-    """Return the space-separated ``words`` as a set."""
-    return frozenset(words.split())
-
-
 _SCANDINAVIAN = frozenset({"no", "da", "sv"})
 _SLAVIC_CYRILLIC = frozenset({"ru", "uk", "bg", "mk"})
 
-_NYNORSK = _wordset(
-    "ikkje eg kva korleis kvar kvart kven kvifor kvi frå heim heime berre noko nokon nokre ein "
-    "eit eitt dei deira dykk dykkar vere vore vorte vart mykje meir fekk gjekk sjølv sjølve "
-    "medan høyrer høyrde kjem kome ho me hjå veit no enno saman framleis sjå gjere gjer seie "
-    "seier tek veke veker veka vekene fleire skule skulen sjuk sjukt sjukehus sjukeheim "
-    "sjukeheimen heiter heite heile hennar då gong gongen kor treng ynskjer ønskjer bustad "
-    "bustaden veg vegen kyrkje kvarandre sjeldan tenkje spørje søkje søkjer ringje seinare "
-    "sidan difor pengar vatn lærar bur budd granne grannen månad månaden einsam einsame "
-    "einsemd eigen eige eigne"
-)
-_BOKMAL = _wordset(
-    "ikke jeg hva hvordan hvor hvorfor hvem hvilken hvilke hvilket hvis hver hvert fra hjem "
-    "hjemme bare noe noen en et de dere deres dem være vært mye mer fikk gikk selv mens hun "
-    "hennes hører hørte kommer tar uke uker uken flere skole skolen syk sykt sykehus sykehjem "
-    "sykehjemmet vet ble nå ennå sammen fortsatt gjøre gjør sier se heter hele trenger ønsker "
-    "bolig vei veien veier hverandre sjelden senere siden penger vann bor da måned måneden "
-    "ensom ensomme egen eget egne"
-)
-# Endings one standard writes and the other does not, with the shortest word they count in.
-_NYNORSK_ENDINGS = (("leg", 5), ("legt", 6), ("heit", 6), ("ar", 5), ("ane", 6))
-_BOKMAL_ENDINGS = (("lig", 5), ("lige", 6), ("het", 6))
-# Loanwords in -ar and compounds of "bane" are spelt alike in both standards.
-_SAME_IN_BOTH_ENDINGS = (
-    "januar",
-    "februar",
-    "dollar",
-    "seminar",
-    "kommentar",
-    "eksemplar",
-    "vikar",
-    "radar",
-    "bane",
-)
-_NORWEGIAN_COMMON = _wordset(
-    "og det på av får går blir skal må ingen også veldig takk hei nei hos"
-)
-# Words from the lists above that are everyday words in English, German, Dutch, French, Italian
-# or Spanish too: no evidence that a text is Norwegian.
-_NOT_DISTINCT = _wordset(
-    "en et de me ho ein dei no vere vore se si da tar fra bare mens mer tek ble hele dem bur "
-    "kvi kor"
-)
-_NORWEGIAN_EVIDENCE = (_NYNORSK | _BOKMAL | _NORWEGIAN_COMMON) - _NOT_DISTINCT
-_SWEDISH = _wordset(
-    "jag inte och är hur vad varför från bara mycket fick själv någon något några mig dig sig "
-    "hon blev vara varit där här måste sedan"
-)
-_POLISH = _wordset(
-    "nie sie się jest są gdzie dlaczego czemu czy że ze juz już bardzo mnie mam jestem nikt "
-    "nic tylko przez który która które ktory prosze proszę kiedy żeby zeby dla też tez tutaj "
-    "mój moj moja moje nasz nasza nasze mamy ma"
-)
-_ENGLISH = _wordset(
-    "the and you your our they their am are was were been be will would should could can "
-    "cannot don doesn didn isn aren won not with this that these there have has had need "
-    "please very what why where when how who get got here nobody never always too much "
-    "because but hello hi thanks thank sorry yes speak"
-)
-_UKRAINIAN = _wordset(
-    "що щоб як де куди звідки чому коли дуже тут вже немає нема це ця цей цього цьому його "
-    "мене ми ви вони ти та або чи будь ласка можу можна треба потрібно дякую хто ніхто "
-    "надто занадто буде будуть мій наш наша ваш зараз завжди ніколи вдома робити знову теж "
-    "також лише тільки усе усі"
-)
-_RUSSIAN = _wordset(
-    "что чтобы как где куда откуда почему когда очень здесь уже нет это эта этот его меня "
-    "мне мы вы они ты и или ли пожалуйста могу можно надо нужно спасибо кто никто снова "
-    "тоже только сейчас всегда никогда дома делать будет опять слишком"
-)
-_UKRAINIAN_LETTERS = frozenset("іїєґ")
-_RUSSIAN_LETTERS = frozenset("ыэё")
+
+@dataclass(frozen=True, slots=True)
+class _Markers:
+    """The marker words, endings and letters of the language files, ready for lookups."""
+
+    words: dict[str, frozenset[str]]  # language → its marker words
+    letters: dict[str, frozenset[str]]  # language → letters only it (here) writes
+    endings: dict[str, tuple[tuple[str, int], ...]]  # nb/nn: ending, shortest word it counts in
+    same_in_both_endings: tuple[str, ...]  # endings spelt alike in bokmål and nynorsk
+    norwegian_evidence: frozenset[str]  # words that show a text is Norwegian
+
+
+@functools.cache
+def _markers() -> _Markers:
+    """Collect the detection markers of every language file (once)."""
+    book = packaged_rule_book()
+    languages = book.languages.values()
+    words = {r.code: frozenset(r.words("detect", "words")) for r in languages}
+    nb = book.languages["nb"]
+    common = frozenset(nb.words("detect", "norwegian_words"))
+    # Words from the lists that are everyday words in other languages: no evidence.
+    not_distinct = frozenset(nb.words("detect", "not_distinct"))
+    return _Markers(
+        words=words,
+        letters={r.code: frozenset(r.text("detect", "letters")) for r in languages},
+        endings={
+            r.code: tuple((e, int(n)) for e, n in r.pairs("detect", "endings", ":"))
+            for r in languages
+        },
+        same_in_both_endings=nb.words("detect", "same_in_both_endings"),
+        norwegian_evidence=(words["nn"] | words["nb"] | common) - not_distinct,
+    )
+
+
 _BULGARIAN_OR_RUSSIAN_LETTERS = frozenset("ъ")
 _MACEDONIAN_LETTERS = frozenset("ѓќѕљњџј")
-_POLISH_LETTERS = frozenset("łżśźćń")
 _PERSIAN_OR_URDU_LETTERS = frozenset("پچژگکیٹڈڑںےھۀ")
-_NORWEGIAN_LETTERS = frozenset("æøå")
-_SWEDISH_LETTERS = frozenset("äö")
 
 
 _FACTORY_LOCK = threading.Lock()
@@ -190,8 +147,9 @@ def _is_norwegian(
     if guess in ("no", "da"):
         return True
     if guess == "sv":
-        swedish = sum(word in _SWEDISH for word in words)
-        return not (_SWEDISH_LETTERS & set(text.lower()) or swedish > evidence)
+        markers = _markers()
+        swedish = sum(word in markers.words["sv"] for word in words)
+        return not (markers.letters["sv"] & set(text.lower()) or swedish > evidence)
     top, probability = ranked[0]
     # English or Polish stands when langdetect is sure of it or our word rules found it.
     clear = guess in ("en", "pl") and (guess != top or probability >= _CLEAR)
@@ -209,10 +167,11 @@ def _is_norwegian(
 
 def _norwegian_evidence(text: str, words: list[str]) -> int:
     """Count the signs that ``text`` is Norwegian: distinctive words and æ/ø/å in common words."""
-    hits = sum(word in _NORWEGIAN_EVIDENCE for word in words)
+    markers = _markers()
+    hits = sum(word in markers.norwegian_evidence for word in words)
     # Capitalised words after the first are names ("Gjøvik", "Mjøsa"): no sign of the language.
     lettered = any(
-        _NORWEGIAN_LETTERS & set(word.lower())
+        markers.letters["nb"] & set(word.lower())
         for index, word in enumerate(_WORD.findall(text))
         if index == 0 or not word[0].isupper()
     )
@@ -226,18 +185,22 @@ def _is_substantial(hits: int, words: list[str]) -> bool:
 
 def _norwegian_form(words: list[str], hint: str | None) -> str:
     """Choose bokmål or nynorsk by marker words and endings, then the resident's hint, then nb."""
-    nynorsk = sum(word in _NYNORSK or _has_ending(word, _NYNORSK_ENDINGS) for word in words)
-    bokmal = sum(word in _BOKMAL or _has_ending(word, _BOKMAL_ENDINGS) for word in words)
+    nynorsk = sum(_marks(word, "nn") for word in words)
+    bokmal = sum(_marks(word, "nb") for word in words)
     if nynorsk != bokmal:
         return "nn" if nynorsk > bokmal else "nb"
     # Most Norwegians, and Gjøvik's own texts, write bokmål.
     return hint or "nb"
 
 
-def _has_ending(word: str, endings: tuple[tuple[str, int], ...]) -> bool:
-    """Tell whether ``word`` is long enough for one of ``endings`` and ends in it."""
-    if word.endswith(_SAME_IN_BOTH_ENDINGS):
+def _marks(word: str, language: str) -> bool:
+    """Tell whether ``word`` is a marker of bokmål or nynorsk: a marker word or ending."""
+    markers = _markers()
+    if word in markers.words[language]:
+        return True
+    if word.endswith(markers.same_in_both_endings):
         return False
+    endings = markers.endings[language]
     return any(len(word) >= shortest and word.endswith(ending) for ending, shortest in endings)
 
 
@@ -245,6 +208,7 @@ def _correct_lookalike(ranked: list[tuple[str, float]], text: str, words: list[s
     """Correct langdetect's known confusions of Ukrainian, Arabic, Polish and English."""
     top = ranked[0][0]
     letters = set(text.lower())
+    markers = _markers()
     if top in _SLAVIC_CYRILLIC:
         return _east_slavic(ranked, letters, words)
     if top in ("fa", "ur") and not letters & _PERSIAN_OR_URDU_LETTERS:
@@ -253,10 +217,10 @@ def _correct_lookalike(ranked: list[tuple[str, float]], text: str, words: list[s
     if top in ("pl", "en") or not _is_latin(text):
         return top
     # A Polish name ("Łukasz") in a Norwegian sentence does not make it Polish.
-    polish = letters & _POLISH_LETTERS or sum(word in _POLISH for word in words) >= 2
+    polish = letters & markers.letters["pl"] or sum(w in markers.words["pl"] for w in words) >= 2
     if polish and top not in _SCANDINAVIAN:
         return "pl"
-    english = sum(word in _ENGLISH for word in words)
+    english = sum(word in markers.words["en"] for word in words)
     if _is_substantial(english, words) and english > _norwegian_evidence(text, words):
         return "en"
     return top
@@ -265,14 +229,15 @@ def _correct_lookalike(ranked: list[tuple[str, float]], text: str, words: list[s
 def _east_slavic(ranked: list[tuple[str, float]], letters: set[str], words: list[str]) -> str:
     """Tell Ukrainian from Russian, Bulgarian and Macedonian by their own letters and words."""
     top = ranked[0][0]
-    if letters & _UKRAINIAN_LETTERS:
+    markers = _markers()
+    if letters & markers.letters["uk"]:
         return "uk"
-    if letters & _RUSSIAN_LETTERS:
+    if letters & markers.letters["ru"]:
         return "ru"
     if letters & (_BULGARIAN_OR_RUSSIAN_LETTERS | _MACEDONIAN_LETTERS):
         return top
-    ukrainian = sum(word in _UKRAINIAN for word in words)
-    russian = sum(word in _RUSSIAN for word in words)
+    ukrainian = sum(word in markers.words["uk"] for word in words)
+    russian = sum(word in markers.words["ru"] for word in words)
     if ukrainian != russian:
         return "uk" if ukrainian > russian else "ru"
     candidates = [lang for lang, _ in ranked if lang in ("uk", "ru")]

@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flows.problem import Problem
+
 
 @dataclass(frozen=True, slots=True)
 class Label:
@@ -43,25 +45,10 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
-class ProblemDraft:
-    """A problem as the resident described it, ready to be stored."""
-
-    text: str
-    language: str
-    suggested_solution: str = ""
-    solution_language: str = ""
-    frequency: str = ""
-    severity: int | None = None
-    groups: tuple[str, ...] = ()
-    area: str = ""
-    workshop: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class SaveProblem:
     """Store a confirmed problem for this resident."""
 
-    problem: ProblemDraft
+    problem: Problem
     at: datetime
 
 

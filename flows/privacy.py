@@ -65,3 +65,12 @@ def _mask_international(found: re.Match[str]) -> str:
     # E.164 allows at most 15 digits with the country code; fewer than 7 is not a phone number.
     digits = sum(ch.isdigit() for ch in found[0].removeprefix("00"))
     return PHONE_MASK if 7 <= digits <= 15 else found[0]
+
+
+SHOWN_TEXT_MAX = 300  # a problem shown to others is cut to this many characters
+
+
+def anonymised(text: str) -> str:
+    """Return a problem's text as others may see it: personal data masked, length capped."""
+    masked = " ".join(mask_personal_data(text).split())
+    return masked if len(masked) <= SHOWN_TEXT_MAX else masked[: SHOWN_TEXT_MAX - 1] + "…"

@@ -2,9 +2,11 @@
 
 from collections.abc import Iterable, Sequence
 
+from flows.callback import Answer
 from flows.content import Content
 from flows.outputs import Choice, Label, ParamValue, Reply
-from flows.state import Draft, InterviewState, Step
+from flows.problem import Problem
+from flows.state import InterviewState, Step
 
 SEVERITIES = (1, 2, 3, 4, 5)
 CHANGEABLE = (Step.PROBLEM, Step.FREQUENCY, Step.SEVERITY, Step.GROUPS, Step.AREA)
@@ -13,7 +15,7 @@ PREFER_NOT_TO_SAY = "prefer_not_to_say"
 
 def data(step: Step, value: str) -> str:
     """Return the callback data of a button that answers ``step`` with ``value``."""
-    return f"{step.value}:{value}"
+    return Answer(step, value).pack()
 
 
 def rows(choices: Iterable[Choice], width: int) -> tuple[tuple[Choice, ...], ...]:
@@ -55,7 +57,7 @@ def groups_question(content: Content, selected: Sequence[str], *, edit: bool = F
     return Reply("ask_groups", choices=(*rows(buttons, 2), done), edit=edit)
 
 
-def review_card(draft: Draft) -> Reply:
+def review_card(draft: Problem) -> Reply:
     """Read back what was understood, with confirm and change buttons."""
     params: dict[str, ParamValue] = {
         "problem": draft.text,

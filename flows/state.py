@@ -4,6 +4,8 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Self
 
+from flows.problem import Problem
+
 
 class Step(StrEnum):
     """Where a resident is in the interview; each step has one question."""
@@ -28,34 +30,6 @@ class Step(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Draft:
-    """The answers given so far in the running interview."""
-
-    text: str = ""
-    language: str = ""
-    suggested_solution: str = ""
-    solution_language: str = ""
-    frequency: str = ""
-    severity: int | None = None
-    groups: tuple[str, ...] = ()
-    area: str = ""
-
-    def with_problem(self, text: str, language: str) -> Self:
-        """Return a copy holding the problem in the resident's words."""
-        return replace(self, text=text, language=language)
-
-    def with_solution(self, text: str, language: str) -> Self:
-        """Return a copy that keeps a proposed solution aside."""
-        return replace(self, suggested_solution=text, solution_language=language)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["groups"] = tuple(known.get("groups", ()))
-        return cls(**known)
-
-
-@dataclass(frozen=True, slots=True)
 class InterviewState:
     """Everything the interview remembers about one resident between messages."""
 
@@ -63,7 +37,7 @@ class InterviewState:
     language: str = ""  # the interview language; "" until known
     language_chosen: bool = False  # an explicit choice wins over hints and detection
     consent_version: int = 0  # the privacy text version accepted; 0 = none
-    draft: Draft = field(default_factory=Draft)
+    draft: Problem = field(default_factory=Problem)
     returning_to: Step | None = None  # REVIEW while one answer is being changed
     paused_at: Step | None = None  # the step to resume after /language or renewed consent
     workshop: str = ""  # set by a workshop deep link
@@ -79,12 +53,12 @@ class InterviewState:
         """Return a copy with ``changes`` applied."""
         return replace(self, **changes)
 
-    def fresh_draft(self) -> Draft:
+    def fresh_draft(self) -> Problem:
         """Return an empty draft, with the workshop's group and area filled in."""
         groups = (self.workshop_group,) if self.workshop and self.workshop_group else ()
-        return Draft(groups=groups, area=self.workshop_area if self.workshop else "")
+        return Problem(groups=groups, area=self.workshop_area if self.workshop else "")
 
-    def draft_with(self, **changes: Any) -> Draft:
+    def draft_with(self, **changes: Any) -> Problem:
         """Return the draft with ``changes`` applied."""
         return replace(self.draft, **changes)
 
@@ -93,7 +67,7 @@ class InterviewState:
         data["step"] = self.step.value
         data["returning_to"] = self.returning_to.value if self.returning_to else None
         data["paused_at"] = self.paused_at.value if self.paused_at else None
-        data["draft"]["groups"] = list(self.draft.groups)
+        data["draft"] = self.draft.values()
         data["similar_ids"] = list(self.similar_ids)
         data["similar_texts"] = list(self.similar_texts)
         return data
@@ -107,7 +81,7 @@ class InterviewState:
             language=str(data.get("language", "")),
             language_chosen=bool(data.get("language_chosen", False)),
             consent_version=int(data.get("consent_version", 0)),
-            draft=Draft.from_dict(dict(data.get("draft") or {})),
+            draft=Problem.from_values(data.get("draft") or {}),
             returning_to=Step(returning) if returning else None,
             paused_at=Step(paused) if paused else None,
             workshop=str(data.get("workshop", "")),

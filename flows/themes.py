@@ -99,7 +99,7 @@ class Frequencies(Shelf[int]):
 
 
 @dataclass(frozen=True, slots=True)
-class Theme:
+class ThemeCentroid:
     """One recurring theme: its centroid terms, how many problems it holds, readable words."""
 
     id: int
@@ -124,7 +124,7 @@ class Index:
     postings: Shelf[tuple[int, ...]]
 
     @classmethod
-    def of(cls, themes: Sequence[Theme], frequencies: Frequencies) -> Self:
+    def of(cls, themes: Sequence[ThemeCentroid], frequencies: Frequencies) -> Self:
         """Index ``themes`` from scratch: O(T·k)."""
         postings: dict[str, tuple[int, ...]] = {}
         for position, theme in enumerate(themes):
@@ -150,7 +150,7 @@ class Index:
 class ThemeModel:
     """All themes and the document frequencies they are compared with; stored whole as JSON."""
 
-    themes: tuple[Theme, ...] = ()
+    themes: tuple[ThemeCentroid, ...] = ()
     documents: int = 0
     frequencies: Frequencies = field(default_factory=Frequencies)
     next_id: int = 1
@@ -161,7 +161,7 @@ class ThemeModel:
         if self.index is None:
             object.__setattr__(self, "index", Index.of(self.themes, self.frequencies))
 
-    def theme(self, theme_id: int) -> Theme:
+    def theme(self, theme_id: int) -> ThemeCentroid:
         """Return the theme with ``theme_id``; KeyError if there is none."""
         for theme in self.themes:
             if theme.id == theme_id:
@@ -190,7 +190,7 @@ class ThemeModel:
         known = ThemeParams.__dataclass_fields__
         params = ThemeParams(**{k: v for k, v in data["params"].items() if k in known})
         themes = tuple(
-            Theme(
+            ThemeCentroid(
                 int(t["id"]),
                 int(t["size"]),
                 {str(k): float(v) for k, v in t["weights"].items()},
@@ -329,7 +329,7 @@ def assign(model: ThemeModel, text: str, language: str) -> tuple[ThemeModel, Ass
     created = best < 0 or similarity < params.threshold
     if created:
         best = len(themes)
-        themes.append(Theme(model.next_id, 0, {}, {}))
+        themes.append(ThemeCentroid(model.next_id, 0, {}, {}))
         sums.append((0.0, 0.0, 0.0))
     old = themes[best]
     new = themes[best] = _grown(old, old.id, old.size + 1, doc, params.top_terms)
@@ -354,10 +354,12 @@ def similar(
     return ranked[:limit]
 
 
-def _grown(theme: Theme, theme_id: int, size: int, more: _Document, top: int) -> Theme:
+def _grown(
+    theme: ThemeCentroid, theme_id: int, size: int, more: _Document, top: int
+) -> ThemeCentroid:
     weights = _added(theme.weights, more.weights, top)
     forms = {t: theme.forms.get(t) or more.forms[t] for t in weights}
-    return Theme(theme_id, size, weights, forms)
+    return ThemeCentroid(theme_id, size, weights, forms)
 
 
 def _added(weights: Mapping[str, float], more: Mapping[str, float], top: int) -> dict[str, float]:
@@ -435,11 +437,11 @@ def rebuild(
     idf = _Idf(model.documents, model.frequencies)
     groups = _merged(list(members.values()), docs, idf, model.params)
     groups = sorted(_refined(groups, docs, idf, model.params), key=min)
-    themes: list[Theme] = []
+    themes: list[ThemeCentroid] = []
     ids = [0] * len(docs)
     for theme_id, group in enumerate(groups, start=1):
         weights, forms = _centroid(group, docs, model.params.top_terms)
-        themes.append(Theme(theme_id, len(group), weights, forms))
+        themes.append(ThemeCentroid(theme_id, len(group), weights, forms))
         for position in group:
             ids[position] = theme_id
     frequencies, next_id = model.frequencies, len(themes) + 1

@@ -207,7 +207,6 @@ ROLES: Final = frozenset({"staff", "admin"})
 ROLE_MAX: Final = 8
 FREQUENCY_MAX: Final = 8
 DIGEST_FREQUENCIES: Final = ("weekly", "daily")  # what staff can subscribe to
-DIGEST_KINDS: Final = (*DIGEST_FREQUENCIES, "manual")  # "manual": `innspill digest --send`
 TOKEN_HASH_CHARS: Final = 64  # SHA-256, hex
 ERROR_MAX: Final = 120
 
@@ -291,7 +290,7 @@ class DigestDelivery(SQLModel, table=True):
 # (their chat id is on the resident row); observations and endorsements go when a resident does.
 
 WORKSHOP_NAME_MAX: Final = 120
-FOLLOWUPS_MAX: Final = 64  # "1d,14d"
+FOLLOW_UP_OFFSETS_MAX: Final = 64  # "1d,14d"
 CONTENT_HASH_MAX: Final = 64  # SHA-256, hex
 
 
@@ -303,7 +302,7 @@ class WorkshopBase(SQLModel):
     group: str = Field(default="", max_length=KEY_MAX)
     area: str = Field(default="", max_length=KEY_MAX)
     held_on: date
-    followups: str = Field(default="", max_length=FOLLOWUPS_MAX)  # offsets, e.g. "1d,14d"
+    followups: str = Field(default="", max_length=FOLLOW_UP_OFFSETS_MAX)  # offsets, e.g. "1d,14d"
 
 
 class Workshop(WorkshopBase, table=True):

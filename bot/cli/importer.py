@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from bot.services.workshops import resolve, resolve_area
 from flows.content import Content
 from flows.language import detect_language
-from flows.outputs import ProblemDraft
 from flows.privacy import mask_personal_data
+from flows.problem import Problem
 from storage import queries
 from storage.engine import session_scope
 from storage.models import TEXT_MAX
@@ -46,7 +46,7 @@ class Note:
     """A valid row, ready to store."""
 
     line: int
-    draft: ProblemDraft
+    draft: Problem
     content_hash: str
 
 
@@ -97,7 +97,7 @@ def read_notes(
 
 def _draft(
     cells: dict[str, str], content: Content, *, workshop: str, group: str, area: str
-) -> ProblemDraft:
+) -> Problem:
     text = mask_personal_data(" ".join(cells.get("text", "").split()))
     if not any(ch.isalpha() for ch in text):
         raise ValueError("text: empty")
@@ -109,7 +109,7 @@ def _draft(
     if frequency:
         frequency = resolve(frequency, content.frequencies, "frequency")
     solution = mask_personal_data(" ".join(cells.get("suggested_solution", "").split()))
-    return ProblemDraft(
+    return Problem(
         text=text,
         language=detect_language(text),
         suggested_solution=solution[:TEXT_MAX],
@@ -135,7 +135,7 @@ def _severity(cell: str) -> int | None:
     return int(cell)
 
 
-def _fingerprint(draft: ProblemDraft) -> str:
+def _fingerprint(draft: Problem) -> str:
     parts: Iterable[str] = (
         draft.text.casefold(),
         ",".join(draft.groups),
@@ -180,6 +180,6 @@ def _store(engine: Engine, notes: Sequence[Note], now: datetime) -> tuple[int, i
     with session_scope(engine) as session:  # one transaction: all of the file or nothing
         for note in notes:
             imported += queries.import_problem(
-                session=session, content_hash=note.content_hash, draft=note.draft, now=now
+                session=session, content_hash=note.content_hash, problem=note.draft, now=now
             )
     return imported, len(notes) - imported

@@ -20,7 +20,7 @@ from bot.services.workshops import (
     workshop_stats,
 )
 from bot.settings import Settings
-from flows.workshop import DEFAULT_FOLLOWUPS
+from flows.follow_up import DEFAULT_FOLLOW_UPS
 
 Clock = Callable[[], datetime]
 Username = Callable[[Settings], Coroutine[object, object, str]]
@@ -52,7 +52,7 @@ def run_workshop(
             group=group,
             area=area,
             held_on=args.date,
-            followups=DEFAULT_FOLLOWUPS if args.followups is None else args.followups,
+            followups=DEFAULT_FOLLOW_UPS if args.followups is None else args.followups,
             now=clock(),
             zone=settings.zone,
             bot_username=name,

@@ -16,9 +16,8 @@ from sqlmodel import Session
 from bot.jobs.outbox import Clock, Leased, Outbox, Policy, Send
 from bot.telegram.delivery import Delivery
 from flows.content import Content
-from flows.followup import follow_up_replies
+from flows.follow_up import FollowUpMessage, follow_up_replies, outside_quiet_hours
 from flows.render import render
-from flows.workshop import FollowUpMessage, outside_quiet_hours
 from storage import queries
 from storage.database import Database
 from storage.models import FollowUp

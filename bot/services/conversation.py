@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from flows.content import Content
-from flows.events import Event
+from flows.events import Candidate, Event, Facts, Lookups
+from flows.follow_up import parse_offsets
 from flows.interview import Interview
 from flows.outputs import (
     AgreeToFollowUps,
@@ -34,15 +35,7 @@ from flows.outputs import (
 from flows.questions import question
 from flows.render import Escape, Rendered, render
 from flows.state import InterviewState
-from flows.workshop import (
-    Candidate,
-    Facts,
-    Lookups,
-    Workshop,
-    anonymised,
-    parse_offsets,
-    similar_problems,
-)
+from flows.workshop import Workshop
 from storage import queries
 from storage.database import Database
 
@@ -216,7 +209,7 @@ class Conversations:
         wanted: Lookups,
         event: Event,
     ) -> Facts:
-        """Look up what the interview asked for: the workshop of a link, similar problems."""
+        """Look up what the interview asked for: the workshop of a link, others' problems."""
         workshop = None
         if wanted.workshop_code:
             row = queries.get_workshop(session=session, code=wanted.workshop_code)
@@ -224,15 +217,13 @@ class Conversations:
                 workshop = Workshop(row.code, row.name, row.group, row.area)
         similar: tuple[Candidate, ...] = ()
         if wanted.similar:
-            draft = state.draft
-            candidates = queries.similar_candidates(
-                session=session, resident_id=resident_id, workshop=state.workshop, area=draft.area
-            )
-            picked = similar_problems(
-                draft.text, draft.language, candidates, workshop=state.workshop, area=draft.area
-            )
             similar = tuple(
-                Candidate(c.id, anonymised(c.text), c.language, c.workshop, c.area) for c in picked
+                queries.similar_candidates(
+                    session=session,
+                    resident_id=resident_id,
+                    workshop=state.workshop,
+                    area=state.draft.area,
+                )
             )
         return Facts(workshop=workshop, similar=similar)
 
@@ -253,7 +244,7 @@ class Conversations:
                     queries.add_problem(
                         session=session,
                         resident_id=resident_id,
-                        draft=problem,
+                        problem=problem,
                         source=self.source,
                         now=at,
                     )

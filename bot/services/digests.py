@@ -30,7 +30,7 @@ from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.records import ProblemRecord
 from flows.render import split_message
 from flows.staff_texts import StaffTexts
-from flows.workshop import workshop_section
+from flows.workshop_stats import workshop_section
 from storage import queries
 from storage.database import Database
 

@@ -17,16 +17,11 @@ import segno
 from sqlalchemy.engine import Engine
 
 from flows.content import Content, Option
+from flows.follow_up import parse_offsets
 from flows.places import match_place
 from flows.staff_texts import StaffTexts
-from flows.workshop import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
-    WorkshopStats,
-    deep_link,
-    parse_offsets,
-    valid_code,
-)
+from flows.workshop import CODE_ALPHABET, CODE_LENGTH, deep_link, valid_code
+from flows.workshop_stats import WorkshopStats
 from storage import queries
 from storage.engine import session_scope
 from storage.models import Workshop

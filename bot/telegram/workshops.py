@@ -27,16 +27,16 @@ from bot.services.workshops import (
 )
 from bot.telegram.delivery import REPLY_BURST, Delivery
 from bot.telegram.staff import StaffRole, staff_language
+from flows.callback import WorkshopSetup, unpack
 from flows.content import Content
+from flows.follow_up import DEFAULT_FOLLOW_UPS
 from flows.render import Button, Rendered
 from flows.staff_texts import StaffTexts
-from flows.workshop import DEFAULT_FOLLOWUPS
 from storage import queries
 from storage.database import Database
 from storage.models import Workshop
 
 Clock = Callable[[], datetime]
-PREFIX = "wsx"  # button data: "wsx:<step>:<code>:<value>" (≤ 64 bytes: codes ≤ 32, keys ≤ 24)
 DAYS_OFFERED = 14
 
 
@@ -79,7 +79,7 @@ class WorkshopDesk:
                 group="",
                 area="",
                 held_on=today,
-                followups=DEFAULT_FOLLOWUPS,
+                followups=DEFAULT_FOLLOW_UPS,
                 now=self.clock(),
                 zone=self.zone,
                 bot_username=username,
@@ -93,10 +93,13 @@ class WorkshopDesk:
 
     async def press(self, query: CallbackQuery, language: str) -> None:
         """Apply one button of the dialog: group, then area, then day (then the link and QR)."""
-        _, step, code, value = (query.data or "").split(":", 3)
+        button = unpack(query.data or "")
         chat_id = query.from_user.id
         message_id = query.message.message_id if query.message else None
-        row = await self.db.run(self._update, step=step, code=code, value=value)
+        if not isinstance(button, WorkshopSetup):
+            return  # StaffPress let only this dialog's buttons through
+        step, code = button.step, button.code
+        row = await self.db.run(self._update, step=step, code=code, value=button.value)
         if row is None:
             await self._say(chat_id, self.texts.html("workshop_gone", language))
             return
@@ -148,7 +151,7 @@ class WorkshopDesk:
     ) -> tuple[tuple[Button, ...], ...]:
         shown = language if language in self.content.languages else self.content.languages[0]
         items = [
-            Button(self.content.name(label, shown), f"{PREFIX}:{step}:{code}:{key}")
+            Button(self.content.name(label, shown), WorkshopSetup(step, code, key).pack())
             for key, label in keys
         ]
         return tuple(tuple(items[i : i + 2]) for i in range(0, len(items), 2))
@@ -156,7 +159,9 @@ class WorkshopDesk:
     def _days(self, code: str) -> tuple[tuple[Button, ...], ...]:
         today = self.clock().astimezone(self.zone).date()
         days = [today + timedelta(days=n) for n in range(DAYS_OFFERED)]
-        items = [Button(f"{d:%d.%m.}", f"{PREFIX}:d:{code}:{d.isoformat()}") for d in days]
+        items = [
+            Button(f"{d:%d.%m.}", WorkshopSetup("d", code, d.isoformat()).pack()) for d in days
+        ]
         return tuple(tuple(items[i : i + 4]) for i in range(0, len(items), 4))
 
     async def _say(self, chat_id: int, text: str) -> None:
@@ -176,7 +181,7 @@ class StaffPress(Filter):
 
     async def __call__(self, query: CallbackQuery) -> bool:
         """Look the presser up in the database."""
-        if not (query.data or "").startswith(f"{PREFIX}:"):
+        if not isinstance(unpack(query.data or ""), WorkshopSetup):
             return False
         staff = await self.db.run(queries.get_staff, telegram_id=query.from_user.id)
         return staff is not None

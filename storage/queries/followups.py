@@ -7,7 +7,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from flows.workshop import FollowUpMessage
+from flows.follow_up import FollowUpMessage
 from storage.models import (
     FollowUp,
     Problem,

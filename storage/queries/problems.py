@@ -1,15 +1,15 @@
 """Problems: added by residents or imported, listed, counted and endorsed."""
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from flows.outputs import ProblemDraft
+import flows.problem
+from flows.events import Candidate
 from flows.records import ProblemRecord
-from flows.workshop import Candidate
 from storage.models import (
     Endorsement,
     ImportedRow,
@@ -25,30 +25,17 @@ def add_problem(
     session: Session,
     *,
     resident_id: int | None,
-    draft: ProblemDraft,
+    problem: flows.problem.Problem,
     source: str,
     now: datetime,
 ) -> int:
     """Validate and store a problem; return its id."""
-    valid = ProblemBase.model_validate(
-        {
-            "text": draft.text,
-            "language": draft.language,
-            "suggested_solution": draft.suggested_solution,
-            "solution_language": draft.solution_language,
-            "groups": list(draft.groups),
-            "area": draft.area,
-            "frequency": draft.frequency,
-            "severity": draft.severity,
-            "source": source,
-            "workshop": draft.workshop,
-        }
-    )
-    problem = Problem(**valid.model_dump(), resident_id=resident_id, created_at=now)
-    session.add(problem)
+    valid = ProblemBase.model_validate(problem.values() | {"source": source})
+    row = Problem(**valid.model_dump(), resident_id=resident_id, created_at=now)
+    session.add(row)
     session.flush()
-    assert problem.id is not None  # the flush assigned it
-    return problem.id
+    assert row.id is not None  # the flush assigned it
+    return row.id
 
 
 def problem_records(
@@ -89,21 +76,17 @@ def problem_records(
 
 def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None) -> ProblemRecord:
     assert problem.id is not None  # loaded rows have ids
-    return ProblemRecord(
-        theme=problem.theme_id,
-        theme_label=theme_label(theme) if theme is not None else "",
-        id=problem.id,
-        created_at=problem.created_at,
-        resident=pseudonym or "",
-        text=problem.text,
-        language=problem.language,
-        suggested_solution=problem.suggested_solution,
-        groups=tuple(problem.groups),
-        area=problem.area,
-        frequency=problem.frequency,
-        severity=problem.severity,
-        source=problem.source,
-        workshop=problem.workshop,
+    described = {f.name: getattr(problem, f.name) for f in fields(flows.problem.Problem)}
+    return ProblemRecord.from_values(
+        described
+        | {
+            "id": problem.id,
+            "created_at": problem.created_at,
+            "resident": pseudonym or "",
+            "source": problem.source,
+            "theme": problem.theme_id,
+            "theme_label": theme_label(theme) if theme is not None else "",
+        }
     )
 
 
@@ -123,13 +106,13 @@ def count_problems_between(session: Session, *, since: datetime, until: datetime
 
 
 def import_problem(
-    session: Session, *, content_hash: str, draft: ProblemDraft, now: datetime
+    session: Session, *, content_hash: str, problem: flows.problem.Problem, now: datetime
 ) -> bool:
     """Store an imported note unless the same note was imported before; True if stored."""
     if session.get(ImportedRow, content_hash) is not None:
         return False
     problem_id = add_problem(
-        session=session, resident_id=None, draft=draft, source="import", now=now
+        session=session, resident_id=None, problem=problem, source="import", now=now
     )
     session.add(ImportedRow(content_hash=content_hash, problem_id=problem_id))
     session.flush()

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from flows.workshop import WorkshopStats
+from flows.workshop_stats import WorkshopStats
 from storage.models import (
     KEY_MAX,
     FollowUp,

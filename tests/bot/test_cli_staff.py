@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from tests.cli import run_cli
@@ -37,10 +37,10 @@ def test_digest_print_writes_the_last_seven_days_as_plain_text(
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         for days, text in ((1, TYPED), (10, "Gammelt problem fra forrige måned, ikke med")):
-            draft = ProblemDraft(text=text, language="nb", area="biri", severity=5)
+            draft = Problem(text=text, language="nb", area="biri", severity=5)
             at = now - timedelta(days=days)
             queries.add_problem(
-                session=session, resident_id=None, draft=draft, source="terminal", now=at
+                session=session, resident_id=None, problem=draft, source="terminal", now=at
             )
     engine.dispose()
     printed = run_cli(sqlite_url, tmp_path, "digest", "--print", "--language", "en")

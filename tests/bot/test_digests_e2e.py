@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.telegram.delivery import PER_CHAT_INTERVAL, Delivery
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import DigestDelivery
@@ -39,13 +39,13 @@ def seed(database_url: str, problems: int = 6) -> None:
             )
             assert resident.id is not None
             text = MARKUP if n == 0 else f"Veien til skolen i Biri er mørk og glatt, dag {n}"
-            draft = ProblemDraft(
+            draft = Problem(
                 text=text, language="nb", severity=5 - n % 3, groups=("senior",), area="biri"
             )
             queries.add_problem(
                 session=session,
                 resident_id=resident.id,
-                draft=draft,
+                problem=draft,
                 source="telegram",
                 now=START + timedelta(days=n % 5, hours=n),
             )

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from bot.services.digests import DigestBuilder
 from bot.services.workshops import create_workshop
 from flows.digest import Period
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
@@ -23,11 +23,9 @@ def participant(session: Session, name: str, text: str) -> tuple[int, int]:
     """Store a resident with one problem from the workshop; return both ids."""
     resident = queries.get_or_create_resident(session=session, pseudonym=name, now=NOW)
     assert resident.id is not None
-    draft = ProblemDraft(
-        text=text, language="nb", groups=("senior",), area="biri", workshop="biri1"
-    )
+    draft = Problem(text=text, language="nb", groups=("senior",), area="biri", workshop="biri1")
     problem = queries.add_problem(
-        session=session, resident_id=resident.id, draft=draft, source="telegram", now=NOW
+        session=session, resident_id=resident.id, problem=draft, source="telegram", now=NOW
     )
     return resident.id, problem
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.jobs.housekeeping import Housekeeping
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
@@ -25,9 +25,9 @@ async def test_silent_residents_are_forgotten_and_their_problems_stay(database_u
             assert who.id is not None
             state = {"step": "idle"}
             queries.save_state(session=session, resident_id=who.id, state=state, now=NOW)
-            draft = ProblemDraft(text="Veien er ikke brøytet.", language="nb")
+            draft = Problem(text="Veien er ikke brøytet.", language="nb")
             queries.add_problem(
-                session=session, resident_id=who.id, draft=draft, source="telegram", now=NOW
+                session=session, resident_id=who.id, problem=draft, source="telegram", now=NOW
             )
         queries.claim_update(session=session, update_id=1, now=NOW - timedelta(days=8))
         queries.claim_update(session=session, update_id=2, now=NOW)

@@ -15,7 +15,7 @@ from bot.jobs.digests import LEASE, DigestOutbox
 from bot.jobs.ticker import Scheduler
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import Delivery, Pacer
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
@@ -45,9 +45,9 @@ def subscriber(engine: Engine, frequency: str = "weekly", at: datetime = SUBSCRI
         assert staff.id is not None
         queries.note_staff_chat(session=session, staff_id=staff.id, chat_id=KARI, language="nb")
         queries.subscribe(session=session, staff_id=staff.id, frequency=frequency, now=at)
-        draft = ProblemDraft(text=SECRET_WORDS, language="nb", area="sentrum", severity=5)
+        draft = Problem(text=SECRET_WORDS, language="nb", area="sentrum", severity=5)
         queries.add_problem(
-            session=session, resident_id=None, draft=draft, source="telegram", now=at
+            session=session, resident_id=None, problem=draft, source="telegram", now=at
         )
         return staff.id
 

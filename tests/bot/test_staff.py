@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.telegram.staff import create_invite
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from tests.bot.harness import Clock, Person, running_bot, settings_for, text_of
@@ -40,14 +40,14 @@ def seed(database_url: str, days: int = 6) -> None:
     with session_scope(engine) as session:
         for n in range(days):
             resident = queries.get_or_create_resident(session=session, pseudonym=f"r{n}", now=NOW)
-            draft = ProblemDraft(
+            draft = Problem(
                 text=f"Gatelyset i Hunndalen er ute igjen, uke {n}",
                 language="nb",
                 area="hunndalen",
             )
             at = NOW - timedelta(days=n, hours=1)
             queries.add_problem(
-                session=session, resident_id=resident.id, draft=draft, source="telegram", now=at
+                session=session, resident_id=resident.id, problem=draft, source="telegram", now=at
             )
     engine.dispose()
 

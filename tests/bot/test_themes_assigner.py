@@ -21,8 +21,8 @@ from bot.jobs.themes import (
     rename_theme,
     summaries,
 )
-from flows.outputs import ProblemDraft
 from flows.priority import Weights
+from flows.problem import Problem
 from flows.themes import ThemeModel
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
@@ -51,9 +51,9 @@ def save(engine: Engine, text: str, language: str = "nb", who: str = "r1", **mor
     with session_scope(engine) as session:
         resident = queries.get_or_create_resident(session=session, pseudonym=who, now=NOW)
         assert resident.id is not None
-        draft = ProblemDraft(text=text, language=language, **more)  # type: ignore[arg-type]
+        draft = Problem(text=text, language=language, **more)  # type: ignore[arg-type]
         return queries.add_problem(
-            session=session, resident_id=resident.id, draft=draft, source="telegram", now=NOW
+            session=session, resident_id=resident.id, problem=draft, source="telegram", now=NOW
         )
 
 

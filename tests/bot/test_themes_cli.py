@@ -4,7 +4,7 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from tests.cli import run_cli as innspill
@@ -24,9 +24,9 @@ def seed(database_url: str) -> None:
         for n, (text, language) in enumerate(TEXTS):
             resident = queries.get_or_create_resident(session=session, pseudonym=f"r{n}", now=NOW)
             assert resident.id is not None
-            draft = ProblemDraft(text=text, language=language)
+            draft = Problem(text=text, language=language)
             queries.add_problem(
-                session=session, resident_id=resident.id, draft=draft, source="telegram", now=NOW
+                session=session, resident_id=resident.id, problem=draft, source="telegram", now=NOW
             )
     engine.dispose()
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.jobs.themes import assign_pending
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from tests.bot.harness import Clock, Person, running_bot, settings_for
@@ -29,9 +29,9 @@ def seed(database_url: str) -> tuple[int, int]:
         for n, text in enumerate([BUS] * 5 + [SNOW] * 2):
             resident = queries.get_or_create_resident(session=session, pseudonym=f"r{n}", now=NOW)
             assert resident.id is not None
-            draft = ProblemDraft(text=f"{text} ({n})", language="nb")
+            draft = Problem(text=f"{text} ({n})", language="nb")
             queries.add_problem(
-                session=session, resident_id=resident.id, draft=draft, source="telegram", now=NOW
+                session=session, resident_id=resident.id, problem=draft, source="telegram", now=NOW
             )
     assign_pending(engine, clock=lambda: NOW)
     with session_scope(engine) as session:

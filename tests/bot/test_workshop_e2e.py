@@ -12,7 +12,7 @@ from PIL import Image
 from sqlmodel import SQLModel, select
 
 from bot.services.workshops import create_workshop
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from flows.records import ProblemRecord
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
@@ -175,7 +175,7 @@ async def test_the_first_follow_up_goes_once_to_those_who_agreed(
         [check] = await anna.reads(1)
         clock.now += timedelta(hours=1)
         await asyncio.sleep(5 * EVERY)  # more looks find nothing more to send
-    assert check == text_of(core, "followup_check", workshop="Seniortreff på Biri")
+    assert check == text_of(core, "follow_up_check", workshop="Seniortreff på Biri")
     assert len(api.sent_to(ANNA)) == anna.seen and len(api.sent_to(BOB)) == bob.seen
     clock.now += timedelta(hours=2)
     async with running_bot(settings_for(api, database_url), clock, digest_every=EVERY):
@@ -222,7 +222,7 @@ async def test_the_later_follow_up_asks_per_problem_and_stores_the_answer(
         buttons = [d or "" for _, d in api.sent_to(ANNA)[-1].buttons]
         assert buttons[0].endswith(":no") and buttons[1].endswith(":daily")
         await anna.presses(buttons[2], expect=0)  # the question is replaced by thanks
-        await api.wait_for(lambda a: a.sent_to(ANNA)[-1].text == text_of(core, "followup_thanks"))
+        await api.wait_for(lambda a: a.sent_to(ANNA)[-1].text == text_of(core, "follow_up_thanks"))
         [stopped, _] = await anna.says("/stop", expect=2)
     [observation] = rows(database_url, Observation)
     assert (observation.recurred, observation.frequency) == (True, "weekly")
@@ -236,14 +236,14 @@ async def test_same_for_me_counts_once_per_resident(api: FakeBotAPI, database_ur
     with session_scope(engine) as session:
         other = queries.get_or_create_resident(session=session, pseudonym="other", now=START)
         assert other.id is not None
-        draft = ProblemDraft(
+        draft = Problem(
             text="Bussen til Hunndalen går altfor sjelden om kvelden, ring 41234567.",
             language="nb",
             area="biri",
             workshop=CODE,
         )
         queries.add_problem(
-            session=session, resident_id=other.id, draft=draft, source="telegram", now=START
+            session=session, resident_id=other.id, problem=draft, source="telegram", now=START
         )
     engine.dispose()
     async with running_bot(settings_for(api, database_url), Clock(START)) as core:

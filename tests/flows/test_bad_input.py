@@ -7,11 +7,12 @@ import pytest
 
 from flows.interview import Interview
 from flows.outputs import Reply, SaveProblem
+from flows.problem import Problem
 from flows.render import render
-from flows.state import Draft, InterviewState, Step
+from flows.state import InterviewState, Step
 from tests.flows.dialog import content, event
 
-DRAFT = Draft(
+DRAFT = Problem(
     text="Bussen til Biri går for sjelden på kveldstid.",
     language="nb",
     frequency="weekly",
@@ -44,11 +45,11 @@ BUTTON_STEPS = {Step.FREQUENCY, Step.SEVERITY, Step.GROUPS, Step.REVIEW, Step.CH
 
 
 def state_at(step: Step) -> InterviewState:
-    draft = Draft(text=DRAFT.text, language="nb") if step is Step.FREQUENCY else DRAFT
+    draft = Problem(text=DRAFT.text, language="nb") if step is Step.FREQUENCY else DRAFT
     if step is Step.ANOTHER:
-        draft = Draft()  # the report was just saved
+        draft = Problem()  # the report was just saved
     if step is Step.SOLUTION_PROBLEM:
-        draft = Draft(suggested_solution="Lag en app for bussen", solution_language="nb")
+        draft = Problem(suggested_solution="Lag en app for bussen", solution_language="nb")
     paused = Step.AREA if step is Step.DELETE else None
     return InterviewState(
         step=step, language="nn", consent_version=1, draft=draft, paused_at=paused

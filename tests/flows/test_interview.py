@@ -4,7 +4,8 @@ import dataclasses
 
 from flows.interview import Interview
 from flows.outputs import EraseResident, RecordConsent, SaveProblem, SendMyData, SetLanguage
-from flows.state import Draft, InterviewState, Step
+from flows.problem import Problem
+from flows.state import InterviewState, Step
 from tests.flows.dialog import content, run
 
 CONSENTED = [("/start", ["welcome", "consent"]), ("[consent:yes]", ["ask_problem"])]
@@ -35,7 +36,7 @@ def test_a_resident_reports_a_problem_with_buttons() -> None:
     assert (problem.text, problem.language) == (BUS, "nb")
     assert (problem.frequency, problem.severity, problem.area) == ("daily", 4, "hunndalen")
     assert problem.groups == ("senior", "working_commuter")
-    assert state.step is Step.IDLE and state.draft == Draft()
+    assert state.step is Step.IDLE and state.draft == Problem()
     assert [out.version for out in outputs if isinstance(out, RecordConsent)] == [1]
 
 
@@ -157,7 +158,7 @@ def test_help_cancel_and_resume_work_at_any_step() -> None:
             ("/cancel", ["nothing_to_cancel"]),
         ]
     )
-    assert state.step is Step.IDLE and state.draft == Draft()
+    assert state.step is Step.IDLE and state.draft == Problem()
     assert not saved(outputs)
 
 

@@ -58,7 +58,9 @@ def test_the_order_follows_the_weights() -> None:
 
 
 def test_problems_without_a_theme_are_not_ranked() -> None:
-    assert rank([record(1, 1), ProblemRecord(2, NOW, "r2", "x", "nb")]) == rank([record(1, 1)])
+    assert rank(
+        [record(1, 1), ProblemRecord(id=2, created_at=NOW, resident="r2", text="x", language="nb")]
+    ) == rank([record(1, 1)])
 
 
 @pytest.mark.parametrize(

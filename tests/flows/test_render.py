@@ -5,14 +5,15 @@ import re
 
 import pytest
 
+from flows.problem import Problem
 from flows.questions import question, review_card
 from flows.render import render, split_message, visible_length
-from flows.state import Draft, InterviewState, Step
+from flows.state import InterviewState, Step
 from flows.texts import strip_tags
 from tests.flows.dialog import content
 
 ASKING = [s for s in Step if question(InterviewState(step=s), content())]
-DRAFT = Draft(
+DRAFT = Problem(
     text="Bussen <b>kommer</b> & går [x](y) *aldri* _i tide_ `ofte`",
     language="nb",
     frequency="daily",
@@ -49,15 +50,15 @@ def test_the_review_card_shows_resident_text_exactly_as_typed() -> None:
 
 def test_the_idea_line_is_left_out_when_there_is_no_idea() -> None:
     with_idea = render(
-        review_card(Draft(text="x", suggested_solution="Lag en app")), content(), "en", esc
+        review_card(Problem(text="x", suggested_solution="Lag en app")), content(), "en", esc
     )
-    without = render(review_card(Draft(text="x")), content(), "en", esc)
+    without = render(review_card(Problem(text="x")), content(), "en", esc)
     assert "Lag en app" in with_idea.text
     assert len(without.text.splitlines()) == len(with_idea.text.splitlines()) - 1
 
 
 def test_selected_groups_are_marked() -> None:
-    state = InterviewState(step=Step.GROUPS, language="nb", draft=Draft(groups=("senior",)))
+    state = InterviewState(step=Step.GROUPS, language="nb", draft=Problem(groups=("senior",)))
     [reply] = question(state, content())
     labels = [b.label for row in render(reply, content(), "nb", esc).buttons for b in row]
     assert sum(label.startswith("✓") for label in labels) == 1
@@ -82,7 +83,7 @@ def test_one_huge_line_is_cut_between_words_without_breaking_entities_or_tags() 
 
 def test_a_reply_with_resident_text_splits_into_messages_that_show_it_as_typed() -> None:
     typed = "Skiltet sier <b>stopp</b> & [x](y) *ikke* _her_ `nå`. " * 120
-    parts = split_message(render(review_card(Draft(text=typed)), content(), "nb", esc).text)
+    parts = split_message(render(review_card(Problem(text=typed)), content(), "nb", esc).text)
     assert len(parts) > 1
     assert all(0 < visible_length(p) <= 4096 for p in parts)
     shown = " ".join(html.unescape(strip_tags(p)) for p in parts)

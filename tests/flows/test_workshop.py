@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.events import Event, EventKind
+from flows.events import Candidate, Event, EventKind, Facts, Lookups
+from flows.follow_up import outside_quiet_hours, parse_offsets
 from flows.interview import Interview
 from flows.outputs import (
     AgreeToFollowUps,
@@ -16,18 +17,10 @@ from flows.outputs import (
     SaveProblem,
     StopFollowUps,
 )
+from flows.problem import Problem
+from flows.similar import similar_problems
 from flows.state import InterviewState, Step
-from flows.workshop import (
-    Candidate,
-    Facts,
-    Lookups,
-    Workshop,
-    code_from_payload,
-    deep_link,
-    outside_quiet_hours,
-    parse_offsets,
-    similar_problems,
-)
+from flows.workshop import Workshop, code_from_payload, deep_link
 from tests.flows.dialog import START, content, keys, run
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -131,7 +124,7 @@ def test_a_follow_up_answer_is_taken_in_any_step(
     button: str, recurred: bool, frequency: str
 ) -> None:
     state, _ = joined()
-    state, outputs = run([(BUS, ["ask_frequency"]), (button, ["followup_thanks"])], state)
+    state, outputs = run([(BUS, ["ask_frequency"]), (button, ["follow_up_thanks"])], state)
     [answer] = [out for out in outputs if isinstance(out, RecordObservation)]
     assert (answer.follow_up_id, answer.problem_id) == (7, 42)
     assert (answer.recurred, answer.frequency) == (recurred, frequency)
@@ -152,7 +145,7 @@ def test_me_too_shows_similar_problems_one_by_one_and_endorses_same() -> None:
     assert interview.lookups(state, confirm) == Lookups(similar=True)
     others = (
         Candidate(11, "Bussen går sjelden om kvelden.", "nb"),
-        Candidate(12, "Bussen er full.", "nb"),
+        Candidate(12, "Bussen er full om kvelden.", "nb"),  # the core ranks: close enough
     )
     state, outputs = interview.advance(state, confirm, Facts(similar=others))
     assert keys(outputs) == ["saved", "similar_intro", "similar_ask"]
@@ -175,7 +168,8 @@ def test_similar_prefers_the_same_workshop_then_the_same_area() -> None:
         Candidate(3, "Bussen til Hunndalen går for sjelden om kvelden.", "nb", area="biri"),
         Candidate(4, "Biblioteket har for korte åpningstider.", "nb", workshop="k7m2qp"),
     ]
-    picked = similar_problems(BUS, "nb", candidates, workshop="k7m2qp", area="biri")
+    mine = Problem(BUS, "nb", workshop="k7m2qp", area="biri")
+    picked = similar_problems(mine, candidates)
     assert [c.id for c in picked] == [2, 3, 1]
 
 

@@ -6,17 +6,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.database import Database
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-DRAFT = ProblemDraft(text="Bussen går for sjelden om kvelden.", language="nb")
+DRAFT = Problem(text="Bussen går for sjelden om kvelden.", language="nb")
 
 
 def _add_then_fail(session: Session, *, fail: bool) -> int:
     problem_id = queries.add_problem(
-        session=session, resident_id=None, draft=DRAFT, source="import", now=T0
+        session=session, resident_id=None, problem=DRAFT, source="import", now=T0
     )
     if fail:
         raise RuntimeError("after the write")

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from flows.outputs import ProblemDraft
+import flows.problem
 from storage import queries
 from storage.engine import session_scope
 from storage.models import DigestDelivery, Problem
@@ -22,7 +22,7 @@ from storage.queries.residents import (
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WEEK = (T0, T0 + timedelta(days=7))
-DRAFT = ProblemDraft(
+DRAFT = flows.problem.Problem(
     text="Bussen til Hunndalen går for sjelden om kvelden.",
     language="nb",
     suggested_solution="Én avgang til etter kl. 22.",
@@ -40,7 +40,11 @@ def test_a_problem_round_trips_with_its_resident_and_an_aware_utc_time(engine):
     oslo_time = datetime(2026, 3, 2, 10, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Oslo"))
     with session_scope(engine) as session:
         problem_id = add_problem(
-            session=session, resident_id=resident_id, draft=DRAFT, source="telegram", now=oslo_time
+            session=session,
+            resident_id=resident_id,
+            problem=DRAFT,
+            source="telegram",
+            now=oslo_time,
         )
     with session_scope(engine) as session:
         [record] = problem_records(session=session)
@@ -61,7 +65,7 @@ def test_problems_are_filtered_by_since_inclusive_until_exclusive_and_ordered(en
     times = [T0 + timedelta(days=day) for day in (2, 0, 1, 1)]
     with session_scope(engine) as session:
         ids = [
-            add_problem(session=session, resident_id=None, draft=DRAFT, source="import", now=t)
+            add_problem(session=session, resident_id=None, problem=DRAFT, source="import", now=t)
             for t in times
         ]
     with session_scope(engine) as session:
@@ -89,16 +93,16 @@ def test_problems_are_filtered_by_since_inclusive_until_exclusive_and_ordered(en
     ],
 )
 def test_an_invalid_problem_is_refused_and_nothing_is_stored(engine, change, field):
-    draft = ProblemDraft(**{**_fields(DRAFT), **change})
+    draft = flows.problem.Problem(**{**_fields(DRAFT), **change})
     with pytest.raises(ValidationError, match=field), session_scope(engine) as session:
-        add_problem(session=session, resident_id=None, draft=draft, source="telegram", now=T0)
+        add_problem(session=session, resident_id=None, problem=draft, source="telegram", now=T0)
     with session_scope(engine) as session:
         assert count_problems(session=session) == 0
 
 
 def test_an_unknown_source_is_refused(engine):
     with pytest.raises(ValidationError, match="unknown source"), session_scope(engine) as s:
-        add_problem(session=s, resident_id=None, draft=DRAFT, source="email", now=T0)
+        add_problem(session=s, resident_id=None, problem=DRAFT, source="email", now=T0)
 
 
 def test_the_database_itself_refuses_an_out_of_range_severity(engine):
@@ -112,7 +116,7 @@ def test_naive_datetimes_are_refused(engine):
     naive = datetime(2026, 3, 2, 9, 0)  # noqa: DTZ001 - the point of the test
     resident_id = _resident_id(engine)
     with pytest.raises(StatementError, match="naive"), session_scope(engine) as session:
-        add_problem(session=session, resident_id=None, draft=DRAFT, source="import", now=naive)
+        add_problem(session=session, resident_id=None, problem=DRAFT, source="import", now=naive)
     with pytest.raises(StatementError, match="naive"), session_scope(engine) as session:
         problem_records(session=session, since=naive)
     with pytest.raises(StatementError, match="naive"), session_scope(engine) as session:
@@ -132,14 +136,14 @@ def _resident_id(engine: Engine) -> int:
     return resident.id
 
 
-def _fields(draft: ProblemDraft) -> dict[str, Any]:
+def _fields(draft: flows.problem.Problem) -> dict[str, Any]:
     return {name: getattr(draft, name) for name in draft.__slots__}
 
 
 def test_problems_are_counted_from_the_start_of_a_period_to_before_its_end(
     engine: Engine,
 ) -> None:
-    draft = ProblemDraft(text="Bussen går for sjelden", language="nb")
+    draft = flows.problem.Problem(text="Bussen går for sjelden", language="nb")
     with session_scope(engine) as session:
         for at in (
             WEEK[0] - timedelta(seconds=1),
@@ -148,6 +152,6 @@ def test_problems_are_counted_from_the_start_of_a_period_to_before_its_end(
             WEEK[1],
         ):
             queries.add_problem(
-                session=session, resident_id=None, draft=draft, source="telegram", now=at
+                session=session, resident_id=None, problem=draft, source="telegram", now=at
             )
         assert queries.count_problems_between(session=session, since=WEEK[0], until=WEEK[1]) == 2

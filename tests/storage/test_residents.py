@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flows.outputs import ProblemDraft
+import flows.problem
 from storage.engine import session_scope
 from storage.models import Problem, Resident
 from storage.queries.problems import add_problem, problem_records
@@ -22,7 +22,7 @@ from storage.queries.residents import (
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-DRAFT = ProblemDraft(
+DRAFT = flows.problem.Problem(
     text="Bussen til Hunndalen går for sjelden om kvelden.",
     language="nb",
     suggested_solution="Én avgang til etter kl. 22.",
@@ -91,7 +91,7 @@ def test_deleting_a_resident_keeps_their_problems_unlinked_and_drops_their_state
     resident_id = _resident_id(engine, "gone")
     with session_scope(engine) as session:
         add_problem(
-            session=session, resident_id=resident_id, draft=DRAFT, source="telegram", now=T0
+            session=session, resident_id=resident_id, problem=DRAFT, source="telegram", now=T0
         )
         save_state(session=session, resident_id=resident_id, state={"step": "idle"}, now=T0)
     with session_scope(engine) as session:

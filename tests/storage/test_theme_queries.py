@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 
@@ -28,7 +28,7 @@ def add(engine: Engine, text: str) -> int:
         return queries.add_problem(
             session=session,
             resident_id=resident.id,
-            draft=ProblemDraft(text=text, language="nb"),
+            problem=Problem(text=text, language="nb"),
             source="telegram",
             now=NOW,
         )

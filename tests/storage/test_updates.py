@@ -4,12 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.outputs import ProblemDraft
+from flows.problem import Problem
 from storage.engine import session_scope
 from storage.queries.updates import claim_update, prune_processed_updates
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-DRAFT = ProblemDraft(
+DRAFT = Problem(
     text="Bussen til Hunndalen går for sjelden om kvelden.",
     language="nb",
     suggested_solution="Én avgang til etter kl. 22.",

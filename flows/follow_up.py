@@ -1,0 +1,80 @@
+"""Follow-ups after a workshop: when they are due, quiet hours, and what they say."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flows.callback import FollowUpAnswer
+from flows.content import Content
+from flows.outputs import Choice, Label, Reply
+from flows.privacy import anonymised
+
+DEFAULT_FOLLOW_UPS = "1d,14d"
+_OFFSET = re.compile(r"(\d{1,3})([dh])")
+MAX_OFFSET = timedelta(days=365)
+QUIET_FROM = time(21, 0)  # no follow-up is sent from 21:00 …
+QUIET_UNTIL = time(8, 0)  # … to 08:00 local time: it is held until the morning
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpMessage:
+    """A follow-up leased for sending: where it goes and what it asks about."""
+
+    id: int
+    round: int  # 0: "did we capture your problems?"; later: "has it happened again?"
+    chat_id: int | None  # None: the resident withdrew; nothing is sent
+    language: str
+    workshop: str  # the workshop's name
+    problems: tuple[tuple[int, str], ...]  # the resident's problems from the workshop
+    attempts: int = 0
+
+
+def parse_offsets(spec: str) -> tuple[timedelta, ...]:
+    """Read "1d,14d" (days or hours, ascending); raise ValueError with what is wrong."""
+    offsets: list[timedelta] = []
+    for part in (p.strip().lower() for p in spec.split(",") if p.strip()):
+        match = _OFFSET.fullmatch(part)
+        if match is None:
+            raise ValueError(f"{part!r}: write offsets like 1d or 12h, separated by commas")
+        amount = int(match[1])
+        offset = timedelta(days=amount) if match[2] == "d" else timedelta(hours=amount)
+        if not timedelta(0) < offset <= MAX_OFFSET:
+            raise ValueError(f"{part!r}: must be more than 0 and at most 365 days")
+        if offsets and offset <= offsets[-1]:
+            raise ValueError(f"{part!r}: offsets must grow (e.g. 1d,14d)")
+        offsets.append(offset)
+    return tuple(offsets)
+
+
+def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Return ``moment``, or 08:00 local time after it when it falls between 21:00 and 08:00."""
+    local = moment.astimezone(zone)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return moment
+    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_UNTIL, tzinfo=zone).astimezone(moment.tzinfo)
+
+
+def follow_up_replies(message: FollowUpMessage, content: Content) -> list[Reply]:
+    """Build the messages of one follow-up: a check first, later one question per problem."""
+    if message.round == 0:
+        return [Reply("follow_up_check", {"workshop": message.workshop})]
+    return [
+        recurrence_question(message, problem_id, text, content)
+        for problem_id, text in message.problems
+    ]
+
+
+def recurrence_question(
+    message: FollowUpMessage, problem_id: int, text: str, content: Content
+) -> Reply:
+    """Ask whether one problem happened again since the workshop: no, or how often."""
+    answers = ("no", *(f.key for f in content.frequencies))
+    labels = ("btn_recur_no", *(f.key for f in content.frequencies))
+    buttons = tuple(
+        (Choice(FollowUpAnswer(message.id, problem_id, answer).pack(), Label(label)),)
+        for answer, label in zip(answers, labels, strict=True)
+    )
+    params = {"workshop": message.workshop, "problem": anonymised(text)}
+    return Reply("follow_up_recur", params, buttons)
