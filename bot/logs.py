@@ -31,5 +31,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     handler.innspill = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    # aiohttp's access log would record every webhook request; warnings are enough.
-    logging.getLogger("aiohttp.access").setLevel(max(logging.WARNING, root.level))
+    # aiohttp's access log would record every webhook request; warnings are enough. Alembic
+    # announces each migration at INFO, which would land in the terminal chat and CLI output.
+    for noisy in ("aiohttp.access", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
