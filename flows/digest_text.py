@@ -169,9 +169,7 @@ def _who(w: Writer, theme: ThemeLine) -> str:
     if theme.notes and not theme.residents:
         return w("digest_reach_notes", count=shown(theme.notes))
     if theme.notes:
-        return w(
-            "digest_who_notes", residents=shown(theme.residents), notes=shown(theme.notes)
-        )
+        return w("digest_who_notes", residents=shown(theme.residents), notes=shown(theme.notes))
     return w("digest_who", residents=shown(theme.residents))
 
 
@@ -213,8 +211,11 @@ def _detail_line(w: Writer, theme: ThemeLine) -> str:
     parts = [
         w("digest_problems", count=shown(theme.count)),
         w("digest_reach", items=w.join(reach)),
-        w("digest_breadth", groups=w.count("digest_groups_count", inputs.groups),
-          areas=w.count("digest_areas_count", inputs.areas)),
+        w(
+            "digest_breadth",
+            groups=w.count("digest_groups_count", inputs.groups),
+            areas=w.count("digest_areas_count", inputs.areas),
+        ),
     ]
     if theme.frequency:
         often = "digest_often_most" if theme.frequency_most else "digest_often_usual"

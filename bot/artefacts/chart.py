@@ -93,6 +93,8 @@ def digest_chart(digest: Digest, words: ChartText) -> bytes:
 def _draw_bars(axes: Any, rows: list[tuple[str, int, int | None]], heading: str) -> bool:
     axes.set_title(textwrap.fill(heading, 48), fontsize=FONT, loc="left", color=INK)
     axes.set_axis_off()
+    axes.set_xticks([])
+    axes.set_yticks([])  # no tick labels at all, not even hidden ones
     if not rows:
         return False
     longest = max(max(n, SMALL) for _, n, _ in rows)
@@ -117,6 +119,8 @@ def _draw_bars(axes: Any, rows: list[tuple[str, int, int | None]], heading: str)
 
 
 def _draw_trend(axes: Any, digest: Digest, heading: str) -> bool:
+    from matplotlib.ticker import MaxNLocator
+
     axes.set_title(textwrap.fill(heading, 48), fontsize=FONT, loc="left", color=INK)
     weeks = digest.trend
     if not weeks:
@@ -132,7 +136,10 @@ def _draw_trend(axes: Any, digest: Digest, heading: str) -> bool:
         axes.plot(*zip(*exact, strict=True), "o", color=EXACT, markersize=9)
     if hollow:
         axes.plot(*zip(*hollow, strict=True), "o", mfc="white", mec=EXACT, markersize=9)
-    axes.set_ylim(0, max(max(ys), SMALL) * 1.15)
+    top = max(max(ys), SMALL) * 1.15
+    axes.set_ylim(0, top)
+    steps = MaxNLocator(nbins=4, integer=True).tick_values(0, top)
+    axes.set_yticks([y for y in steps if 0 <= y <= top])
     step = 3 if len(weeks) > 6 else 1
     ticks = [x for x in xs if (len(xs) - 1 - x) % step == 0]
     axes.set_xticks(ticks, labels=[f"{weeks[x].monday:%d.%m.}" for x in ticks])

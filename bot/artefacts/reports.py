@@ -1,14 +1,13 @@
-"""Files for staff: the digest chart (PNG) and exports of problems (CSV, XLSX)."""
+"""Files for staff: exports of problems (CSV, XLSX)."""
 
 import csv
 import io
 import os
-import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any, cast
 
-from flows.digest import SMALL, Digest, Names, Tally, display_name, shown
+from flows.digest import Names, display_name
 from flows.priority import Weights, rank
 from flows.records import ProblemRecord
 
@@ -43,79 +42,9 @@ CSV_DELIMITER = ";"  # Excel with Norwegian regional settings splits on ";" (dec
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _WIDTHS = {"text": 60, "suggested_solution": 40, "created_at": 22, "theme_label": 28}
 _WRAPPED = {"text", "suggested_solution", "theme_label"}
-_CHART_BARS = 12  # more rows than this are unreadable on a phone
-_EXACT_COLOUR = "#1f5f99"
-_SMALL_COLOUR = "#c9d1d9"
 
 Cell = str | int | float | datetime | None
 Destination = str | os.PathLike[str] | IO[bytes] | IO[str]
-
-
-def chart_png(
-    digest: Digest,
-    names: Names,
-    title: str,
-    *,
-    headings: tuple[str, str] = ("", ""),
-    unspecified: str = "–",
-) -> bytes:
-    """Draw problems by area and by group as two bar charts, 1200×800 px, small counts hidden.
-
-    A count below ``SMALL`` is drawn as a pale hatched bar reaching ``SMALL`` and labelled
-    "<5": every small count looks the same, so the picture reveals no more than the text.
-    """
-    # The object-oriented API with an Agg canvas leaves pyplot's global state alone.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(12, 8), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    figure.suptitle(title, fontsize=20, fontweight="bold")
-    panels = zip(figure.subplots(1, 2), headings, (digest.by_area, digest.by_group), strict=True)
-    for axes, heading, tally in panels:
-        rows = _chart_rows(tally, names, unspecified)
-        _draw_bars(axes, rows)
-        axes.set_title(heading, fontsize=17, loc="left")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
-
-
-def _chart_rows(tally: Tally, names: Names, unspecified: str) -> list[tuple[str, int]]:
-    """Return (label, count) rows, the rows beyond what fits folded into one "…" row."""
-    rows = [(display_name(names, key) if key else unspecified, n) for key, n in tally]
-    if len(rows) > _CHART_BARS:
-        rest = sum(n for _, n in rows[_CHART_BARS - 1 :])
-        rows = [*rows[: _CHART_BARS - 1], ("…", rest)]
-    return rows
-
-
-def _draw_bars(axes: Any, rows: list[tuple[str, int]]) -> None:
-    if not rows:
-        axes.text(0.5, 0.5, "0", ha="center", va="center", fontsize=28, color="grey")
-        axes.set_axis_off()
-        return
-    labels = [textwrap.fill(label, 20, max_lines=2, placeholder="…") for label, _ in rows]
-    lengths = [max(n, SMALL) for _, n in rows]
-    small = [n < SMALL for _, n in rows]
-    bars = axes.barh(
-        range(len(rows)),
-        lengths,
-        color=[_SMALL_COLOUR if s else _EXACT_COLOUR for s in small],
-        height=0.7,
-    )
-    for bar, is_small in zip(bars, small, strict=True):
-        if is_small:
-            bar.set_hatch("//")
-            bar.set_edgecolor("#8b949e")
-    axes.bar_label(bars, labels=[shown(n) for _, n in rows], padding=6, fontsize=15)
-    axes.set_yticks(range(len(rows)), labels=labels, fontsize=14)
-    # Top to bottom, with room for a few rows so that one bar is not drawn a hand wide.
-    axes.set_ylim(max(len(rows), 5) - 0.5, -0.5)
-    axes.set_xlim(0, max(lengths) * 1.2)
-    axes.set_xticks([])
-    for side in ("top", "right", "bottom"):
-        axes.spines[side].set_visible(False)
 
 
 def export_rows(

@@ -1,20 +1,17 @@
-"""Staff files: the digest chart, and CSV and XLSX exports that open safely in Excel."""
+"""Staff files: CSV and XLSX exports that open safely in Excel."""
 
 import csv
 import io
-import struct
 import zipfile
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.artefacts.reports import EXPORT_COLUMNS, chart_png, export_rows, write_csv, write_xlsx
-from flows.digest import Digest, Period
+from bot.artefacts.reports import EXPORT_COLUMNS, export_rows, write_csv, write_xlsx
 from flows.records import ProblemRecord
 
 OSLO = ZoneInfo("Europe/Oslo")
-PERIOD = Period(datetime(2026, 11, 22, 23, tzinfo=UTC), datetime(2026, 11, 29, 23, tzinfo=UTC))
 NAMES = {"sentrum": "Gjøvik sentrum", "biri": "Biri", "eldre": "Eldre og pårørende"}
 ATTACKS = ('=HYPERLINK("http://x","klikk")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR")
 RECORDS = [
@@ -46,41 +43,6 @@ RECORDS = [
         for n, attack in enumerate(ATTACKS)
     ],
 ]
-
-
-def digest(biri: int) -> Digest:
-    return Digest(
-        period=PERIOD,
-        problems=12 + biri,
-        residents=9,
-        previous_problems=0,
-        previous_residents=0,
-        by_area=(("sentrum", 12), ("biri", biri), ("", 2)),
-        by_group=(("eldre", 14), ("barnefamilier", 3)),
-    )
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def test_the_chart_is_a_phone_sized_png():
-    data = chart_png(digest(1), NAMES, "Innspill 23.11.–29.11.2026", headings=("Område", "Gruppe"))
-    assert png_size(data) == (1200, 800)
-    assert 10_000 < len(data) < 300_000
-
-
-def test_the_chart_looks_the_same_for_every_count_below_five():
-    one, four = (chart_png(digest(n), NAMES, "Innspill") for n in (1, 4))
-    assert one == four
-    assert chart_png(digest(5), NAMES, "Innspill") != one
-
-
-def test_the_chart_of_an_empty_period_is_still_a_picture():
-    empty = Digest(PERIOD, 0, 0, 0, 0)
-    assert png_size(chart_png(empty, NAMES, "Innspill")) == (1200, 800)
 
 
 def test_export_rows_have_the_columns_in_order_and_utc_times():
