@@ -6,11 +6,11 @@ of the digest and a ``Writer``; callers may add their own sections to ``DETAILS`
 """
 
 from collections.abc import Callable, Sequence
-from html import escape
 from dataclasses import dataclass
+from html import escape
 from zoneinfo import ZoneInfo
 
-from flows.digest import Digest, Names, Quote, ThemeLine, Tally, display_name, period_dates, shown
+from flows.digest import Digest, Names, Quote, Tally, ThemeLine, display_name, period_dates, shown
 from flows.staff_texts import StaffTexts
 from flows.texts import Markup
 
