@@ -20,11 +20,12 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "digest_level_high digest_level_medium digest_level_low digest_reason_reach_high "
     "digest_reason_reach_low digest_reason_severity_high digest_reason_severity_low "
     "digest_reason_frequency_high digest_reason_frequency_low digest_reason_breadth_high "
-    "digest_reason_breadth_low"
+    "digest_reason_breadth_low poster_scan poster_need_telegram"
 ).split()
 _COUNT_KEYS = (  # noqa: SIM905
     "digest_problems digest_reach_residents digest_reach_notes digest_reach_endorsements "
-    "digest_groups_count digest_groups_count_one digest_areas_count digest_areas_count_one"
+    "digest_groups_count digest_groups_count_one digest_areas_count digest_areas_count_one "
+    "workshop_participants workshop_participants_one workshop_problems workshop_problems_one"
 ).split()
 _DIGEST_ITEM = frozenset({"name", "count"})
 STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(

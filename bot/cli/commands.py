@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from bot.cli.themes import run_themes
+from bot.cli.words import counted
 from bot.cli.workshops import run_import, run_workshop
 from bot.content_files import load_content, load_staff_texts
 from bot.jobs.themes import assign_pending
@@ -118,7 +119,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         write_xlsx(records, args.out, weights=settings.priority_weights)
     else:
         write_csv(records, args.out)
-    sys.stdout.write(f"{len(records)} problems written to {args.out}\n")
+    sys.stdout.write(f"{counted(len(records), 'problem')} written to {args.out}\n")
     return 0
 
 
@@ -218,7 +219,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         sys.stdout.write(f"{heading}\n\n{builder.plain(period, args.language)}\n")
         return 0
     sent, owed = asyncio.run(_send_digests(settings, builder))
-    sys.stdout.write(f"{sent} of {owed} digests sent\n")
+    sys.stdout.write(f"{sent} of {counted(owed, 'digest')} sent\n")
     return 0 if sent >= owed else 1
 
 

@@ -96,7 +96,12 @@ def _workshops(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     create.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
     create.add_argument("--followups", help="offsets, e.g. 1d,14d (default), '' for none")
     create.add_argument("--code", default="", help="choose the code (default: a random one)")
-    create.add_argument("--qr", type=Path, help="PNG file to write (default: workshop-CODE.png)")
+    create.add_argument(
+        "--qr", type=Path, help="poster PNG to write, and a PDF beside it (workshop-CODE.png)"
+    )
+    create.add_argument(
+        "--qr-only", action="store_true", help="write only the plain QR code, no poster"
+    )
     create.add_argument("--bot-username", help="the bot's username (default: ask Telegram)")
     actions.add_parser("list", help="list workshops with participants, problems, answers")
     notes = sub.add_parser("import", help="import problems from a CSV file of workshop notes")

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
+from bot.cli.words import counted
 from bot.jobs.themes import MergeRefused, assign_pending, merge_themes, rebuild_themes, summaries
 from bot.jobs.themes import rename_theme as rename
 from flows.digest import SMALL, shown
@@ -22,11 +23,13 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
     """Run one ``innspill themes`` sub-command; return the exit status."""
     match args.themes_command:
         case "assign":
-            out.write(f"{assign_pending(engine, clock=clock)} problems given a theme\n")
+            given = assign_pending(engine, clock=clock)
+            out.write(f"{counted(given, 'problem')} given a theme\n")
         case "rebuild":
             since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
             done = rebuild_themes(engine, now=clock(), since=since)
-            out.write(f"{done.problems} problems grouped into {done.themes} themes\n")
+            grouped = counted(done.problems, "problem")
+            out.write(f"{grouped} grouped into {counted(done.themes, 'theme')}\n")
         case "list":
             assign_pending(engine, clock=clock)  # so that the list shows every problem
             _write_list(engine, args.limit, out)
@@ -38,7 +41,9 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
             except MergeRefused as refused:
                 out.write(f"innspill: {refused}\n")
                 return 1
-            out.write(f"{moved} problems moved from theme {args.absorb} to {args.keep}\n")
+            out.write(
+                f"{counted(moved, 'problem')} moved from theme {args.absorb} to {args.keep}\n"
+            )
     return 0
 
 

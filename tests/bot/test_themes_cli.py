@@ -51,7 +51,7 @@ def test_staff_list_rename_merge_and_rebuild_themes_from_the_terminal(
     assert renamed.returncode == 0 and "Kveldsbuss" in renamed.stdout
     assert innspill(sqlite_url, tmp_path, "themes", "rename", "999", "x").returncode == 1
     merged = innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow))
-    assert merged.stdout == f"1 problems moved from theme {snow} to {bus}\n"
+    assert merged.stdout == f"1 problem moved from theme {snow} to {bus}\n"  # plural
     assert innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow)).returncode == 1
     assert listed(innspill(sqlite_url, tmp_path, "themes", "list").stdout) == [
         (bus, 3, "Kveldsbuss")
