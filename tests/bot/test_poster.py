@@ -1,6 +1,7 @@
 """The workshop poster: A4 PNG and PDF whose QR code decodes to the link, all text on the page."""
 
 import io
+from itertools import pairwise
 
 import zxingcpp
 from matplotlib.text import Text
@@ -48,7 +49,7 @@ def test_every_line_of_the_poster_is_on_the_page_and_large_enough_to_read() -> N
         assert figure.bbox.y0 <= extent.y0 and extent.y1 <= figure.bbox.y1, text.get_text()
         assert text.get_fontsize() >= 12  # points on paper
     tops = sorted((t.get_window_extent(renderer) for t in texts), key=lambda b: -b.y1)
-    assert all(a.y0 >= b.y1 for a, b in zip(tops, tops[1:])), "lines overlap"
+    assert all(a.y0 >= b.y1 for a, b in pairwise(tops)), "lines overlap"
 
 
 def test_the_pdf_is_one_a4_page() -> None:
