@@ -77,6 +77,9 @@ def _themes(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     )
     listing = themes_sub.add_parser("list", help="the largest themes with a few quotes each")
     listing.add_argument("--limit", type=int, default=20, help="how many themes (default 20)")
+    listing.add_argument(
+        "--format", choices=("table", "csv"), default="table", help="csv: for machines"
+    )
     rename_parser = themes_sub.add_parser("rename", help="give a theme your own label")
     rename_parser.add_argument("theme", type=int, help="the theme id (see `themes list`)")
     rename_parser.add_argument("label", help='the new label; "" returns to the automatic one')

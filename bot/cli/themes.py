@@ -1,6 +1,7 @@
 """Theme commands for staff: ``innspill themes …`` in a terminal and ``/theme`` in Telegram."""
 
 import argparse
+import csv
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
@@ -32,7 +33,7 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
             out.write(f"{grouped} grouped into {counted(done.themes, 'theme')}\n")
         case "list":
             assign_pending(engine, clock=clock)  # so that the list shows every problem
-            _write_list(engine, args.limit, out)
+            _write_list(engine, args.limit, out, args.format)
         case "rename":
             return _rename(engine, args.theme, args.label, out)
         case "merge":
@@ -47,14 +48,26 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
     return 0
 
 
-def _write_list(engine: Engine, limit: int, out: TextIO) -> None:
+LIST_HEADER = ("THEME", "PROBLEMS", "LABEL")
+
+
+def _write_list(engine: Engine, limit: int, out: TextIO, file_format: str = "table") -> None:
     found = summaries(engine, limit=limit)
+    if file_format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("theme", "problems", "label", "quotes"))
+        writer.writerows((t.id, t.count, t.label, " | ".join(t.quotes)) for t in found)
+        return
     if not found:
         out.write("no themes yet\n")
-    for theme in found:
-        out.write(f"{theme.id}\t{theme.count}\t{theme.label}\n")
-        for quote in theme.quotes:
-            out.write(f"\t\t«{quote}»\n")
+        return
+    rows = [LIST_HEADER, *((str(t.id), str(t.count), t.label) for t in found)]
+    id_width, count_width = (max(len(row[i]) for row in rows) for i in (0, 1))
+    indent = " " * (id_width + count_width + 4)
+    for row, theme in zip(rows, (None, *found), strict=True):
+        out.write(f"{row[0]:>{id_width}}  {row[1]:>{count_width}}  {row[2]}".rstrip() + "\n")
+        for quote in theme.quotes if theme else ():
+            out.write(f"{indent}«{quote}»\n")
 
 
 def _rename(engine: Engine, theme_id: int, label: str, out: TextIO) -> int:
