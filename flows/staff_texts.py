@@ -20,7 +20,13 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "digest_level_high digest_level_medium digest_level_low digest_reason_reach_high "
     "digest_reason_reach_low digest_reason_severity_high digest_reason_severity_low "
     "digest_reason_frequency_high digest_reason_frequency_low digest_reason_breadth_high "
-    "digest_reason_breadth_low poster_scan poster_need_telegram"
+    "digest_reason_breadth_low poster_scan poster_need_telegram "
+    "col_id col_local_time col_utc col_language col_text col_solution col_groups col_area "
+    "col_frequency col_severity col_source col_workshop col_theme col_theme_label "
+    "col_endorsements col_priority col_level col_reasons col_problems col_residents "
+    "col_notes col_reach col_mean_severity col_per_year col_group_count col_area_count "
+    "col_quote sheet_themes sheet_quotes sheet_areas sheet_groups source_telegram "
+    "source_terminal source_import"
 ).split()
 _COUNT_KEYS = (  # noqa: SIM905
     "digest_problems digest_reach_residents digest_reach_notes digest_reach_endorsements "

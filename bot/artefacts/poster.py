@@ -37,7 +37,7 @@ def draw_poster(text: PosterText) -> "Figure":
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=A4_INCHES, dpi=PNG_DPI)
-    FigureCanvasAgg(figure)
+    canvas = FigureCanvasAgg(figure)
     name = textwrap.fill(text.name, 28, max_lines=2, placeholder="…")
     figure.text(0.5, 0.95, name, ha="center", va="top", fontsize=34, weight="bold", color=INK)
     figure.text(0.5, 0.84, text.when_where, ha="center", va="top", fontsize=22, color=INK)
@@ -52,7 +52,7 @@ def draw_poster(text: PosterText) -> "Figure":
         (text.need_telegram[0], 15, "normal"),
         (text.need_telegram[1], 13, "normal"),
     )
-    renderer = figure.canvas.get_renderer()
+    renderer = canvas.get_renderer()
     y = 0.75 - height  # each line goes just below the one drawn before it, as tall as it is
     for line, size, weight in lines:
         wrapped = textwrap.fill(line, int(1100 / size))  # characters that fit at this size

@@ -36,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--since", type=date.fromisoformat, help="first day (YYYY-MM-DD, UTC)")
     export.add_argument("--until", type=date.fromisoformat, help="day after the last (UTC)")
     export.add_argument("--workshop", default="", help="only the problems of this workshop code")
+    export.add_argument(
+        "--labels", action="store_true", help="CSV: names of groups, areas… instead of keys"
+    )
+    export.add_argument("--language", default="nb", help="nb, nn or en: the names and headers")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the database migrations")

@@ -70,9 +70,9 @@ def run_workshop(
         return 0
     from bot.artefacts.poster import poster_pdf, poster_png  # matplotlib: only for posters
 
-    text = poster_text(made, content, load_staff_texts())
-    target.write_bytes(poster_png(text))
-    target.with_suffix(".pdf").write_bytes(poster_pdf(text))
+    words = poster_text(made, content, load_staff_texts())
+    target.write_bytes(poster_png(words))
+    target.with_suffix(".pdf").write_bytes(poster_pdf(words))
     out.write(
         f"{made.link}\ncode {made.code}; A4 poster written to {target} "
         f"and {target.with_suffix('.pdf')}\n"

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.artefacts.chart import chart_texts, digest_chart
-from bot.artefacts.reports import write_csv, write_xlsx
+from bot.artefacts.reports import write_csv
+from bot.artefacts.workbook import Words, write_workbook
 from flows.content import Content
 from flows.digest import (
     Digest,
@@ -190,10 +191,10 @@ class DigestBuilder:
     ) -> Attachment:
         buffer = io.BytesIO()
         if file_format == "csv":
-            write_csv(records, buffer)
+            write_csv(records, buffer, zone=self.zone)
         else:
-            title = self.texts.plain("sheet_title", language)
-            write_xlsx(records, buffer, title, weights=self.weights)
+            words = Words(self.texts, language, self.names(language), label_in(language))
+            write_workbook(records, buffer, words, zone=self.zone, weights=self.weights)
         count = str(len(records))
         caption = self.texts.html("export_caption", language, count=count, range=shown)
         return Attachment("document", f"{stem}.{file_format}", buffer.getvalue(), caption)

@@ -57,9 +57,7 @@ def test_staff_list_rename_merge_and_rebuild_themes_from_the_terminal(
     merged = innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow))
     assert merged.stdout == f"1 problem moved from theme {snow} to {bus}\n"  # plural
     assert innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow)).returncode == 1
-    assert listed(themes_csv(sqlite_url, tmp_path).stdout) == [
-        (bus, 3, "Kveldsbuss")
-    ]
+    assert listed(themes_csv(sqlite_url, tmp_path).stdout) == [(bus, 3, "Kveldsbuss")]
 
     out = tmp_path / "export.csv"
     assert innspill(sqlite_url, tmp_path, "export", "--out", str(out)).returncode == 0
@@ -69,9 +67,7 @@ def test_staff_list_rename_merge_and_rebuild_themes_from_the_terminal(
 
     rebuilt = innspill(sqlite_url, tmp_path, "themes", "rebuild")
     assert rebuilt.stdout == "3 problems grouped into 2 themes\n"
-    assert sorted(
-        n for _, n, _ in listed(themes_csv(sqlite_url, tmp_path).stdout)
-    ) == [1, 2]
+    assert sorted(n for _, n, _ in listed(themes_csv(sqlite_url, tmp_path).stdout)) == [1, 2]
 
 
 def test_the_theme_list_has_a_header_and_aligned_columns(sqlite_url: str, tmp_path: Path) -> None:
