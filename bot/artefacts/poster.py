@@ -7,7 +7,7 @@ link out for those who cannot scan, and says that Telegram is needed and where t
 import io
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import segno
 
@@ -37,7 +37,7 @@ def draw_poster(text: PosterText) -> "Figure":
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=A4_INCHES, dpi=PNG_DPI)
-    canvas = FigureCanvasAgg(figure)
+    canvas: Any = FigureCanvasAgg(figure)  # its stubs leave get_renderer untyped
     name = textwrap.fill(text.name, 28, max_lines=2, placeholder="…")
     figure.text(0.5, 0.95, name, ha="center", va="top", fontsize=34, weight="bold", color=INK)
     figure.text(0.5, 0.84, text.when_where, ha="center", va="top", fontsize=22, color=INK)

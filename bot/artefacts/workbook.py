@@ -17,7 +17,7 @@ from flows.digest import QUOTE_CHARS, SMALL, shown, trim
 from flows.priority import DEFAULT_WEIGHTS, Weights, level, rank, reasons
 from flows.privacy import mask_personal_data
 from flows.records import Label, ProblemRecord, stored_label
-from flows.staff_texts import StaffTexts
+from flows.staff_texts import STAFF_PARAMS, StaffTexts
 
 PROBLEM_COLUMNS = (
     "id",
@@ -72,6 +72,11 @@ class Words:
         """Return the plain text ``key``."""
         return self.texts.plain(key, self.language)
 
+    def source(self, key: str) -> str:
+        """Return where a problem came from ("Workshop note"), or an unknown source's key."""
+        found = f"source_{key}"
+        return self(found) if found in STAFF_PARAMS else key
+
     def name(self, key: str) -> str:
         """Return a group's, area's or frequency's name ("" stays blank)."""
         return self.names(key) if key else ""
@@ -125,7 +130,7 @@ def _problems(
             words.name(r.area),
             words.name(r.frequency),
             r.severity,
-            words(f"source_{r.source}"),
+            words.source(r.source),
             r.workshop,
             r.theme,
             words.label(r) if r.theme is not None else "",
