@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, rank
+from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, level, rank, reasons
 from flows.privacy import mask_personal_data
-from flows.records import ProblemRecord
+from flows.records import IMPORTED, Label, ProblemRecord, stored_label
 from flows.render import split_message as split_message  # now in flows.render; old imports work
 from flows.staff_texts import StaffTexts
-from flows.texts import Markup
+from flows.trend import Earlier, Week, known
 
 SMALL = 5  # counts below this are shown as "<5"
 SEVERE_AT_LEAST = 4
@@ -156,6 +156,16 @@ class ThemeLine:
     previous: int = 0  # its problems in the period before
     score: int = 0  # flows.priority, 0–100
     inputs: Inputs | None = None
+    residents: int = 0  # distinct residents (workshop notes are not residents)
+    notes: int = 0  # imported workshop notes
+    endorsements: int = 0  # "same for me" from other residents
+    areas: tuple[str, ...] = ()  # where most of it comes from (only for themes not small)
+    groups: tuple[str, ...] = ()  # whom it concerns most (only for themes not small)
+    frequency: str = ""  # the most common frequency key
+    frequency_most: bool = False  # said by more than half of those who answered
+    reasons: tuple[str, ...] = ()  # flows.priority.reasons
+    known: bool = False  # enough earlier periods had data to call it new or rising
+    earlier: int = 0  # its problems in the earlier periods looked at
 
     @property
     def bridging(self) -> bool:
@@ -164,8 +174,18 @@ class ThemeLine:
 
     @property
     def rising(self) -> bool:
-        """Tell whether it grew since the period before (only shown once it is not small)."""
-        return self.count >= SMALL and self.count > self.previous
+        """Tell whether it grew since the period before (known history, not small)."""
+        return self.known and self.count >= SMALL and self.count > self.previous
+
+    @property
+    def new(self) -> bool:
+        """Tell whether no earlier period looked at had it (only with known history)."""
+        return self.known and self.earlier == 0
+
+    @property
+    def level(self) -> str:
+        """Return "high", "medium" or "low"."""
+        return level(self.score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +205,8 @@ class Digest:
     quotes: tuple[Quote, ...] = ()
     suggestions: int = 0
     by_language: Tally = ()
+    notes: int = 0  # of ``problems``: imported workshop notes
+    trend: tuple[Week, ...] = ()  # problems per week, oldest first, for the chart
 
     @property
     def problems_change(self) -> int | None:
@@ -219,26 +241,48 @@ def build_digest(
     previous: Sequence[ProblemRecord],
     period: Period,
     weights: Weights = DEFAULT_WEIGHTS,
+    *,
+    earlier: Sequence[Earlier] = (),
+    trend: Sequence[Week] = (),
+    label: Label = stored_label,
 ) -> Digest:
-    """Count and pick quotes from ``current`` (the period's records) against ``previous``."""
+    """Count and pick quotes from ``current`` (the period's records) against ``previous``.
+
+    ``earlier`` counts the periods before ``period``, the latest first (for "new" and
+    "rising"); ``label`` names a theme in the reader's language.
+    """
     themed = any(record.theme is not None for record in current)
     severe = _severe(current)
     taken = {quote.problem_id for quote in severe}
     return Digest(
         period=period,
         problems=len(current),
-        residents=len({record.resident for record in current}),
+        residents=residents(current),
         previous_problems=len(previous),
-        previous_residents=len({record.resident for record in previous}),
+        previous_residents=residents(previous),
         by_area=_tally(record.area for record in current),
         by_group=_tally(group for record in current for group in record.groups or ("",)),
         combinations=() if themed else _combinations(current),
-        themes=_themes(current, previous, weights) if themed else (),
+        themes=_themes(current, previous, weights, earlier, label) if themed else (),
         severe=severe,
         quotes=_spread([q for q in _informative(current) if q.problem_id not in taken]),
         suggestions=sum(1 for record in current if record.suggested_solution.strip()),
         by_language=_tally(record.language or "unknown" for record in current),
+        notes=sum(1 for record in current if record.source == IMPORTED),
+        trend=tuple(trend),
     )
+
+
+def residents(records: Iterable[ProblemRecord]) -> int:
+    """Count distinct residents: each erased one counts once, workshop notes not at all."""
+    named: set[str] = set()
+    erased = 0
+    for record in records:
+        if record.resident:
+            named.add(record.resident)
+        elif record.source != IMPORTED:
+            erased += 1
+    return len(named) + erased
 
 
 def _order(count: int, key: str) -> tuple[int, str]:
@@ -260,26 +304,69 @@ def _combinations(records: Sequence[ProblemRecord]) -> tuple[Combination, ...]:
 
 
 def _themes(
-    records: Sequence[ProblemRecord], previous: Sequence[ProblemRecord], weights: Weights
+    records: Sequence[ProblemRecord],
+    previous: Sequence[ProblemRecord],
+    weights: Weights,
+    earlier: Sequence[Earlier],
+    label: Label,
 ) -> tuple[ThemeLine, ...]:
     """Return the themes with the highest priority first."""
-    labels: dict[int, str] = {}
+    members: dict[int, list[ProblemRecord]] = {}
     for record in sorted(records, key=lambda r: r.created_at):
         if record.theme is not None:
-            labels[record.theme] = record.theme_label or labels.get(record.theme, "")
+            members.setdefault(record.theme, []).append(record)
     before = Counter(record.theme for record in previous if record.theme is not None)
-    themes = [
-        ThemeLine(
-            p.theme,
-            mask_personal_data(labels[p.theme]) or f"#{p.theme}",
-            p.inputs.problems,
-            before[p.theme],
-            p.score,
-            p.inputs,
+    history = known(earlier)
+    themes = []
+    for found in rank(records, weights)[:TOP_LIMIT]:
+        own = members[found.theme]
+        small = len(own) < SMALL  # where and whom would narrow a few people down
+        frequency, most = _usual(r.frequency for r in own)
+        themes.append(
+            ThemeLine(
+                found.theme,
+                mask_personal_data(label(own[-1])) or f"#{found.theme}",
+                found.inputs.problems,
+                before[found.theme],
+                found.score,
+                found.inputs,
+                residents=residents(own),
+                notes=sum(1 for r in own if r.source == IMPORTED),
+                endorsements=sum(r.endorsements for r in own),
+                areas=() if small else _mostly(r.area for r in own if r.area),
+                groups=() if small else _mostly(g for r in own for g in r.groups),
+                frequency=frequency,
+                frequency_most=most,
+                reasons=reasons(found.inputs, weights),
+                known=history,
+                earlier=sum(period.themes.get(found.theme, 0) for period in earlier),
+            )
         )
-        for p in rank(records, weights)
-    ]
-    return tuple(themes[:TOP_LIMIT])
+    return tuple(themes)
+
+
+def _mostly(keys: Iterable[str], limit: int = 2) -> tuple[str, ...]:
+    """Return the (at most ``limit``) keys that clearly make up more than half of ``keys``.
+
+    Keys tied with the last one taken are not left out silently: then none is named.
+    """
+    ranked = sorted(Counter(keys).items(), key=lambda item: (-item[1], item[0]))
+    total = sum(count for _, count in ranked)
+    for size in range(1, min(limit, len(ranked)) + 1):
+        taken = sum(count for _, count in ranked[:size])
+        tied = size < len(ranked) and ranked[size][1] == ranked[size - 1][1]
+        if taken * 2 > total and not tied:
+            return tuple(key for key, _ in ranked[:size])
+    return ()
+
+
+def _usual(keys: Iterable[str]) -> tuple[str, bool]:
+    """Return the most common non-empty key and whether more than half gave it."""
+    counts = Counter(key for key in keys if key)
+    if not counts:
+        return "", False
+    key, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
+    return key, count * 2 > sum(counts.values())
 
 
 def _severe(records: Sequence[ProblemRecord]) -> tuple[Quote, ...]:
@@ -355,47 +442,6 @@ def _spread(candidates: list[Quote]) -> tuple[Quote, ...]:
     return tuple(chosen)
 
 
-@dataclass(frozen=True, slots=True)
-class _Writer:
-    """Fill the staff texts of one language, as HTML or as plain text."""
-
-    texts: StaffTexts
-    language: str
-    html: bool
-
-    def __call__(self, key: str, **values: str) -> str:
-        """Fill ``key``; a ``Markup`` value is a fragment this writer already filled."""
-        if self.html:
-            return self.texts.html(key, self.language, **values)
-        return self.texts.plain(key, self.language, **values)
-
-    def fragment(self, text: str) -> str:
-        """Mark ``text``, joined from filled texts, as needing no more escaping."""
-        return Markup(text) if self.html else text
-
-    def name(self, names: Names, key: str) -> str:
-        if key:
-            return display_name(names, key)
-        return self.texts.template("digest_unspecified", self.language)
-
-    def language_name(self, code: str) -> str:
-        return self.texts.language_name(code, self.language)
-
-
-def render_digest(
-    digest: Digest, texts: StaffTexts, language: str, names: Names, tz: ZoneInfo
-) -> str:
-    """Render ``digest`` for staff as Telegram HTML, every resident word escaped."""
-    return _render(digest, _Writer(texts, language, html=True), names, tz)
-
-
-def render_digest_plain(
-    digest: Digest, texts: StaffTexts, language: str, names: Names, tz: ZoneInfo
-) -> str:
-    """Render ``digest`` as plain text: no template tags, resident words exactly as typed."""
-    return _render(digest, _Writer(texts, language, html=False), names, tz)
-
-
 def render_stats(
     period_count: int, total: int, period: Period, texts: StaffTexts, language: str, tz: ZoneInfo
 ) -> str:
@@ -416,99 +462,3 @@ def period_dates(period: Period, tz: ZoneInfo) -> tuple[str, str]:
     return (f"{first:%d.%m.}" if first.year == last.year else f"{first:%d.%m.%Y}"), (
         f"{last:%d.%m.%Y}"
     )
-
-
-def _render(digest: Digest, w: _Writer, names: Names, tz: ZoneInfo) -> str:
-    start, end = period_dates(digest.period, tz)
-    title = [w("digest_title", start=start, end=end)]
-    if digest.problems == 0:
-        return "\n\n".join([title[0], w("digest_empty")])
-    blocks = [
-        title + _totals(digest, w),
-        _section(w, "digest_areas", _items(w, names, digest.by_area)),
-        _section(w, "digest_groups", _items(w, names, digest.by_group)),
-        _clusters(digest, w, names),
-        _section(w, "digest_severe", [_severe_line(w, names, q) for q in digest.severe]),
-        _section(w, "digest_quotes", [_quote_line(w, names, q) for q in digest.quotes]),
-        _footer(digest, w),
-    ]
-    return "\n\n".join("\n".join(block) for block in blocks if block)
-
-
-def _totals(digest: Digest, w: _Writer) -> list[str]:
-    lines = [
-        w("digest_totals", problems=shown(digest.problems), residents=shown(digest.residents))
-    ]
-    changes = [
-        w(key, delta=f"{delta:+d}" if delta else "±0")
-        for key, delta in (
-            ("digest_change_problems", digest.problems_change),
-            ("digest_change_residents", digest.residents_change),
-        )
-        if delta is not None
-    ]
-    if changes:
-        lines.append(w("digest_change", changes=w.fragment(", ".join(changes))))
-    return lines
-
-
-def _section(w: _Writer, heading: str, items: list[str]) -> list[str]:
-    return [w(heading), *items] if items else []
-
-
-def _items(w: _Writer, names: Names, tally: Tally) -> list[str]:
-    return [w("digest_item", name=w.name(names, key), count=shown(n)) for key, n in tally]
-
-
-def _clusters(digest: Digest, w: _Writer, names: Names) -> list[str]:
-    if digest.themes:
-        themes = [_theme_line(w, theme) for theme in digest.themes]
-        return [*_section(w, "digest_themes", themes), w("digest_priority_note")]
-    combinations = [
-        w(
-            "digest_combination",
-            group=w.name(names, c.group),
-            area=w.name(names, c.area),
-            count=shown(c.count),
-        )
-        for c in digest.combinations
-    ]
-    return _section(w, "digest_combinations", combinations)
-
-
-def _theme_line(w: _Writer, theme: ThemeLine) -> str:
-    inputs = theme.inputs
-    assert inputs is not None  # build_digest scores every theme it shows
-    flags = (("digest_bridging", theme.bridging), ("digest_rising", theme.rising))
-    marks = w.fragment("".join(f" · {w(key)}" for key, on in flags if on))
-    values = {
-        "name": theme.label,
-        "count": shown(theme.count),
-        "score": str(theme.score),
-        "reach": shown(inputs.reach),
-        "severity": f"{inputs.severity:.1f}" if inputs.severity is not None else "–",
-        "per_year": f"{inputs.per_year:.0f}" if inputs.per_year is not None else "–",
-        "breadth": str(inputs.breadth),
-    }
-    return w("digest_theme_item", marks=marks, **values)
-
-
-def _severe_line(w: _Writer, names: Names, quote: Quote) -> str:
-    place = w.name(names, quote.area)
-    return w("digest_severe_item", severity=str(quote.severity), place=place, quote=quote.text)
-
-
-def _quote_line(w: _Writer, names: Names, quote: Quote) -> str:
-    return w("digest_quote_item", quote=quote.text, place=w.name(names, quote.area))
-
-
-def _footer(digest: Digest, w: _Writer) -> list[str]:
-    languages = [
-        w("digest_language_item", name=w.language_name(code), count=shown(n))
-        for code, n in digest.by_language
-    ]
-    lines = [w("digest_languages", items=w.fragment(", ".join(languages)))]
-    if digest.suggestions:
-        lines.append(w("digest_suggestions", count=shown(digest.suggestions)))
-    lines.append(w("digest_privacy", small=shown(0)))
-    return lines

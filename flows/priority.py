@@ -143,3 +143,37 @@ def rank(records: Iterable[ProblemRecord], weights: Weights = DEFAULT_WEIGHTS) -
         inputs = inputs_of(members)
         found.append(Priority(theme, score(inputs, weights), inputs))
     return sorted(found, key=lambda p: (-p.score, p.theme))
+
+
+HIGH_AT, MEDIUM_AT = 60, 35  # scores from which a priority reads "high" or "medium"
+_STRONG, _WEAK = 0.6, 0.3  # a scaled input this high is a reason for, this low one against
+
+
+def level(points: int) -> str:
+    """Return "high", "medium" or "low" for a score."""
+    return "high" if points >= HIGH_AT else "medium" if points >= MEDIUM_AT else "low"
+
+
+def reasons(inputs: Inputs, weights: Weights = DEFAULT_WEIGHTS, limit: int = 2) -> tuple[str, ...]:
+    """Say in at most ``limit`` words why a theme scores as it does, e.g. ("reach_high",).
+
+    The strong inputs that weigh most come first; a theme with none is explained by the weak
+    inputs that cost it most.
+    """
+    parts = scaled(inputs)
+    weight = {f.name: float(getattr(weights, f.name)) for f in fields(weights)}
+    if inputs.severity is None:
+        parts.pop("severity")  # nobody rated it: neither mild nor hard
+    if inputs.per_year is None:
+        parts.pop("frequency")
+    strong = sorted(
+        (n for n, v in parts.items() if v >= _STRONG and weight[n] > 0),
+        key=lambda n: -weight[n] * parts[n],
+    )
+    if strong:
+        return tuple(f"{name}_high" for name in strong[:limit])
+    weak = sorted(
+        (n for n, v in parts.items() if v <= _WEAK and weight[n] > 0),
+        key=lambda n: -weight[n] * (1 - parts[n]),
+    )
+    return tuple(f"{name}_low" for name in weak[:limit])

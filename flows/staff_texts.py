@@ -11,12 +11,27 @@ from flows.texts import ContentError, Texts, as_table, as_text, check_texts, rea
 # The keys without placeholders, as one string rather than a 40-line list.
 _PLAIN_KEYS = (  # noqa: SIM905
     "block_usage digest_empty digest_areas digest_groups digest_combinations digest_themes "
-    "digest_priority_note digest_bridging digest_rising digest_severe digest_quotes "
+    "digest_priority_note digest_bridging digest_mark_rising digest_severe digest_quotes "
     "digest_unspecified staff_commands_admin role_staff role_admin invite_used invite_expired "
     "invite_invalid subscribe_usage unsubscribed not_subscribed digest_rolling export_usage "
-    "export_all chart_areas chart_groups sheet_title theme_title theme_help theme_none "
+    "export_all chart_areas chart_themes sheet_title theme_title theme_help theme_none "
     "theme_usage workshop_usage workshop_ask_area workshop_ask_date workshop_gone "
-    "workshops_empty workshops_title digest_workshops"
+    "workshops_empty workshops_title digest_workshops decimal_mark digest_and "
+    "digest_level_high digest_level_medium digest_level_low digest_reason_reach_high "
+    "digest_reason_reach_low digest_reason_severity_high digest_reason_severity_low "
+    "digest_reason_frequency_high digest_reason_frequency_low digest_reason_breadth_high "
+    "digest_reason_breadth_low poster_scan poster_need_telegram "
+    "col_id col_local_time col_utc col_language col_text col_solution col_groups col_area "
+    "col_frequency col_severity col_source col_workshop col_theme col_theme_label "
+    "col_endorsements col_priority col_level col_reasons col_problems col_residents "
+    "col_notes col_reach col_mean_severity col_per_year col_group_count col_area_count "
+    "col_quote sheet_themes sheet_quotes sheet_areas sheet_groups source_telegram "
+    "source_terminal source_import"
+).split()
+_COUNT_KEYS = (  # noqa: SIM905
+    "digest_problems digest_reach_residents digest_reach_notes digest_reach_endorsements "
+    "digest_groups_count digest_groups_count_one digest_areas_count digest_areas_count_one "
+    "workshop_participants workshop_participants_one workshop_problems workshop_problems_one"
 ).split()
 _DIGEST_ITEM = frozenset({"name", "count"})
 STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -25,12 +40,29 @@ STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         **dict.fromkeys(("block_done", "unblock_done", "block_unknown"), frozenset({"id"})),
         **dict.fromkeys(("digest_title", "chart_title"), frozenset({"start", "end"})),
         "digest_totals": frozenset({"problems", "residents"}),
-        "digest_change": frozenset({"changes"}),
+        "digest_totals_notes": frozenset({"problems", "residents", "notes"}),
+        "digest_totals_change": frozenset({"totals", "changes"}),
+        **dict.fromkeys(_COUNT_KEYS, frozenset({"count"})),
+        "digest_lead_theme": frozenset({"rank", "name", "details"}),
+        "digest_in": frozenset({"name", "places"}),
+        "digest_who": frozenset({"residents"}),
+        "digest_who_notes": frozenset({"residents", "notes"}),
+        "digest_mostly": frozenset({"groups"}),
+        **dict.fromkeys(
+            ("digest_rated_high", "digest_rated_medium", "digest_rated_low"),
+            frozenset({"severity"}),
+        ),
+        **dict.fromkeys(("digest_new", "digest_rising"), frozenset({"names"})),
+        "digest_theme_detail": frozenset({"details"}),
+        "chart_trend": frozenset({"weeks"}),
+        "chart_small": frozenset({"small"}),
+        "digest_reach": frozenset({"items"}),
+        "digest_breadth": frozenset({"groups", "areas"}),
+        **dict.fromkeys(("digest_often_most", "digest_often_usual"), frozenset({"frequency"})),
         **dict.fromkeys(
             ("digest_change_problems", "digest_change_residents"), frozenset({"delta"})
         ),
-        "digest_theme_item": _DIGEST_ITEM
-        | {"score", "reach", "severity", "per_year", "breadth", "marks"},
+        "digest_theme_item": frozenset({"name", "score", "level", "reasons", "marks"}),
         **dict.fromkeys(("digest_item", "digest_language_item"), _DIGEST_ITEM),
         "digest_combination": frozenset({"group", "area", "count"}),
         "digest_severe_item": frozenset({"severity", "place", "quote"}),

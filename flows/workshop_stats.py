@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from flows.digest import shown
 from flows.staff_texts import StaffTexts
@@ -42,7 +43,7 @@ def workshop_section(
             "digest_workshop_item",
             language,
             name=s.name,
-            date=s.held_on,
+            date=f"{date.fromisoformat(s.held_on):%d.%m.%Y}",
             participants=shown(s.participants),
             problems=shown(s.problems),
             answers=shown(s.follow_ups_answered),

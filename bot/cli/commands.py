@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from bot.cli.themes import run_themes
+from bot.cli.words import counted
 from bot.cli.workshops import run_import, run_workshop
 from bot.content_files import load_content, load_staff_texts
 from bot.jobs.themes import assign_pending
@@ -20,6 +21,7 @@ from bot.services.digests import ROLLING_DAYS, DigestBuilder
 from bot.settings import Settings, SettingsError
 from flows.digest import rolling_period
 from flows.language import normalise_language_code
+from flows.records import label_in
 from storage import queries
 from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database
@@ -100,10 +102,7 @@ def _chat(core: "Core", who: str) -> int:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.artefacts.reports import (  # matplotlib-free, but only needed here
-        write_csv,
-        write_xlsx,
-    )
+    from bot.artefacts.reports import write_csv  # openpyxl: only for a workbook
 
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
@@ -114,11 +113,22 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         records = queries.problem_records(session=session, since=since, until=until)
     if args.workshop:
         records = [record for record in records if record.workshop == args.workshop]
+    content = load_content(settings.interview_file)
+    language = args.language if args.language in content.languages else content.languages[0]
+    names = (lambda key: content.name(key, language)) if args.labels else None
     if args.format == "xlsx":
-        write_xlsx(records, args.out, weights=settings.priority_weights)
+        from bot.artefacts.workbook import Words, write_workbook
+
+        texts = load_staff_texts()
+        if language not in texts.languages:
+            raise SettingsError(f"--language: {language!r} is not offered for staff files")
+        words = Words(texts, language, lambda key: content.name(key, language), label_in(language))
+        write_workbook(
+            records, args.out, words, zone=settings.zone, weights=settings.priority_weights
+        )
     else:
-        write_csv(records, args.out)
-    sys.stdout.write(f"{len(records)} problems written to {args.out}\n")
+        write_csv(records, args.out, names, zone=settings.zone)
+    sys.stdout.write(f"{counted(len(records), 'problem')} written to {args.out}\n")
     return 0
 
 
@@ -218,7 +228,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         sys.stdout.write(f"{heading}\n\n{builder.plain(period, args.language)}\n")
         return 0
     sent, owed = asyncio.run(_send_digests(settings, builder))
-    sys.stdout.write(f"{sent} of {owed} digests sent\n")
+    sys.stdout.write(f"{sent} of {counted(owed, 'digest')} sent\n")
     return 0 if sent >= owed else 1
 
 

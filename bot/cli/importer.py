@@ -11,8 +11,9 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -25,7 +26,8 @@ from storage import queries
 from storage.engine import session_scope
 from storage.models import TEXT_MAX
 
-COLUMNS = ("text", "group", "area", "frequency", "severity", "suggested_solution")
+COLUMNS = ("text", "group", "area", "frequency", "severity", "suggested_solution", "date")
+NOON = time(12)  # a dated note is stored at noon local time: its day stays its day anywhere
 _LIST = str.maketrans({";": ",", "/": ","})
 
 
@@ -48,6 +50,7 @@ class Note:
     line: int
     draft: Problem
     content_hash: str
+    day: date | None = None  # the day it was written, from the file's date column
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,13 @@ class Report:
 
 
 def read_notes(
-    raw: bytes, content: Content, *, workshop: str = "", group: str = "", area: str = ""
+    raw: bytes,
+    content: Content,
+    *,
+    workshop: str = "",
+    group: str = "",
+    area: str = "",
+    today: date | None = None,
 ) -> tuple[list[Note], list[Invalid]]:
     """Parse and check every row; the workshop's group and area fill empty cells."""
     try:
@@ -85,13 +94,14 @@ def read_notes(
             continue  # an empty line between notes
         try:
             draft = _draft(cells, content, workshop=workshop, group=group, area=area)
+            day = _day(cells.get("date", ""), today)
         except ValueError as error:
             invalid.append(Invalid(line, str(error)))
             continue
-        key = _fingerprint(draft)
+        key = _fingerprint(draft) + (f"\x1f{day.isoformat()}" if day else "")
         seen[key] += 1  # two identical notes in one file are two notes
         digest = hashlib.sha256(f"{key}#{seen[key]}".encode()).hexdigest()
-        notes.append(Note(line, draft, digest))
+        notes.append(Note(line, draft, digest, day))
     return notes, invalid
 
 
@@ -135,6 +145,23 @@ def _severity(cell: str) -> int | None:
     return int(cell)
 
 
+def _day(cell: str, today: date | None) -> date | None:
+    """Read a note's day as 2026-11-25 or 25.11.2026; raise ValueError."""
+    if not cell:
+        return None
+    try:
+        if "." in cell:
+            day, month, year = (int(part) for part in cell.split("."))
+            found = date(year, month, day)
+        else:
+            found = date.fromisoformat(cell)
+    except ValueError:
+        raise ValueError(f"date: {cell!r} is not a day like 2026-11-25 or 25.11.2026") from None
+    if today is not None and found > today:
+        raise ValueError(f"date: {cell!r} is after today")
+    return found
+
+
 def _fingerprint(draft: Problem) -> str:
     parts: Iterable[str] = (
         draft.text.casefold(),
@@ -156,30 +183,46 @@ def import_file(
     workshop: str = "",
     skip_invalid: bool = False,
     now: datetime,
+    zone: ZoneInfo,
 ) -> Report:
-    """Check the whole file, then store its notes (none if any row is invalid, unless skipping)."""
+    """Check the whole file, then store its notes (none if any row is invalid, unless skipping).
+
+    A note is dated by its ``date`` cell, else by the workshop's day, else by the import.
+    """
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise ImportFailed(f"cannot read the file: {error.strerror or error}") from None
     group = area = ""
+    held_on: date | None = None
     if workshop:
         with session_scope(engine) as session:
             row = queries.get_workshop(session=session, code=workshop)
             if row is None:
                 raise ImportFailed(f"--workshop: no workshop with the code {workshop!r}")
-            group, area = row.group, row.area
-    notes, invalid = read_notes(raw, content, workshop=workshop, group=group, area=area)
+            group, area, held_on = row.group, row.area, row.held_on
+    today = now.astimezone(zone).date()
+    notes, invalid = read_notes(
+        raw, content, workshop=workshop, group=group, area=area, today=today
+    )
     if invalid and not skip_invalid:
         return Report(0, 0, tuple(invalid))
-    return Report(*_store(engine, notes, now), tuple(invalid))
+    dated = [(note, _when(note.day or held_on, now, zone)) for note in notes]
+    return Report(*_store(engine, dated), tuple(invalid))
 
 
-def _store(engine: Engine, notes: Sequence[Note], now: datetime) -> tuple[int, int]:
+def _when(day: date | None, now: datetime, zone: ZoneInfo) -> datetime:
+    """Return when a note counts as reported: noon of its day, or now when undated."""
+    if day is None or day >= now.astimezone(zone).date():
+        return now  # today's notes (and a workshop still ahead) count from the import
+    return datetime.combine(day, NOON, tzinfo=zone)
+
+
+def _store(engine: Engine, notes: Sequence[tuple[Note, datetime]]) -> tuple[int, int]:
     imported = 0
     with session_scope(engine) as session:  # one transaction: all of the file or nothing
-        for note in notes:
+        for note, at in notes:
             imported += queries.import_problem(
-                session=session, content_hash=note.content_hash, problem=note.draft, now=now
+                session=session, content_hash=note.content_hash, problem=note.draft, now=at
             )
     return imported, len(notes) - imported

@@ -36,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--since", type=date.fromisoformat, help="first day (YYYY-MM-DD, UTC)")
     export.add_argument("--until", type=date.fromisoformat, help="day after the last (UTC)")
     export.add_argument("--workshop", default="", help="only the problems of this workshop code")
+    export.add_argument(
+        "--labels", action="store_true", help="CSV: names of groups, areas… instead of keys"
+    )
+    export.add_argument("--language", default="nb", help="nb, nn or en: the names and headers")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the database migrations")
@@ -77,6 +81,9 @@ def _themes(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     )
     listing = themes_sub.add_parser("list", help="the largest themes with a few quotes each")
     listing.add_argument("--limit", type=int, default=20, help="how many themes (default 20)")
+    listing.add_argument(
+        "--format", choices=("table", "csv"), default="table", help="csv: for machines"
+    )
     rename_parser = themes_sub.add_parser("rename", help="give a theme your own label")
     rename_parser.add_argument("theme", type=int, help="the theme id (see `themes list`)")
     rename_parser.add_argument("label", help='the new label; "" returns to the automatic one')
@@ -96,7 +103,12 @@ def _workshops(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     create.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
     create.add_argument("--followups", help="offsets, e.g. 1d,14d (default), '' for none")
     create.add_argument("--code", default="", help="choose the code (default: a random one)")
-    create.add_argument("--qr", type=Path, help="PNG file to write (default: workshop-CODE.png)")
+    create.add_argument(
+        "--qr", type=Path, help="poster PNG to write, and a PDF beside it (workshop-CODE.png)"
+    )
+    create.add_argument(
+        "--qr-only", action="store_true", help="write only the plain QR code, no poster"
+    )
     create.add_argument("--bot-username", help="the bot's username (default: ask Telegram)")
     actions.add_parser("list", help="list workshops with participants, problems, answers")
     notes = sub.add_parser("import", help="import problems from a CSV file of workshop notes")

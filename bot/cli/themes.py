@@ -1,12 +1,14 @@
 """Theme commands for staff: ``innspill themes …`` in a terminal and ``/theme`` in Telegram."""
 
 import argparse
+import csv
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
+from bot.cli.words import counted
 from bot.jobs.themes import MergeRefused, assign_pending, merge_themes, rebuild_themes, summaries
 from bot.jobs.themes import rename_theme as rename
 from flows.digest import SMALL, shown
@@ -22,14 +24,16 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
     """Run one ``innspill themes`` sub-command; return the exit status."""
     match args.themes_command:
         case "assign":
-            out.write(f"{assign_pending(engine, clock=clock)} problems given a theme\n")
+            given = assign_pending(engine, clock=clock)
+            out.write(f"{counted(given, 'problem')} given a theme\n")
         case "rebuild":
             since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
             done = rebuild_themes(engine, now=clock(), since=since)
-            out.write(f"{done.problems} problems grouped into {done.themes} themes\n")
+            grouped = counted(done.problems, "problem")
+            out.write(f"{grouped} grouped into {counted(done.themes, 'theme')}\n")
         case "list":
             assign_pending(engine, clock=clock)  # so that the list shows every problem
-            _write_list(engine, args.limit, out)
+            _write_list(engine, args.limit, out, args.format)
         case "rename":
             return _rename(engine, args.theme, args.label, out)
         case "merge":
@@ -38,18 +42,32 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
             except MergeRefused as refused:
                 out.write(f"innspill: {refused}\n")
                 return 1
-            out.write(f"{moved} problems moved from theme {args.absorb} to {args.keep}\n")
+            out.write(
+                f"{counted(moved, 'problem')} moved from theme {args.absorb} to {args.keep}\n"
+            )
     return 0
 
 
-def _write_list(engine: Engine, limit: int, out: TextIO) -> None:
+LIST_HEADER = ("THEME", "PROBLEMS", "LABEL")
+
+
+def _write_list(engine: Engine, limit: int, out: TextIO, file_format: str = "table") -> None:
     found = summaries(engine, limit=limit)
+    if file_format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("theme", "problems", "label", "quotes"))
+        writer.writerows((t.id, t.count, t.label, " | ".join(t.quotes)) for t in found)
+        return
     if not found:
         out.write("no themes yet\n")
-    for theme in found:
-        out.write(f"{theme.id}\t{theme.count}\t{theme.label}\n")
-        for quote in theme.quotes:
-            out.write(f"\t\t«{quote}»\n")
+        return
+    rows = [LIST_HEADER, *((str(t.id), str(t.count), t.label) for t in found)]
+    id_width, count_width = (max(len(row[i]) for row in rows) for i in (0, 1))
+    indent = " " * (id_width + count_width + 4)
+    for row, theme in zip(rows, (None, *found), strict=True):
+        out.write(f"{row[0]:>{id_width}}  {row[1]:>{count_width}}  {row[2]}".rstrip() + "\n")
+        for quote in theme.quotes if theme else ():
+            out.write(f"{indent}«{quote}»\n")
 
 
 def _rename(engine: Engine, theme_id: int, label: str, out: TextIO) -> int:

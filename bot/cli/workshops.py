@@ -10,9 +10,11 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from bot.cli.importer import ImportFailed, import_file
+from bot.cli.words import counted
 from bot.content_files import load_content, load_staff_texts
 from bot.services.workshops import (
     create_workshop,
+    poster_text,
     qr_png,
     render_workshops,
     resolve,
@@ -62,8 +64,19 @@ def run_workshop(
         err.write(f"innspill: {error}\n")
         return 1
     target = args.qr or Path(f"workshop-{made.code}.png")
-    target.write_bytes(qr_png(made.link))
-    out.write(f"{made.link}\ncode {made.code}; QR code written to {target}\n")
+    if args.qr_only:
+        target.write_bytes(qr_png(made.link))
+        out.write(f"{made.link}\ncode {made.code}; QR code written to {target}\n")
+        return 0
+    from bot.artefacts.poster import poster_pdf, poster_png  # matplotlib: only for posters
+
+    words = poster_text(made, content, load_staff_texts())
+    target.write_bytes(poster_png(words))
+    target.with_suffix(".pdf").write_bytes(poster_pdf(words))
+    out.write(
+        f"{made.link}\ncode {made.code}; A4 poster written to {target} "
+        f"and {target.with_suffix('.pdf')}\n"
+    )
     return 0
 
 
@@ -86,6 +99,7 @@ def run_import(
             workshop=args.workshop,
             skip_invalid=args.skip_invalid,
             now=clock(),
+            zone=settings.zone,
         )
     except ImportFailed as error:
         err.write(f"innspill: {args.file}: {error}\n")
@@ -93,10 +107,11 @@ def run_import(
     for row in report.invalid:
         err.write(f"{args.file}: line {row.line}: {row.reason}\n")
     if report.invalid and not args.skip_invalid:
-        err.write(f"innspill: nothing imported; fix the {len(report.invalid)} rows above\n")
+        rows = counted(len(report.invalid), "row above", "rows above")
+        err.write(f"innspill: nothing imported; fix the {rows}\n")
         return 1
     out.write(
-        f"{report.imported} problems imported, {report.duplicates} already there, "
-        f"{len(report.invalid)} rows skipped\n"
+        f"{counted(report.imported, 'problem')} imported, {report.duplicates} already there, "
+        f"{counted(len(report.invalid), 'row')} skipped\n"
     )
     return 0

@@ -14,22 +14,25 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.artefacts.reports import chart_png, write_csv, write_xlsx
+from bot.artefacts.chart import chart_texts, digest_chart
+from bot.artefacts.reports import write_csv
+from bot.artefacts.workbook import Words, write_workbook
 from flows.content import Content
 from flows.digest import (
+    Digest,
     Period,
     build_digest,
     period_dates,
     previous,
-    render_digest,
-    render_digest_plain,
     render_stats,
     rolling_period,
 )
+from flows.digest_text import DETAILS, Section, Writer, render_digest, render_digest_plain
 from flows.priority import DEFAULT_WEIGHTS, Weights
-from flows.records import ProblemRecord
+from flows.records import ProblemRecord, label_in
 from flows.render import split_message
 from flows.staff_texts import StaffTexts
+from flows.trend import EARLIER_PERIODS, Stamp, count_periods, trend_start, weekly
 from flows.workshop_stats import workshop_section
 from storage import queries
 from storage.database import Database
@@ -89,15 +92,53 @@ class DigestBuilder:
 
     def records(self, period: Period) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
         """Return the problems of ``period`` and of the period before it (blocked left out)."""
-        return self.db.call(_records, period=period, before=previous(period, self.zone))
+        current, earlier, _ = self._history(period)
+        return current, earlier
+
+    def digest(self, period: Period, language: str) -> tuple[Digest, list[ProblemRecord]]:
+        """Build the digest of ``period`` for a reader of ``language``, with its records."""
+        current, before, stamps = self._history(period)
+        periods = [previous(period, self.zone)]
+        while len(periods) < EARLIER_PERIODS:
+            periods.append(previous(periods[-1], self.zone))
+        digest = build_digest(
+            current,
+            before,
+            period,
+            self.weights,
+            earlier=count_periods(stamps, [(p.start, p.end) for p in periods]),
+            trend=weekly(stamps, period.end, self.zone),
+            label=label_in(language),
+        )
+        return digest, current
+
+    def _history(
+        self, period: Period
+    ) -> tuple[list[ProblemRecord], list[ProblemRecord], list[Stamp]]:
+        oldest = previous(period, self.zone)
+        for _ in range(EARLIER_PERIODS - 1):
+            oldest = previous(oldest, self.zone)
+        since = min(oldest.start, trend_start(period.end, self.zone))
+        return self.db.call(
+            _records, period=period, before=previous(period, self.zone), since=since
+        )
+
+    def sections(self, period: Period, language: str) -> list[Section]:
+        """Return the digest's detail sections, the period's workshops last."""
+        stats = self.db.call(queries.list_workshops, since=period.start, until=period.end)
+
+        def workshops(_: Digest, w: Writer) -> list[str]:
+            text = workshop_section(stats, self.texts, w.language, html=w.html)
+            return [text] if text else []
+
+        return [*DETAILS, workshops]
 
     def package(self, period: Period, language: str, *, rolling: bool = False) -> Package:
         """Build the digest of ``period``: text, and a chart and XLSX when there is anything."""
-        current, earlier = self.records(period)
-        digest = build_digest(current, earlier, period, self.weights)
+        digest, current = self.digest(period, language)
         names = self.names(language)
-        text = render_digest(digest, self.texts, language, names, self.zone)
-        text += self.workshops(period, language, html=True)
+        sections = self.sections(period, language)
+        text = render_digest(digest, self.texts, language, names, self.zone, sections)
         if rolling:
             text = self.texts.html("digest_rolling", language) + "\n\n" + text
         messages = tuple(split_message(text))
@@ -105,16 +146,7 @@ class DigestBuilder:
             return Package(messages)
         start, end = period_dates(period, self.zone)
         with _CHARTING:
-            chart = chart_png(
-                digest,
-                names,
-                self.texts.plain("chart_title", language, start=start, end=end),
-                headings=(
-                    self.texts.plain("chart_areas", language),
-                    self.texts.plain("chart_groups", language),
-                ),
-                unspecified=self.texts.plain("digest_unspecified", language),
-            )
+            chart = digest_chart(digest, chart_texts(self.texts, language, digest, self.zone))
         caption = self.texts.html("chart_title", language, start=start, end=end)
         stem = self._stem(period)
         return Package(
@@ -127,16 +159,10 @@ class DigestBuilder:
 
     def plain(self, period: Period, language: str) -> str:
         """Render the digest of ``period`` as plain text (for the terminal)."""
-        current, earlier = self.records(period)
-        digest = build_digest(current, earlier, period, self.weights)
-        text = render_digest_plain(digest, self.texts, language, self.names(language), self.zone)
-        return text + self.workshops(period, language, html=False)
-
-    def workshops(self, period: Period, language: str, *, html: bool) -> str:
-        """Render the period's workshops for the digest ("" when there were none)."""
-        stats = self.db.call(queries.list_workshops, since=period.start, until=period.end)
-        section = workshop_section(stats, self.texts, language, html=html)
-        return f"\n\n{section}" if section else ""
+        digest, _ = self.digest(period, language)
+        sections = self.sections(period, language)
+        names = self.names(language)
+        return render_digest_plain(digest, self.texts, language, names, self.zone, sections)
 
     def stats(self, now: datetime, language: str) -> str:
         """Render the two-line count: the last 7 days and all time."""
@@ -165,10 +191,10 @@ class DigestBuilder:
     ) -> Attachment:
         buffer = io.BytesIO()
         if file_format == "csv":
-            write_csv(records, buffer)
+            write_csv(records, buffer, zone=self.zone)
         else:
-            title = self.texts.plain("sheet_title", language)
-            write_xlsx(records, buffer, title, weights=self.weights)
+            words = Words(self.texts, language, self.names(language), label_in(language))
+            write_workbook(records, buffer, words, zone=self.zone, weights=self.weights)
         count = str(len(records))
         caption = self.texts.html("export_caption", language, count=count, range=shown)
         return Attachment("document", f"{stem}.{file_format}", buffer.getvalue(), caption)
@@ -180,15 +206,18 @@ class DigestBuilder:
 
 
 def _records(
-    session: Session, *, period: Period, before: Period
-) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
+    session: Session, *, period: Period, before: Period, since: datetime
+) -> tuple[list[ProblemRecord], list[ProblemRecord], list[Stamp]]:
     current = queries.problem_records(
         session=session, since=period.start, until=period.end, hide_blocked=True
     )
     earlier = queries.problem_records(
         session=session, since=before.start, until=before.end, hide_blocked=True
     )
-    return current, earlier
+    stamps = queries.problem_stamps(
+        session=session, since=since, until=period.end, hide_blocked=True
+    )
+    return current, earlier, stamps
 
 
 def _counts(session: Session, *, period: Period) -> tuple[int, int]:

@@ -8,9 +8,10 @@ step is in the database, and each button carries the workshop's code).
 
 import io
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import segno
@@ -25,6 +26,9 @@ from flows.workshop_stats import WorkshopStats
 from storage import queries
 from storage.engine import session_scope
 from storage.models import Workshop
+
+if TYPE_CHECKING:
+    from bot.artefacts.poster import PosterText
 
 LINK_DAYS = 7  # a workshop's link works until a week after its day (late notes, slow typists)
 POSTER_PIXELS = 1200  # the QR code's width: sharp when printed at A4 width
@@ -51,6 +55,24 @@ def qr_png(link: str) -> bytes:
     buffer = io.BytesIO()
     code.save(buffer, kind="png", scale=max(1, POSTER_PIXELS // width))
     return buffer.getvalue()
+
+
+def poster_text(made: Created, content: Content, texts: StaffTexts) -> "PosterText":
+    """Return what the poster of ``made`` says: the place in bokmål, instructions in nb and en."""
+    from bot.artefacts.poster import PosterText
+
+    place = content.name(f"area:{made.area}", "nb") if made.area else ""
+    day = f"{made.held_on:%d.%m.%Y}"
+    return PosterText(
+        name=made.name,
+        when_where=f"{day} · {place}" if place else day,
+        link=made.link,
+        scan=(texts.plain("poster_scan", "nb"), texts.plain("poster_scan", "en")),
+        need_telegram=(
+            texts.plain("poster_need_telegram", "nb"),
+            texts.plain("poster_need_telegram", "en"),
+        ),
+    )
 
 
 def resolve(text: str, options: Sequence[Option], what: str) -> str:
@@ -145,14 +167,24 @@ def render_workshops(
             language,
             name=s.name,
             code=s.code,
-            date=s.held_on,
-            participants=str(s.participants),
-            problems=str(s.problems),
+            date=local_day(s.held_on),
+            participants=_counted(fill, "workshop_participants", language, s.participants),
+            problems=_counted(fill, "workshop_problems", language, s.problems),
             rate=s.response_rate,
         )
         for s in stats
     ]
     return "\n".join(lines)
+
+
+def _counted(fill: Callable[..., str], key: str, language: str, count: int) -> str:
+    """Fill ``key`` with ``count``, or ``key_one`` when it is 1 ("1 participant")."""
+    return fill(f"{key}_one" if count == 1 else key, language, count=str(count))
+
+
+def local_day(iso: str) -> str:
+    """Write a stored day (2026-11-23) the way staff read dates (23.11.2026)."""
+    return f"{date.fromisoformat(iso):%d.%m.%Y}"
 
 
 def summary(made: Created, content: Content, texts: StaffTexts, language: str) -> str:
@@ -162,7 +194,7 @@ def summary(made: Created, content: Content, texts: StaffTexts, language: str) -
         "workshop_created",
         language,
         name=made.name,
-        date=made.held_on.isoformat(),
+        date=f"{made.held_on:%d.%m.%Y}",
         group=content.name(f"group:{made.group}", shown) if made.group else "—",
         area=content.name(f"area:{made.area}", shown) if made.area else "—",
         code=made.code,

@@ -34,6 +34,7 @@ from storage.queries.problems import (
     endorse,
     import_problem,
     problem_records,
+    problem_stamps,
     similar_candidates,
 )
 from storage.queries.residents import (
@@ -126,6 +127,7 @@ __all__ = [
     "outbox_lease",
     "outbox_release",
     "problem_records",
+    "problem_stamps",
     "problem_texts",
     "prune_processed_updates",
     "purge_inactive",

@@ -74,6 +74,20 @@ def problem_records(
     ]
 
 
+def problem_stamps(
+    session: Session, *, since: datetime, until: datetime, hide_blocked: bool = False
+) -> list[tuple[datetime, int | None]]:
+    """Return when each problem of [since, until) was reported, and its theme."""
+    query = (
+        select(col(Problem.created_at), col(Problem.theme_id))
+        .outerjoin(Resident, col(Problem.resident_id) == col(Resident.id))
+        .where(Problem.created_at >= since, Problem.created_at < until)
+    )
+    if hide_blocked:
+        query = query.where(col(Resident.blocked_at).is_(None))
+    return [(created_at, theme) for created_at, theme in session.exec(query)]
+
+
 def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None) -> ProblemRecord:
     assert problem.id is not None  # loaded rows have ids
     described = {f.name: getattr(problem, f.name) for f in fields(flows.problem.Problem)}

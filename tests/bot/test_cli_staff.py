@@ -75,7 +75,7 @@ async def test_invite_asks_telegram_for_the_name_and_send_delivers_to_subscriber
         invite = await _run(sqlite_url, tmp_path, "staff", "invite", **extra)
         sent = await _run(sqlite_url, tmp_path, "digest", "--send", **extra)
     assert re.match(r"https://t\.me/innspill_test_bot\?start=staff_[\w-]{32}\n", invite)
-    assert sent == "1 of 1 digests sent\n"
+    assert sent == "1 of 1 digest sent\n"  # issue 15: correct plurals
     assert [m.kind for m in api.sent_to(7001)] == ["text"]  # nothing in the last 7 days
     assert api.sent_to(7001)[0].text.startswith("Sammendrag for de siste 7 dagene")
 

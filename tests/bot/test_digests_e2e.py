@@ -97,10 +97,10 @@ async def test_a_subscriber_gets_the_weekly_digest_and_residents_get_nothing(
     assert text.kind == "text" and "23.11.–29.11.2026" in text.text
     assert MARKUP in text.text  # as typed: escaped for HTML, and parsed back by the fake
     assert chart.kind == "photo" and (chart.file or b"").startswith(PNG)
-    assert struct.unpack(">II", (chart.file or b"")[16:24]) == (1200, 800)
+    assert struct.unpack(">II", (chart.file or b"")[16:24]) == (800, 1000)  # issue 15: phone
     assert sheet.kind == "document" and (sheet.filename or "").endswith(".xlsx")
     sheet_rows = list(openpyxl.load_workbook(io.BytesIO(sheet.file or b"")).active.values)
-    assert len(sheet_rows) == 7 and MARKUP in [row[3] for row in sheet_rows]
+    assert len(sheet_rows) == 7 and MARKUP in [row[4] for row in sheet_rows]  # after local time
     assert len(api.sent_to(KARI)) == 4 and len(api.sent_to(ANNA)) == 2
     assert all(call.status == 200 for call in api.calls("sendMessage"))
     [row] = deliveries(database_url)

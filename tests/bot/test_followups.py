@@ -133,7 +133,7 @@ def test_the_digest_lists_the_workshops_of_the_period_with_small_counts_hidden(
     text = builder.plain(week, "en")
     assert "Workshops in the period" in text
     assert (
-        "• Seniortreff på Biri (2026-11-23): 6 participants, 6 problems, <5 follow-up answers"
+        "• Seniortreff på Biri (23.11.2026): 6 participants, 6 problems, <5 follow-up answers"
         in text
     )
     before = Period(NOW - timedelta(days=8), NOW - timedelta(days=1))

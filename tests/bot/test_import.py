@@ -1,7 +1,9 @@
 """The real `innspill import`, `innspill workshop` and `innspill export --workshop` commands."""
 
 import csv
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import zxingcpp
 from PIL import Image
@@ -107,11 +109,12 @@ def test_a_workshop_is_created_its_notes_imported_and_exported(
     innspill(database_url, tmp_path, "import", str(notes_file(tmp_path, NOTES)))
     out = tmp_path / "biri.csv"
     exported = innspill(database_url, tmp_path, "export", "--workshop", "biri1", "--out", str(out))
-    assert "1 problems written" in exported.stdout
+    assert "1 problem written" in exported.stdout  # issue 15: correct plurals
     [row] = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
     assert (row["workshop"], row["area"]) == ("biri1", "biri")
     listed = innspill(database_url, tmp_path, "workshop", "list")
-    assert "Seniortreff på Biri (biri1, 2026-11-23): 0 participants, 1 problems" in listed.stdout
+    # Issue 15: local dates and correct plurals.
+    assert "Seniortreff på Biri (biri1, 23.11.2026): 0 participants, 1 problem," in listed.stdout
 
 
 def test_an_unknown_workshop_code_is_refused(database_url: str, tmp_path: Path) -> None:
@@ -119,3 +122,38 @@ def test_an_unknown_workshop_code_is_refused(database_url: str, tmp_path: Path) 
     done = innspill(database_url, tmp_path, "import", str(path), "--workshop", "nosuch")
     assert done.returncode == 1 and "no workshop with the code 'nosuch'" in done.stderr
     assert stored(database_url) == []
+
+
+def test_notes_are_dated_by_their_date_column_else_by_the_workshop_day(
+    database_url: str, tmp_path: Path
+) -> None:
+    created = innspill(
+        database_url, tmp_path, "workshop", "create", "--name", "Nabolagsmøte",
+        "--group", "Senior (65+)", "--area", "Biri", "--date", "2026-11-23",
+        "--code", "nabo1", "--qr-only", "--qr", str(tmp_path / "qr.png"),
+        "--bot-username", "innspill_bot",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    text = "text;date\nBenkene er borte fra torget;20.11.2026\nIngen lys ved busskuret;\n"
+    done = innspill(
+        database_url, tmp_path, "import", str(notes_file(tmp_path, text)), "--workshop", "nabo1"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 problems imported" in done.stdout
+    oslo = ZoneInfo("Europe/Oslo")
+    days = {r.text: r.created_at.astimezone(oslo).date() for r in stored(database_url)}
+    assert days == {
+        "Benkene er borte fra torget": date(2026, 11, 20),
+        "Ingen lys ved busskuret": date(2026, 11, 23),  # the workshop's day
+    }
+
+
+def test_a_bad_or_future_date_is_named_with_its_line(database_url: str, tmp_path: Path) -> None:
+    text = (
+        "text,date\nBenkene er borte fra torget,32.11.2026\nIngen lys ved busskuret,2999-01-01\n"
+    )
+    done = innspill(database_url, tmp_path, "import", str(notes_file(tmp_path, text)))
+    assert done.returncode == 1
+    assert "line 2: date: '32.11.2026' is not a day like 2026-11-25 or 25.11.2026" in done.stderr
+    assert "line 3: date: '2999-01-01' is after today" in done.stderr
+    assert "fix the 2 rows above" in done.stderr

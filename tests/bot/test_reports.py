@@ -1,20 +1,19 @@
-"""Staff files: the digest chart, and CSV and XLSX exports that open safely in Excel."""
+"""Staff files: CSV and XLSX exports that open safely in Excel."""
 
 import csv
 import io
-import struct
 import zipfile
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.artefacts.reports import EXPORT_COLUMNS, chart_png, export_rows, write_csv, write_xlsx
-from flows.digest import Digest, Period
+from bot.artefacts.reports import EXPORT_COLUMNS, export_rows, write_csv
+from bot.artefacts.workbook import Words, write_workbook
 from flows.records import ProblemRecord
+from tests.packaged import staff_texts
 
 OSLO = ZoneInfo("Europe/Oslo")
-PERIOD = Period(datetime(2026, 11, 22, 23, tzinfo=UTC), datetime(2026, 11, 29, 23, tzinfo=UTC))
 NAMES = {"sentrum": "Gjøvik sentrum", "biri": "Biri", "eldre": "Eldre og pårørende"}
 ATTACKS = ('=HYPERLINK("http://x","klikk")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR")
 RECORDS = [
@@ -48,41 +47,6 @@ RECORDS = [
 ]
 
 
-def digest(biri: int) -> Digest:
-    return Digest(
-        period=PERIOD,
-        problems=12 + biri,
-        residents=9,
-        previous_problems=0,
-        previous_residents=0,
-        by_area=(("sentrum", 12), ("biri", biri), ("", 2)),
-        by_group=(("eldre", 14), ("barnefamilier", 3)),
-    )
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def test_the_chart_is_a_phone_sized_png():
-    data = chart_png(digest(1), NAMES, "Innspill 23.11.–29.11.2026", headings=("Område", "Gruppe"))
-    assert png_size(data) == (1200, 800)
-    assert 10_000 < len(data) < 300_000
-
-
-def test_the_chart_looks_the_same_for_every_count_below_five():
-    one, four = (chart_png(digest(n), NAMES, "Innspill") for n in (1, 4))
-    assert one == four
-    assert chart_png(digest(5), NAMES, "Innspill") != one
-
-
-def test_the_chart_of_an_empty_period_is_still_a_picture():
-    empty = Digest(PERIOD, 0, 0, 0, 0)
-    assert png_size(chart_png(empty, NAMES, "Innspill")) == (1200, 800)
-
-
 def test_export_rows_have_the_columns_in_order_and_utc_times():
     rows = export_rows(RECORDS)
     assert all(tuple(row) == EXPORT_COLUMNS for row in rows)
@@ -111,9 +75,9 @@ def test_csv_round_trips_norwegian_text_and_defuses_formulas(tmp_path):
     write_csv(RECORDS, path)
     header, *rows = read_csv(path.read_bytes())
     assert tuple(header) == EXPORT_COLUMNS
-    assert rows[0][3] == RECORDS[0].text
-    assert rows[0][4] == RECORDS[0].suggested_solution
-    assert [row[3] for row in rows[1:]] == ["'" + attack for attack in ATTACKS]
+    assert rows[0][4] == RECORDS[0].text
+    assert rows[0][5] == RECORDS[0].suggested_solution
+    assert [row[4] for row in rows[1:]] == ["'" + attack for attack in ATTACKS]
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
 
 
@@ -127,29 +91,32 @@ def test_csv_goes_to_binary_and_text_streams_alike():
     assert len(read_csv(binary.getvalue())) == len(RECORDS) + 1
 
 
-def test_xlsx_round_trips_with_real_dates_and_never_a_formula(tmp_path):
+def test_csv_keeps_codes_and_utc_and_adds_a_local_time_excel_in_norway_reads(tmp_path):
+    path = tmp_path / "innspill.csv"
+    write_csv(RECORDS, path, zone=OSLO)
+    header, first, *_ = read_csv(path.read_bytes())
+    row = dict(zip(header, first, strict=True))
+    assert (row["created_at"], row["local_time"]) == ("2026-11-24T07:15:00Z", "24.11.2026 08:15")
+    assert (row["groups"], row["area"], row["frequency"]) == (
+        "eldre;barnefamilier",
+        "sentrum",
+        "daily",
+    )
+    write_csv(RECORDS, path, NAMES, zone=OSLO)
+    header, first, *_ = read_csv(path.read_bytes())
+    assert dict(zip(header, first, strict=True))["area"] == "Gjøvik sentrum"
+
+
+def test_workbook_cells_are_never_formulas(tmp_path):
     path = tmp_path / "innspill.xlsx"
-    write_xlsx(RECORDS, path, sheet_title="Innspill uke 48")
-    sheet = openpyxl.load_workbook(path)["Innspill uke 48"]
-    header = [cell.value for cell in sheet[1]]
-    assert tuple(header) == EXPORT_COLUMNS
-    assert all(cell.font.bold for cell in sheet[1])
-    assert sheet.freeze_panes == "A2"
-    assert "UTC" in sheet["B1"].comment.text and "UTC" in sheet["B2"].number_format
-    assert sheet["B2"].value == datetime(2026, 11, 24, 7, 15, tzinfo=UTC).replace(tzinfo=None)
-    assert (sheet["A2"].value, sheet["I2"].value, sheet["D2"].value) == (1, 5, RECORDS[0].text)
-    texts = [sheet.cell(row, 4) for row in range(3, 3 + len(ATTACKS))]
+    words = Words(staff_texts(), "en", lambda key: NAMES.get(key, key))
+    write_workbook(RECORDS, path, words, zone=OSLO)
+    sheet = openpyxl.load_workbook(path)["Problems"]
+    texts = [sheet.cell(row, 5) for row in range(3, 3 + len(ATTACKS))]
     assert [cell.value for cell in texts] == [a.replace("\r", "\n") for a in ATTACKS]
-    assert all(cell.quotePrefix for cell in texts)  # Excel keeps them text even when edited
-    assert all(cell.data_type == "s" for cell in texts)
-    assert sheet.column_dimensions["D"].width >= 40
+    assert all(cell.quotePrefix and cell.data_type == "s" for cell in texts)
     with zipfile.ZipFile(path) as archive:
-        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
-    assert sheet["K3"].value is None  # no workshop: a blank cell
-
-
-def test_xlsx_goes_to_a_stream():
-    stream = io.BytesIO()
-    write_xlsx(RECORDS, stream)
-    sheet = openpyxl.load_workbook(stream).active
-    assert sheet.title == "Problems" and sheet.max_row == len(RECORDS) + 1
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert "<f>" not in archive.read(name).decode()
+    assert sheet["L3"].value is None  # no workshop: a blank cell

@@ -150,7 +150,7 @@ async def test_staff_ask_for_the_digest_an_export_and_subscribe(
     assert text.text.startswith("Digest of the last 7 days") and "23.11.–30.11.2026" in text.text
     assert (chart.kind, sheet.kind) == ("photo", "document")
     xlsx, csv_rows, usage = exports
-    assert len(xlsx) == 1 + 3 and all(row[6] == "hunndalen" for row in xlsx[1:])
+    assert len(xlsx) == 1 + 3 and all(row[7] == "Hunndalen" for row in xlsx[1:])  # names (#15)
     assert len(csv_rows) == 1 + 6
     assert usage.startswith("Skriv /export")
     assert subscriptions == [

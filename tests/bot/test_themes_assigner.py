@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.artefacts.reports import PRIORITY_COLUMNS, write_csv, write_xlsx
+from bot.artefacts.reports import write_csv
+from bot.artefacts.workbook import Words, write_workbook
 from bot.jobs.themes import (
     MergeRefused,
     ThemeAssigner,
@@ -26,6 +27,7 @@ from flows.problem import Problem
 from flows.themes import ThemeModel
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
+from tests.packaged import staff_texts
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BUS_NB = "Bussen går altfor sjelden om kvelden, jeg kommer meg ikke hjem fra jobb"
@@ -202,13 +204,17 @@ def test_the_spreadsheet_ranks_themes_with_the_inputs_of_each_score(
     with session_scope(engine) as session:
         records = queries.problem_records(session=session)
     by_severity = Weights(reach=0, severity=1, frequency=0, breadth=0)
-    write_xlsx(records, tmp_path / "export.xlsx", weights=by_severity)
-    sheet = openpyxl.load_workbook(tmp_path / "export.xlsx")["Priority"]
+    words = Words(staff_texts(), "en", lambda key: key)
+    write_workbook(records, tmp_path / "export.xlsx", words, zone=UTC, weights=by_severity)
+    sheet = openpyxl.load_workbook(tmp_path / "export.xlsx")["Themes"]  # issue 15: named
     rows = list(sheet.values)
-    assert rows[0] == PRIORITY_COLUMNS
-    assert rows[1] == (records[4].theme, records[4].theme_label, 100, 1, 1, 5, 365, 1, 1)
-    assert rows[2] == (records[0].theme, "=Buss", 25, 4, 4, 2, 52, 1, 0)
-    assert rows[4][0] == "weights: reach=0, severity=1, frequency=0, breadth=0"
+    assert rows[0][:3] == ("Theme no.", "Theme", "Priority (0–100)")
+    snow, bus = records[4], records[0]
+    assert rows[1] == (
+        *(snow.theme, snow.theme_label, 100, "high", "rated hard"),  # only severity weighs
+        *(1, 1, 0, 0, 1, 5, 365, 1, 1),
+    )
+    assert rows[2] == (bus.theme, "=Buss", 25, "low", "rated mild", 4, 4, 0, 0, 4, 2, 52, 1, 0)
 
 
 async def test_the_scheduler_job_assigns_in_a_worker_thread(engine: Engine) -> None:

@@ -32,30 +32,32 @@ def seed(database_url: str) -> None:
 
 
 def listed(output: str) -> list[tuple[int, int, str]]:
-    """Return (id, count, label) of each theme line of `themes list`."""
-    rows = [line.split("\t") for line in output.splitlines() if not line.startswith("\t")]
-    return [(int(row[0]), int(row[1]), row[2]) for row in rows]
+    """Return (id, count, label) of each theme of `themes list --format csv`."""
+    rows = list(csv.DictReader(output.splitlines()))
+    return [(int(row["theme"]), int(row["problems"]), row["label"]) for row in rows]
+
+
+def themes_csv(database_url: str, tmp_path: Path):
+    return innspill(database_url, tmp_path, "themes", "list", "--format", "csv")
 
 
 def test_staff_list_rename_merge_and_rebuild_themes_from_the_terminal(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     seed(sqlite_url)
-    first = innspill(sqlite_url, tmp_path, "themes", "list")
+    first = themes_csv(sqlite_url, tmp_path)
     assert first.returncode == 0, first.stderr
     (bus, two, _), (snow, one, _) = listed(first.stdout)
     assert (two, one) == (2, 1)
-    assert "«Bussen går altfor sjelden" in first.stdout or "«Bussane går" in first.stdout
+    assert "Bussen går altfor sjelden" in first.stdout or "Bussane går" in first.stdout
 
     renamed = innspill(sqlite_url, tmp_path, "themes", "rename", str(bus), "Kveldsbuss")
     assert renamed.returncode == 0 and "Kveldsbuss" in renamed.stdout
     assert innspill(sqlite_url, tmp_path, "themes", "rename", "999", "x").returncode == 1
     merged = innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow))
-    assert merged.stdout == f"1 problems moved from theme {snow} to {bus}\n"
+    assert merged.stdout == f"1 problem moved from theme {snow} to {bus}\n"  # plural
     assert innspill(sqlite_url, tmp_path, "themes", "merge", str(bus), str(snow)).returncode == 1
-    assert listed(innspill(sqlite_url, tmp_path, "themes", "list").stdout) == [
-        (bus, 3, "Kveldsbuss")
-    ]
+    assert listed(themes_csv(sqlite_url, tmp_path).stdout) == [(bus, 3, "Kveldsbuss")]
 
     out = tmp_path / "export.csv"
     assert innspill(sqlite_url, tmp_path, "export", "--out", str(out)).returncode == 0
@@ -65,6 +67,18 @@ def test_staff_list_rename_merge_and_rebuild_themes_from_the_terminal(
 
     rebuilt = innspill(sqlite_url, tmp_path, "themes", "rebuild")
     assert rebuilt.stdout == "3 problems grouped into 2 themes\n"
-    assert sorted(
-        n for _, n, _ in listed(innspill(sqlite_url, tmp_path, "themes", "list").stdout)
-    ) == [1, 2]
+    assert sorted(n for _, n, _ in listed(themes_csv(sqlite_url, tmp_path).stdout)) == [1, 2]
+
+
+def test_the_theme_list_has_a_header_and_aligned_columns(sqlite_url: str, tmp_path: Path) -> None:
+    seed(sqlite_url)
+    table = innspill(sqlite_url, tmp_path, "themes", "list").stdout.splitlines()
+    assert table[0].split() == ["THEME", "PROBLEMS", "LABEL"]
+    label_at = table[0].index("LABEL")
+    rows = [line for line in table[1:] if not line.lstrip().startswith("«")]
+    assert len(rows) == 2
+    for row in rows:
+        assert row[label_at - 2 : label_at] == "  " and row[label_at] != " "
+        assert row[: label_at - 2].split()[1] in ("1", "2")
+    quotes = [line for line in table if line.lstrip().startswith("«")]
+    assert quotes and all(line.index("«") == label_at for line in quotes)

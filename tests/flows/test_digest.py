@@ -15,13 +15,12 @@ from flows.digest import (
     Period,
     build_digest,
     previous,
-    render_digest,
-    render_digest_plain,
     render_stats,
     rolling_period,
     split_message,
     week_period,
 )
+from flows.digest_text import render_digest, render_digest_plain
 from flows.records import ProblemRecord
 from tests.packaged import staff_texts
 
@@ -105,7 +104,11 @@ def test_totals_and_changes_from_the_previous_period():
     assert (digest.problems_change, digest.residents_change) == (2, 1)
     text = render(digest)
     assert "<b>7</b> nye problemer fra <b>6</b> innbyggere" in text
-    assert "Endring fra forrige periode: +2 problemer, +1 innbyggere" in text
+    # Issue 15: the change sits on the totals line, the lead's first line.
+    assert text.split("\n")[1] == (
+        "<b>7</b> nye problemer fra <b>6</b> innbyggere (+2 problemer, +1 innbyggere fra forrige"
+        " periode)"
+    )
 
 
 def test_a_change_is_left_out_when_either_period_is_small():
@@ -166,7 +169,10 @@ def test_themes_replace_group_and_area_combinations_when_records_carry_them():
     assert digest.combinations == ()
     text = render(digest, "en")
     assert "<b>Themes by priority</b>" in text
-    assert "• Kollektivtransport: 6" in text and "• Brøyting: &lt;5" in text
+    assert (
+        "• <b>Kollektivtransport</b>: priority" in text and "• <b>Brøyting</b>: priority" in text
+    )
+    assert "6 problems · " in text and "&lt;5 problems · " in text
     assert "combinations" not in text
 
 
