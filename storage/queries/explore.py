@@ -67,7 +67,8 @@ def _where(query: Q, filters: Filters, period: Period | None) -> Q:
 def light_records(
     session: Session, *, filters: Filters, period: Period | None, theme: int | None = None
 ) -> list[ProblemRecord]:
-    """Return the view's problems without their words, oldest first, for counting."""
+    """Return the view's problems without their words, for counting; themes keep their label."""
+    labels = theme_labels(session)
     endorsed = _endorsed()
     query = select(*_LIGHT, endorsed.c.count).outerjoin(
         endorsed, endorsed.c.problem_id == col(Problem.id)
@@ -92,6 +93,7 @@ def light_records(
                 source=source,
                 workshop=workshop,
                 theme=theme_id,
+                theme_label=labels.get(theme_id, "") if theme_id is not None else "",
                 endorsements=endorsements or 0,
             )
         )
