@@ -87,7 +87,7 @@ def make_app(context: WebContext, modules: Iterable[RouteModule] | None = None) 
 
 
 def _static(app: web.Application, context: WebContext) -> None:
-    app.router.add_static("/static/", HERE / "static", append_version=True)
+    app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
 
 
 async def start_web(app: web.Application, host: str, port: int) -> web.AppRunner:
