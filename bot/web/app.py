@@ -3,7 +3,8 @@
 Features add pages by handing ``make_app`` more route modules: a ``RouteModule`` is a function
 ``register(app, context)`` that adds routes to ``app.router``. Routes are staff-only unless
 their path starts with a prefix the module appends to ``app[PUBLIC]`` (e.g. "/healthz",
-"/results"); staff routes get the member in ``request["member"]`` and CSRF checks on POST.
+"/results"); staff routes get the member in ``request[MEMBER]`` (``bot.web.security.MEMBER``)
+and CSRF checks on POST.
 """
 
 import logging

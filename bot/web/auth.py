@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import page
-from bot.web.security import COOKIE, digest
+from bot.web.security import COOKIE, MEMBER, digest
 from storage import queries
 from storage.database import Database
 
@@ -75,7 +75,7 @@ async def sign_out(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     token = request.cookies.get(COOKIE, "")
     await context.db.run(queries.end_session, session_hash=digest(token))
-    del request["member"]
+    del request[MEMBER]
     response = page(request, "message.html", message="signed_out")
     response.del_cookie(COOKIE, path="/")
     return response

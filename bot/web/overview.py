@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
+from bot.web.security import MEMBER
 from flows.digest import Digest, Period, build_digest, previous
 from flows.records import ProblemRecord
 from flows.svg import trend
@@ -54,7 +55,7 @@ async def show(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     filters = filters_of(request)
     found = await context.db.run(overview, filters=filters, now=context.clock(), context=context)
-    title = context.texts.fill("trend", request["member"].language)
+    title = context.texts.fill("trend", request[MEMBER].language)
     chart = trend(found.weeks, found.week_labels, title)
     return page(request, "overview.html", filters=filters, found=found, chart=chart)
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
+from bot.web.security import MEMBER
 from flows.digest import Period
 from flows.svg import Place, area_map
 from flows.workspace import Filters, resolve_period
@@ -34,7 +35,7 @@ async def show(request: web.Request) -> web.Response:
     by_area, labels = await context.db.run(
         counts, filters=filters, theme=theme, now=context.clock(), context=context
     )
-    language = request["member"].language
+    language = request[MEMBER].language
     places = [
         Place(
             area.key,

@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.web.security import MEMBER
 from flows.digest import shown
 from flows.workspace import PRESETS, Filters
 
@@ -22,7 +23,7 @@ def language_of(request: web.Request) -> str:
     from bot.web.app import CONTEXT
 
     texts = request.app[CONTEXT].texts
-    member = request.get("member")
+    member = request.get(MEMBER)
     return texts.pick(member.language) if member is not None else texts.languages[0]
 
 
@@ -32,7 +33,7 @@ def page(request: web.Request, template: str, *, status: int = 200, **values: An
 
     context = request.app[CONTEXT]
     language = language_of(request)
-    member = request.get("member")
+    member = request.get(MEMBER)
 
     def t(key: str, **filled: object) -> str:
         return context.texts.fill(key, language, **filled)

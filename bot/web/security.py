@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 COOKIE = "innspill_session"
 PUBLIC = web.AppKey("public", list[str])
+MEMBER = web.RequestKey("member", queries.WebMember)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # No inline script or style, nothing from elsewhere: what the page needs comes from /static.
 CSP = (
@@ -75,7 +76,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             )
             response = page(request, "message.html", status=403, message="forbidden")
         else:
-            request["member"] = member
+            request[MEMBER] = member
             response = await handler(request)
     except web.HTTPNotFound:
         response = page(request, "message.html", status=404, message="not_found")

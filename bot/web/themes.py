@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
+from bot.web.security import MEMBER
 from flows.digest import Period, previous
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
@@ -61,7 +62,7 @@ async def index(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     filters = filters_of(request)
     rows = await context.db.run(table, filters=filters, now=context.clock(), context=context)
-    title = context.texts.fill("weeks12", request["member"].language)
+    title = context.texts.fill("weeks12", request[MEMBER].language)
     lines = [
         (row, sparkline(weeks, f"{title}: {', '.join(map(str, weeks))}")) for row, weeks in rows
     ]
@@ -146,7 +147,7 @@ async def one(request: web.Request) -> web.Response:
     )
     if found is None:
         raise web.HTTPNotFound()
-    title = context.texts.fill("timeline", request["member"].language)
+    title = context.texts.fill("timeline", request[MEMBER].language)
     chart = trend(found.weeks, found.week_labels, title)
     done = request.query.get("done", "")
     return page(request, "theme.html", found=found, chart=chart, filters=filters, done=done)
@@ -161,7 +162,7 @@ def _number(text: str) -> int:
 async def act(request: web.Request) -> web.StreamResponse:
     """Rename, merge, move a problem, or hide or show a quote; then show the theme again."""
     context = request.app[CONTEXT]
-    member = request["member"]
+    member = request[MEMBER]
     theme = _number(request.match_info["theme"])
     action = request.match_info["action"]
     form = await request.post()
