@@ -15,7 +15,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.content_files import load_content, load_staff_texts
+from bot.content_files import load_content, load_page_texts, load_staff_texts
 from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
@@ -31,6 +31,7 @@ from bot.telegram.router import Notices, make_router, publish_commands, slow_dow
 from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
 from bot.telegram.workshops import make_workshop_router
+from bot.web.app import WebContext, make_app, start_web
 from flows.content import Content
 from flows.language import warm_up
 from flows.staff_texts import StaffTexts
@@ -87,6 +88,22 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
     return Core(settings, db, content, load_staff_texts(), conversations)
 
 
+def workspace_context(core: Core) -> WebContext:
+    """Build what the web workspace needs from the core."""
+    settings = core.settings
+    return WebContext(
+        db=core.db,
+        content=core.content,
+        texts=load_page_texts(),
+        staff_texts=core.staff_texts,
+        clock=core.conversations.clock,
+        zone=settings.zone,
+        weights=settings.priority_weights,
+        public_url=settings.workspace_url,
+        tiles_url=settings.map_tiles_url,
+    )
+
+
 def make_bot(settings: Settings) -> Bot:
     """Build the aiogram Bot, pointed at TELEGRAM_API_URL."""
     if settings.bot_token is None:
@@ -131,6 +148,7 @@ class TelegramRunner:
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
         self.poller = Poller(self.bot, self.dispatcher)
+        self.workspace = workspace_context(core)
         self._web: web.AppRunner | None = None
         self._stopped = asyncio.Event()
 
@@ -196,6 +214,7 @@ class TelegramRunner:
             delivery=self.delivery,
             clock=self.core.conversations.clock,
             digest_time=self.core.settings.digest_time,
+            workspace_url=self.core.settings.workspace_url,
         )
 
     async def run(self) -> None:
@@ -203,15 +222,20 @@ class TelegramRunner:
         # What start-up built lives as long as the bot: keep it out of every full collection
         # (aiogram's heap made each one cost about 0.3 s on the reply path).
         gc.freeze()
+        settings = self.core.settings
+        workspace = await start_web(make_app(self.workspace), settings.web_host, settings.web_port)
         try:
             self.scheduler.start()  # inside the running loop, as APScheduler needs
             await publish_commands(self.bot, self.delivery, self.core.content)
+            me = await self.delivery.call(self.bot.me, "getMe")
+            self.workspace.bot_username = me.username or ""  # for the workshops' QR posters
             if self.core.settings.webhook_url:
                 await self._serve_webhook()
             else:
                 await self.bot.delete_webhook(drop_pending_updates=False)
                 await self.poller.run()
         finally:
+            await workspace.cleanup()
             await self.scheduler.stop()
             await asyncio.to_thread(self.leadership.release)
             await self.bot.session.close()

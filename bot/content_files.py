@@ -8,6 +8,7 @@ from pathlib import Path
 from flows.content import Content, parse_content
 from flows.staff_texts import StaffTexts, parse_staff_texts
 from flows.texts import ContentError
+from flows.workspace_texts import PageTexts, parse_page_texts
 
 
 def default_content_path() -> str:
@@ -43,3 +44,9 @@ def _read(file: Traversable | Path, shown: str) -> str:
     except UnicodeDecodeError as error:
         problem = f"byte {error.start}: not UTF-8 text; save the file as UTF-8"
     raise ContentError(shown, [problem])
+
+
+def load_page_texts() -> PageTexts:
+    """Read and check the packaged texts of the web workspace."""
+    file = _packaged("workspace.toml")
+    return parse_page_texts(_read(file, str(file)), str(file))

@@ -69,6 +69,16 @@ class Settings(BaseSettings):
         DEFAULT_WEIGHTS, description="Weights of a theme's priority score, e.g. reach=0.4,…"
     )
 
+    web_host: str = Field("127.0.0.1", description="Address the staff workspace listens on.")
+    web_port: int = Field(8000, ge=1, le=65535, description="Port of the staff workspace.")
+    public_url: str | None = Field(
+        None, description="Address staff open the workspace at; default http://WEB_HOST:WEB_PORT."
+    )
+    map_tiles_url: str | None = Field(
+        None,
+        description="Optional map background tiles, e.g. https://tiles.example/{z}/{x}/{y}.png",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -104,7 +114,7 @@ class Settings(BaseSettings):
     def _weights(cls, value: object) -> object:
         return Weights.parse(value) if isinstance(value, str) else value
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "public_url", "map_tiles_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and urlparse(value).scheme not in ("http", "https"):
@@ -128,6 +138,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """Return the configured time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def workspace_url(self) -> str:
+        """Return the address staff open the workspace at (PUBLIC_URL or WEB_HOST:WEB_PORT)."""
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"
 
     def pseudonym_key(self) -> bytes:
         """Return SECRET_KEY, or a key kept in .innspill-secret (created once) when unset."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from flows.shapes import Ring, parse_shape
 from flows.texts import ContentError, as_table, as_text, check_texts, read_toml, with_lines
 
 # One string, not a 40-line list: the keys read as a paragraph, in interview order.
@@ -65,6 +66,7 @@ class Area:
     aliases: tuple[str, ...] = ()
     lat: float | None = None
     lon: float | None = None
+    shape: tuple[Ring, ...] = ()  # outer rings of its outline, for the workspace map
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +254,7 @@ def _options(
 def _areas(value: Any, languages: Sequence[str], problems: list[str]) -> tuple[Area, ...]:
     areas, seen, owners = [], set[str](), dict[str, str]()
     for where, item in _items(value, "areas", problems):
-        _fields(item, where, {"key", "names", "aliases", "lat", "lon"}, problems)
+        _fields(item, where, {"key", "names", "aliases", "lat", "lon", "shape"}, problems)
         key = _key(item, where, seen, problems)
         names = _names(item.get("names"), f"{where}.names", languages, problems)
         aliases = _aliases(item.get("aliases", []), f"{where}.aliases", problems)
@@ -267,7 +269,8 @@ def _areas(value: Any, languages: Sequence[str], problems: list[str]) -> tuple[A
             owner = owners.setdefault(spelling, where)
             if owner != where:
                 problems.append(f"{where}.aliases: {spelling!r} also names {owner}")
-        areas.append(Area(key, names, aliases, lat, lon))
+        shape = parse_shape(item.get("shape"), where, problems)
+        areas.append(Area(key, names, aliases, lat, lon, shape))
     if areas and "other" not in seen:
         problems.append('areas: needs an area with key = "other" (for "don\'t know")')
     return tuple(areas)

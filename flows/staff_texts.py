@@ -76,6 +76,7 @@ STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
             ("staff_commands", "subscribed_weekly", "subscribed_daily"), frozenset({"time"})
         ),
         "invite_created": frozenset({"role", "until", "link"}),
+        "workspace_link": frozenset({"minutes", "link"}),
         "export_caption": frozenset({"count", "range"}),
         "theme_item": frozenset({"id", "count", "label"}),
         "theme_quote": frozenset({"quote"}),

@@ -40,6 +40,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     match args.command:
         case "run":
             return _run(settings, workers=args.workers)
+        case "web":
+            return _web(settings, args.bot_username)
         case "chat":
             from bot.app import build_core
 
@@ -154,6 +156,8 @@ def _staff(settings: Settings, args: argparse.Namespace) -> int:
     engine = _database(settings)
     if args.staff_command == "invite":
         return _invite(settings, engine, args.role, args.bot_username)
+    if args.staff_command == "link":
+        return _sign_in_link(settings, engine, args.telegram_id)
     with session_scope(engine) as session:
         match args.staff_command:
             case "add":
@@ -181,6 +185,44 @@ def _write_staff(members: Sequence[Staff]) -> None:
     for row in rows:
         sys.stdout.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
         sys.stdout.write("\n")
+
+
+def _sign_in_link(settings: Settings, engine: Engine, telegram_id: int) -> int:
+    from bot.web.auth import LINK_LIFETIME, issue_link
+
+    link = issue_link(
+        Database(engine), telegram_id=telegram_id, now=_now(), public_url=settings.workspace_url
+    )
+    if link is None:
+        sys.stderr.write(f"innspill: {telegram_id} is not staff (see `innspill staff add`)\n")
+        return 1
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    sys.stdout.write(f"{link}\none-time sign-in link, valid for {minutes} minutes\n")
+    return 0
+
+
+def _web(settings: Settings, bot_username: str) -> int:
+    from bot.app import build_core, workspace_context
+    from bot.web.app import make_app, start_web
+
+    core = build_core(settings)
+    context = workspace_context(core)
+    context.bot_username = bot_username
+
+    async def serve() -> None:
+        runner = await start_web(make_app(context), settings.web_host, settings.web_port)
+        sys.stdout.write(f"workspace at {settings.workspace_url} (Ctrl-C stops it)\n")
+        sys.stdout.flush()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+    return 0
 
 
 def _invite(settings: Settings, engine: Engine, role: str, bot_username: str | None) -> int:

@@ -28,6 +28,8 @@ def parser() -> argparse.ArgumentParser:
         default=1,
         help="webhook worker processes sharing WEBHOOK_PORT (needs PostgreSQL)",
     )
+    web = sub.add_parser("web", help="serve only the staff workspace (no Telegram needed)")
+    web.add_argument("--bot-username", default="", help="the bot's username, for QR posters")
     chat = sub.add_parser("chat", help="try the interview in this terminal (same database)")
     chat.add_argument("--as", dest="who", default="", help="act as this resident (default: you)")
     export = sub.add_parser("export", help="write every problem to a CSV or XLSX file")
@@ -63,6 +65,8 @@ def _staff(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     staff_sub.add_parser("list", help="list staff members")
     remove = staff_sub.add_parser("remove", help="remove a staff member and their subscription")
     remove.add_argument("telegram_id", type=_telegram_id, help="their Telegram user id")
+    link = staff_sub.add_parser("link", help="print a one-time sign-in link to the workspace")
+    link.add_argument("telegram_id", type=_telegram_id, help="the staff member's Telegram user id")
     invite = staff_sub.add_parser("invite", help="print a one-time invitation link (7 days)")
     invite.add_argument("--role", choices=ROLES, default="staff")
     invite.add_argument("--bot-username", help="the bot's username (default: ask Telegram)")

@@ -121,7 +121,9 @@ class StaffDesk:
         delivery: Delivery,
         clock: Clock,
         digest_time: time,
+        workspace_url: str = "",
     ) -> None:
+        self.workspace_url = workspace_url
         self.db = db
         self.builder = builder
         self.texts = builder.texts
@@ -251,6 +253,24 @@ class StaffDesk:
         role_name = self._role(role, language)
         await self.say(message, "invite_created", language, role=role_name, until=until, link=link)
 
+    async def workspace(self, message: Message, event_update: Update, member: Member) -> None:
+        """Send a one-time sign-in link to the web workspace."""
+        from bot.web.auth import LINK_LIFETIME, issue_link
+
+        if not (language := await self.begin(message, event_update, member)):
+            return
+        assert message.from_user is not None  # the role filter saw the sender
+        link = await asyncio.to_thread(
+            issue_link,
+            self.db,
+            telegram_id=message.from_user.id,
+            now=self.clock(),
+            public_url=self.workspace_url,
+        )
+        if link is not None:  # None only if they were removed a moment ago
+            minutes = str(int(LINK_LIFETIME.total_seconds() // 60))
+            await self.say(message, "workspace_link", language, minutes=minutes, link=link)
+
     async def theme(
         self, message: Message, event_update: Update, member: Member, command: CommandObject
     ) -> None:
@@ -316,10 +336,19 @@ def make_staff_router(
     delivery: Delivery,
     clock: Clock,
     digest_time: time,
+    workspace_url: str = "",
 ) -> Router:
-    """Build the staff router (a fresh one per dispatcher); include it before the interview."""
+    """Build the staff router (a fresh one per dispatcher); include it before the interview.
+
+    With ``workspace_url``, staff also get ``/workspace`` (a sign-in link to the web workspace).
+    """
     desk = StaffDesk(
-        db=db, builder=builder, delivery=delivery, clock=clock, digest_time=digest_time
+        db=db,
+        builder=builder,
+        delivery=delivery,
+        clock=clock,
+        digest_time=digest_time,
+        workspace_url=workspace_url,
     )
     router = Router(name="staff")
     router.message.filter(F.chat.type == "private")
@@ -338,6 +367,7 @@ def make_staff_router(
         ("theme", desk.theme, staff),
         ("block", desk.block, staff),
         ("unblock", desk.unblock, staff),
+        *((("workspace", desk.workspace, staff),) if workspace_url else ()),
     ):
         # The command first: the database is asked only about staff commands.
         router.message.register(handler, Command(name, ignore_case=True), role)

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import html
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,8 +32,19 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def settings_for(api: FakeBotAPI, database_url: str, **overrides: Any) -> Settings:
-    """Settings pointing at the fake API and a test database, ignoring any local .env."""
+    """Settings pointing at the fake API and a test database, ignoring any local .env.
+
+    The workspace listens on a free port of its own, so tests running at once never meet.
+    """
+    overrides.setdefault("web_port", free_port())
     return load_settings(
         _env_file=None,
         bot_token=api.token,

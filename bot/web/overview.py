@@ -1,0 +1,65 @@
+"""The overview: what is new in a period, how it developed, what matters most and for whom."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from sqlmodel import Session
+
+from bot.web.app import CONTEXT, WebContext
+from bot.web.render import filters_of, page
+from bot.web.security import MEMBER
+from flows.digest import Digest, Period, build_digest, previous
+from flows.records import ProblemRecord
+from flows.svg import trend
+from flows.workspace import Filters, bucket, resolve_period, week_bounds
+from storage import queries
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The figures of the overview page."""
+
+    digest: Digest
+    by_source: tuple[tuple[str, int], ...]
+    weeks: tuple[int, ...]
+    week_labels: tuple[str, ...]
+    compared: bool  # False for "all time": there is no period before
+
+
+def overview(
+    session: Session, *, filters: Filters, now: datetime, context: WebContext
+) -> Overview:
+    """Count the view's problems against the period before, and the last 12 weeks."""
+    period = resolve_period(filters, now, context.zone)
+    span = period or Period(EPOCH, now + timedelta(days=1))
+    current = queries.light_records(session=session, filters=filters, period=span)
+    before: list[ProblemRecord] = []
+    if period is not None:
+        earlier = previous(period, context.zone)
+        before = queries.light_records(session=session, filters=filters, period=earlier)
+    digest = build_digest(current, before, span, context.weights)
+    bounds = week_bounds(now, context.zone)
+    times = queries.theme_times(session=session, filters=filters, start=bounds[0], end=bounds[-1])
+    weeks = bucket((moment for _, moment in times), bounds)
+    labels = tuple(f"{b.astimezone(context.zone):%d.%m}" for b in bounds[:-1])
+    sources = Counter(record.source for record in current)
+    return Overview(digest, tuple(sources.most_common()), tuple(weeks), labels, period is not None)
+
+
+async def show(request: web.Request) -> web.Response:
+    """Render the overview of the view in the URL."""
+    context = request.app[CONTEXT]
+    filters = filters_of(request)
+    found = await context.db.run(overview, filters=filters, now=context.clock(), context=context)
+    title = context.texts.fill("trend", request[MEMBER].language)
+    chart = trend(found.weeks, found.week_labels, title)
+    return page(request, "overview.html", filters=filters, found=found, chart=chart)
+
+
+def register(app: web.Application, context: WebContext) -> None:
+    """Add the overview at /."""
+    app.router.add_get("/", show)

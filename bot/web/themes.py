@@ -1,0 +1,255 @@
+"""Themes: the sortable, filterable table, one theme's quotes and breakdown, and staff actions."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from sqlmodel import Session
+
+from bot.web.app import CONTEXT, WebContext
+from bot.web.render import filters_of, page
+from bot.web.security import MEMBER
+from flows.digest import Period, previous
+from flows.privacy import mask_personal_data
+from flows.records import ProblemRecord
+from flows.svg import sparkline, trend
+from flows.workspace import (
+    TREND_WEEKS,
+    Cell,
+    Filters,
+    ThemeRow,
+    bucket,
+    cells,
+    lift_table,
+    resolve_period,
+    theme_rows,
+    week_bounds,
+)
+from storage import queries
+from storage.models import StaffAction
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+QUOTES_PER_PAGE = 100
+TIMELINE_WEEKS = 26
+
+
+def table(
+    session: Session, *, filters: Filters, now: datetime, context: WebContext
+) -> list[tuple[ThemeRow, list[int]]]:
+    """Return the view's themes in the chosen order, each with its last 12 weeks."""
+    period = resolve_period(filters, now, context.zone)
+    span = period or Period(EPOCH, now + timedelta(days=1))
+    current = queries.light_records(session=session, filters=filters, period=span)
+    before = []
+    if period is not None:
+        before = queries.light_records(
+            session=session, filters=filters, period=previous(period, context.zone)
+        )
+    labels = queries.theme_labels(session=session)
+    rows = theme_rows(current, before, labels, context.weights, filters.sort)
+    bounds = week_bounds(now, context.zone, TREND_WEEKS)
+    times = defaultdict(list)
+    for theme, moment in queries.theme_times(
+        session=session, filters=filters, start=bounds[0], end=bounds[-1]
+    ):
+        times[theme].append(moment)
+    return [(row, bucket(times[row.theme], bounds)) for row in rows]
+
+
+async def index(request: web.Request) -> web.Response:
+    """Render the themes table of the view in the URL."""
+    context = request.app[CONTEXT]
+    filters = filters_of(request)
+    rows = await context.db.run(table, filters=filters, now=context.clock(), context=context)
+    title = context.texts.fill("weeks12", request[MEMBER].language)
+    lines = [
+        (row, sparkline(weeks, f"{title}: {', '.join(map(str, weeks))}")) for row, weeks in rows
+    ]
+    workshops = await context.db.run(queries.list_workshops)
+    return page(request, "themes.html", filters=filters, rows=lines, workshops=workshops)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemePage:
+    """One theme: a page of its quotes, who hid which, its cells, timeline and log."""
+
+    theme: int
+    label: str
+    total: int
+    quotes: list[ProblemRecord]
+    hidden: dict[int, queries.Hidden]
+    cells: dict[tuple[str, str], Cell]
+    groups: list[str]
+    areas: list[str]
+    weeks: list[int]
+    week_labels: list[str]
+    log: list[StaffAction]
+    labels: dict[int, str]
+
+
+def detail(
+    session: Session, *, theme: int, filters: Filters, now: datetime, context: WebContext
+) -> ThemePage | None:
+    """Gather one theme's page; None if there is no such theme (or it was merged away)."""
+    labels = queries.theme_labels(session=session)
+    if theme not in labels:
+        return None
+    everything = Filters(period="all")
+    records = queries.light_records(session=session, filters=everything, period=None, theme=theme)
+    offset = (filters.page - 1) * QUOTES_PER_PAGE
+    quotes = queries.full_records(
+        session=session,
+        filters=everything,
+        period=None,
+        theme=theme,
+        limit=QUOTES_PER_PAGE,
+        offset=offset,
+    )
+    everyone: defaultdict[tuple[str, str], int] = defaultdict(int)
+    for groups, area, count in queries.cell_totals(session=session, period=None):
+        for group in groups or [""]:
+            everyone[(group, area)] += count
+    table = lift_table(cells(records), everyone)
+    bounds = week_bounds(now, context.zone, TIMELINE_WEEKS)
+    ids = [q.id for q in quotes]
+    return ThemePage(
+        theme=theme,
+        label=labels[theme],
+        total=len(records),
+        quotes=[_masked(q) for q in quotes],
+        hidden=queries.hidden_quotes(session=session, ids=ids),
+        cells=table,
+        groups=sorted({g for g, _ in table}),
+        areas=sorted({a for _, a in table}),
+        weeks=bucket((r.created_at for r in records), bounds),
+        week_labels=[f"{b.astimezone(context.zone):%d.%m}" for b in bounds[:-1]],
+        log=queries.theme_actions(
+            session=session, targets=[f"theme:{theme}", *(f"problem:{i}" for i in ids)]
+        ),
+        labels=labels,
+    )
+
+
+def _masked(record: ProblemRecord) -> ProblemRecord:
+    from dataclasses import replace
+
+    return replace(record, text=mask_personal_data(record.text))
+
+
+async def one(request: web.Request) -> web.Response:
+    """Render one theme."""
+    context = request.app[CONTEXT]
+    theme = _number(request.match_info["theme"])
+    filters = filters_of(request)
+    found = await context.db.run(
+        detail, theme=theme, filters=filters, now=context.clock(), context=context
+    )
+    if found is None:
+        raise web.HTTPNotFound()
+    title = context.texts.fill("timeline", request[MEMBER].language)
+    chart = trend(found.weeks, found.week_labels, title)
+    done = request.query.get("done", "")
+    return page(request, "theme.html", found=found, chart=chart, filters=filters, done=done)
+
+
+def _number(text: str) -> int:
+    if not text.isdigit() or len(text) > 12:
+        raise web.HTTPNotFound()
+    return int(text)
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    """Rename, merge, move a problem, or hide or show a quote; then show the theme again."""
+    context = request.app[CONTEXT]
+    member = request[MEMBER]
+    theme = _number(request.match_info["theme"])
+    action = request.match_info["action"]
+    form = await request.post()
+    done = await context.db.run(
+        _apply,
+        action=action,
+        theme=theme,
+        form={key: str(value) for key, value in form.items()},
+        telegram_id=member.telegram_id,
+        now=context.clock(),
+    )
+    target = theme if action != "merge" or not done else int(str(form.get("into", theme)))
+    outcome = done if isinstance(done, str) else "refused"
+    raise web.HTTPSeeOther(f"/themes/{target}?done={outcome}")
+
+
+def _apply(
+    session: Session,
+    *,
+    action: str,
+    theme: int,
+    form: dict[str, str],
+    telegram_id: int,
+    now: datetime,
+) -> str | None:
+    """Carry out one action and log it; return what was done, or None if it made no sense."""
+
+    def number(name: str) -> int | None:
+        value = form.get(name, "").strip().lstrip("#")
+        return int(value) if value.isdigit() and len(value) < 12 else None
+
+    match action:
+        case "rename":
+            label = " ".join(form.get("label", "").split())
+            if len(label) > 120 or not queries.rename_theme(
+                session=session, theme_id=theme, label=label
+            ):
+                return None
+            detail, done = label, "renamed"
+        case "merge":
+            into = number("into")
+            labels = queries.theme_labels(session=session)
+            if into is None or into == theme or into not in labels or theme not in labels:
+                return None
+            queries.merge_themes(session=session, keep=into, absorb=theme)
+            detail, done = f"into theme:{into}", "merged"
+        case "move":
+            problem, into = number("problem"), number("into")
+            if problem is None or into is None:
+                return None
+            if not queries.move_problem(session=session, problem_id=problem, theme_id=into):
+                return None
+            queries.log_action(
+                session=session,
+                telegram_id=telegram_id,
+                action="move",
+                target=f"problem:{problem}",
+                detail=f"theme:{theme} to theme:{into}",
+                now=now,
+            )
+            return "moved"
+        case "hide" | "show":
+            problem = number("problem")
+            if problem is None or not queries.set_quote_hidden(
+                session=session,
+                problem_id=problem,
+                hidden=action == "hide",
+                telegram_id=telegram_id,
+                now=now,
+            ):
+                return None
+            return "hidden" if action == "hide" else "shown"
+        case _:
+            return None
+    queries.log_action(
+        session=session,
+        telegram_id=telegram_id,
+        action=action,
+        target=f"theme:{theme}",
+        detail=detail,
+        now=now,
+    )
+    return done
+
+
+def register(app: web.Application, context: WebContext) -> None:
+    """Add /themes, /themes/{id} and the actions on a theme."""
+    app.router.add_get("/themes", index)
+    app.router.add_get("/themes/{theme}", one)
+    app.router.add_post("/themes/{theme}/{action}", act)

@@ -1,0 +1,151 @@
+"""Charts for the workspace as small SVG documents: a weekly trend, a sparkline, a map.
+
+Pure string building from numbers; every label passes ``html.escape``, so the result may be
+placed in a page as it is. Counts below ``SMALL`` are drawn at the height of ``SMALL`` in a pale
+colour and labelled "<5", as in the digest's chart.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from flows.digest import SMALL, shown
+
+EXACT = "#1f5f99"
+PALE = "#c9d1d9"
+Ring = tuple[tuple[float, float], ...]  # (lon, lat) points
+
+
+def trend(counts: Sequence[int], labels: Sequence[str], title: str) -> str:
+    """Draw one bar per week with its count above it (small counts hidden)."""
+    width, height, top, bottom = 640, 200, 24, 28
+    step = width / max(len(counts), 1)
+    peak = max([SMALL, *counts])
+    parts = [_open(width, height, title)]
+    for i, (count, label) in enumerate(zip(counts, labels, strict=True)):
+        drawn = max(count, SMALL) if count else 0
+        bar = (height - top - bottom) * drawn / peak
+        x, y = i * step + 4, height - bottom - bar
+        colour = EXACT if count >= SMALL else PALE
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{step - 8:.1f}" height="{bar:.1f}" '
+            f'fill="{colour}"/>'
+        )
+        mid = x + (step - 8) / 2
+        parts.append(_text(mid, y - 4, shown(count) if count else "0"))
+        parts.append(_text(mid, height - 8, label))
+    return "".join(parts) + "</svg>"
+
+
+def sparkline(counts: Sequence[int], title: str) -> str:
+    """Draw a small line of weekly counts (its shape only; the numbers are in the title)."""
+    width, height = 96, 24
+    peak = max([1, *counts])
+    step = width / max(len(counts) - 1, 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - 2 - (height - 4) * c / peak:.1f}" for i, c in enumerate(counts)
+    )
+    return (
+        f"{_open(width, height, title)}"
+        f'<polyline points="{points}" fill="none" stroke="{EXACT}" stroke-width="2"/></svg>'
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """An area on the map: its outline (may be empty), its point (may be None), its count."""
+
+    key: str
+    name: str
+    rings: tuple[Ring, ...]
+    point: tuple[float, float] | None  # (lon, lat)
+    count: int
+
+
+def area_map(places: Sequence[Place], title: str, links: Mapping[str, str]) -> str:
+    """Draw areas as shapes shaded by their count and area points as dots sized by it."""
+    coords = [p for place in places for ring in place.rings for p in ring]
+    coords += [place.point for place in places if place.point is not None]
+    if not coords:
+        return ""
+    width, height = 640, 480
+    project = _projection(coords, width, height)
+    peak = max([SMALL, *(place.count for place in places)])
+    parts = [_open(width, height, title)]
+    for place in places:
+        label = f"{place.name}: {shown(place.count)}"
+        href = escape(links.get(place.key, ""), quote=True)
+        parts.append(f'<a href="{href}"><title>{escape(label)}</title>')
+        for ring in place.rings:
+            points = " ".join("{:.1f},{:.1f}".format(*project(p)) for p in ring)
+            parts.append(
+                f'<polygon points="{points}" fill="{_shade(place.count, peak)}" '
+                'stroke="#24292f" stroke-width="1"/>'
+            )
+        if place.point is not None and not place.rings:
+            x, y = project(place.point)
+            radius = 4 + 16 * math.sqrt(max(place.count, SMALL if place.count else 0) / peak)
+            colour = EXACT if place.count >= SMALL else PALE
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}" '
+                'fill-opacity="0.8" stroke="#24292f"/>'
+            )
+        if place.point is not None or place.rings:
+            x, y = project(place.point or _centre(place.rings[0]))
+            parts.append(_text(x, y + 4, label))
+        parts.append("</a>")
+    return "".join(parts) + "</svg>"
+
+
+def _projection(coords: Sequence[tuple[float, float]], width: int, height: int) -> "_Project":
+    lons = [lon for lon, _ in coords]
+    lats = [lat for _, lat in coords]
+    # Longitude degrees shrink with latitude: scale them so shapes are not stretched.
+    squeeze = math.cos(math.radians(sum(lats) / len(lats)))
+    span_x = max((max(lons) - min(lons)) * squeeze, 1e-6)
+    span_y = max(max(lats) - min(lats), 1e-6)
+    scale = min((width - 80) / span_x, (height - 60) / span_y)
+    return _Project(min(lons), max(lats), squeeze, scale)
+
+
+@dataclass(frozen=True, slots=True)
+class _Project:
+    west: float
+    north: float
+    squeeze: float
+    scale: float
+
+    def __call__(self, point: tuple[float, float]) -> tuple[float, float]:
+        lon, lat = point
+        return 40 + (lon - self.west) * self.squeeze * self.scale, 30 + (
+            self.north - lat
+        ) * self.scale
+
+
+def _centre(ring: Ring) -> tuple[float, float]:
+    return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+
+
+def _shade(count: int, peak: int) -> str:
+    if count < SMALL:
+        return "#eef2f5"
+    strength = count / peak  # light blue to EXACT
+    red, green, blue = (
+        int(a + (b - a) * strength) for a, b in zip((214, 230, 245), (31, 95, 153), strict=True)
+    )
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _open(width: int, height: int, title: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title, quote=True)}"><title>{escape(title)}</title>'
+    )
+
+
+def _text(x: float, y: float, label: str) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="12" text-anchor="middle" '
+        f'fill="#24292f">{escape(label)}</text>'
+    )
