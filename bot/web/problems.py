@@ -1,17 +1,20 @@
 """Problems: a searchable, filterable, paged table, and the download of exactly that view."""
 
+import functools
 import io
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.artefacts.reports import write_csv, write_xlsx
+from bot.artefacts.reports import write_csv
+from bot.artefacts.workbook import Words, write_workbook
 from bot.web.app import CONTEXT, WebContext
-from bot.web.render import filters_of, page
+from bot.web.render import filters_of, language_of, page
+from flows.content import Content
 from flows.digest import Period
 from flows.privacy import mask_personal_data
-from flows.records import ProblemRecord
+from flows.records import ProblemRecord, label_in
 from flows.workspace import Filters, resolve_period
 from storage import queries
 
@@ -71,16 +74,26 @@ async def download(request: web.Request) -> web.Response:
     buffer = io.BytesIO()
     kind = request.match_info["kind"]
     if kind == "xlsx":
-        write_xlsx(records, buffer, weights=context.weights)
+        language = language_of(request)
+        if language not in context.staff_texts.languages:
+            language = context.staff_texts.languages[0]
+        content = context.content
+        names = functools.partial(_name, content, language=language)
+        words = Words(context.staff_texts, language, names, label_in(language))
+        write_workbook(records, buffer, words, zone=context.zone, weights=context.weights)
         content_type = XLSX
     else:
-        write_csv(records, buffer)
+        write_csv(records, buffer, zone=context.zone)
         content_type = "text/csv"
     return web.Response(
         body=buffer.getvalue(),
         content_type=content_type,
         headers={"Content-Disposition": f'attachment; filename="innspill-problems.{kind}"'},
     )
+
+
+def _name(content: Content, key: str, *, language: str) -> str:
+    return content.name(key, language)
 
 
 def register(app: web.Application, context: WebContext) -> None:
