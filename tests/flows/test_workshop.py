@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.events import Candidate, Event, EventKind, Facts, Lookups
-from flows.follow_up import outside_quiet_hours, parse_offsets
+from flows.follow_up import parse_offsets
+from flows.quiet_hours import DEFAULT_QUIET_HOURS, outside_quiet_hours
 from flows.interview import Interview
 from flows.outputs import (
     AgreeToFollowUps,
@@ -196,4 +197,4 @@ def test_offsets_codes_and_links() -> None:
     ],
 )
 def test_follow_ups_are_held_out_of_the_night(local: datetime, expected: datetime) -> None:
-    assert outside_quiet_hours(local.astimezone(UTC), OSLO) == expected
+    assert outside_quiet_hours(local.astimezone(UTC), OSLO, DEFAULT_QUIET_HOURS) == expected
