@@ -18,6 +18,7 @@ from bot.content_files import load_content, load_staff_texts
 from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
+from bot.jobs.notices import StatusNews
 from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
 from bot.services.conversation import Conversations
@@ -152,12 +153,28 @@ class TelegramRunner:
             clock=self.core.conversations.clock,
             zone=settings.zone,
             default_language=settings.default_language,
+            quiet=settings.quiet_hours,
+        )
+        news = StatusNews(
+            db=self.core.db,
+            content=self.core.content,
+            delivery=self.delivery,
+            clock=self.core.conversations.clock,
+            zone=settings.zone,
+            quiet=settings.quiet_hours,
+            default_language=settings.default_language,
         )
         self.themes = ThemeAssigner(self.core.db.engine, clock=self.core.conversations.clock)
         self._assign_now = Debounced(self.themes.run)
         self.core.conversations.on_saved = self._theme_soon
         # Themes first, so the digests sent in the same look already see them.
-        self.jobs: list[Job] = [self.themes.run, outbox.run, housekeeping.run, followups.send_due]
+        self.jobs: list[Job] = [
+            self.themes.run,
+            outbox.run,
+            housekeeping.run,
+            followups.send_due,
+            news.send_due,
+        ]
         return Scheduler(job=self._lead, zone=settings.zone, interval=every)
 
     def _theme_soon(self) -> None:

@@ -18,6 +18,11 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "theme_usage workshop_usage workshop_ask_area workshop_ask_date workshop_gone "
     "workshops_empty workshops_title digest_workshops"
 ).split()
+_STATUS_KEYS = (  # noqa: SIM905
+    "status_received status_reviewing status_planned status_in_progress status_done "
+    "status_declined status_usage status_unknown status_reason_needed status_note_too_long "
+    "digest_loop_title"
+).split()
 _DIGEST_ITEM = frozenset({"name", "count"})
 STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -58,6 +63,14 @@ STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "workshop_qr_caption": frozenset({"name", "link"}),
         "workshops_item": frozenset({"name", "code", "date", "participants", "problems", "rate"}),
         "digest_workshop_item": frozenset({"name", "date", "participants", "problems", "answers"}),
+        # statuses: what became of the reports
+        **dict.fromkeys(_STATUS_KEYS, frozenset[str]()),
+        "status_set": frozenset({"target", "status", "residents"}),
+        **dict.fromkeys(("status_target_theme", "status_target_problem"), frozenset({"id"})),
+        "status_no_target": frozenset({"target"}),
+        **dict.fromkeys(("theme_public", "theme_private"), frozenset({"id"})),
+        "digest_loop_item": frozenset({"target", "status", "told"}),
+        "digest_loop_note": frozenset({"note"}),
     }
 )
 """Every staff text key, with the placeholders the code fills in for it."""

@@ -117,3 +117,16 @@ class ProblemStatus:
     note: str
     note_language: str
     changed_at: datetime | None  # None: never changed (received)
+
+
+def preview_notices(
+    content: Content, status: str, note: str, note_language: str
+) -> dict[str, Reply]:
+    """Return the message a change would send, in each offered language (for staff to check)."""
+    sample = StatusNoticeMessage(0, 0, "", status, note, note_language, (1,), ())
+    return {language: status_notice(sample, content) for language in content.languages}
+
+
+def note_language_of(detected: str, offered: Sequence[str]) -> str:
+    """Return the language to name for a note: the detected one if offered, else ""."""
+    return detected if detected in offered else ""

@@ -39,9 +39,7 @@ def upgrade() -> None:
         sa.Column("note_language", _TEXT(length=8), nullable=False),
         sa.Column("changed_by", _TEXT(length=64), nullable=False),
         sa.Column("created_at", _WHEN, nullable=False),
-        sa.CheckConstraint(
-            f"status IN ({_STATUSES})", name=op.f("ck_status_change_status_known")
-        ),
+        sa.CheckConstraint(f"status IN ({_STATUSES})", name=op.f("ck_status_change_status_known")),
         sa.CheckConstraint(
             "(theme_id IS NULL) <> (problem_id IS NULL)", name=op.f("ck_status_change_one_target")
         ),
@@ -103,9 +101,7 @@ def _create_notices() -> None:
         sa.UniqueConstraint("resident_id", "change_id", name="uq_status_notice_change"),
     )
     op.create_index(op.f("ix_status_notice_change_id"), "status_notice", ["change_id"])
-    op.create_index(
-        op.f("ix_status_notice_next_attempt_at"), "status_notice", ["next_attempt_at"]
-    )
+    op.create_index(op.f("ix_status_notice_next_attempt_at"), "status_notice", ["next_attempt_at"])
     op.create_index(
         "ix_status_notice_pending",
         "status_notice",
