@@ -25,6 +25,7 @@ from bot.services.conversation import Conversations
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
 from bot.telegram.delivery import Delivery, Pacer
+from bot.telegram.mine import make_mine_router
 from bot.telegram.polling import Poller
 from bot.telegram.router import Notices, make_router, publish_commands, slow_down_warning
 from bot.telegram.staff import make_staff_router
@@ -125,6 +126,16 @@ class TelegramRunner:
         self.scheduler = self._scheduler(builder, every)
         self.dispatcher.include_router(self._staff_router(builder))  # before the interview
         self.dispatcher.include_router(self._workshop_router())  # before the interview
+        self.dispatcher.include_router(
+            make_mine_router(
+                db=core.db,
+                content=core.content,
+                delivery=self.delivery,
+                key=key,
+                zone=core.settings.zone,
+                default_language=core.settings.default_language,
+            )
+        )  # before the interview
         self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )

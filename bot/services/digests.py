@@ -26,6 +26,7 @@ from flows.digest import (
     render_stats,
     rolling_period,
 )
+from flows.loop_digest import loop_section
 from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.records import ProblemRecord
 from flows.render import split_message
@@ -98,6 +99,7 @@ class DigestBuilder:
         names = self.names(language)
         text = render_digest(digest, self.texts, language, names, self.zone)
         text += self.workshops(period, language, html=True)
+        text += self.loop(period, language, html=True)
         if rolling:
             text = self.texts.html("digest_rolling", language) + "\n\n" + text
         messages = tuple(split_message(text))
@@ -130,12 +132,18 @@ class DigestBuilder:
         current, earlier = self.records(period)
         digest = build_digest(current, earlier, period, self.weights)
         text = render_digest_plain(digest, self.texts, language, self.names(language), self.zone)
-        return text + self.workshops(period, language, html=False)
+        return text + self.workshops(period, language, html=False) + self.loop(period, language)
 
     def workshops(self, period: Period, language: str, *, html: bool) -> str:
         """Render the period's workshops for the digest ("" when there were none)."""
         stats = self.db.call(queries.list_workshops, since=period.start, until=period.end)
         section = workshop_section(stats, self.texts, language, html=html)
+        return f"\n\n{section}" if section else ""
+
+    def loop(self, period: Period, language: str, *, html: bool = False) -> str:
+        """Render "You said, we did" for the digest ("" when no status changed)."""
+        changes = self.db.call(queries.changes_between, since=period.start, until=period.end)
+        section = loop_section(changes, self.texts, language, html=html)
         return f"\n\n{section}" if section else ""
 
     def stats(self, now: datetime, language: str) -> str:

@@ -78,6 +78,7 @@ from storage.queries.statuses import (
     set_public,
     status_history,
     status_of_problems,
+    statuses_of_resident,
     target_exists,
 )
 from storage.queries.themes import (
@@ -182,6 +183,7 @@ __all__ = [
     "similar_candidates",
     "status_history",
     "status_of_problems",
+    "statuses_of_resident",
     "stop_follow_ups",
     "store_themes",
     "subscribe",

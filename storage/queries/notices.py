@@ -1,11 +1,11 @@
 """The news of status changes owed to residents, leased through the outbox; hear-back consent."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from flows.loop_digest import ChangeLine
 from flows.status import COALESCE_WINDOW, StatusNoticeMessage
 from storage.models import Resident, StatusChange, StatusNotice, Theme
 from storage.queries.outbox import outbox_lease
@@ -114,20 +114,7 @@ def notice_resident(session: Session, *, notice_id: int) -> int | None:
     return row.resident_id if row is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeSummary:
-    """A status change of a period, as the digest's "You said, we did" lists it."""
-
-    theme_id: int | None
-    problem_id: int | None
-    label: str  # the theme's label, or "" for a single problem
-    status: str
-    note: str
-    at: datetime
-    told: int  # residents whose message about this change was sent
-
-
-def changes_between(session: Session, *, since: datetime, until: datetime) -> list[ChangeSummary]:
+def changes_between(session: Session, *, since: datetime, until: datetime) -> list[ChangeLine]:
     """Return the status changes made in [since, until), oldest first, with how many were told."""
     told = (
         select(col(StatusNotice.change_id).label("change_id"), func.count().label("told"))
@@ -143,7 +130,7 @@ def changes_between(session: Session, *, since: datetime, until: datetime) -> li
         .order_by(col(StatusChange.created_at), col(StatusChange.id))
     )
     return [
-        ChangeSummary(
+        ChangeLine(
             change.theme_id,
             change.problem_id,
             theme_label(theme) if theme is not None else "",

@@ -263,3 +263,13 @@ def public_results(session: Session) -> list[PublicResult]:
             )
         )
     return results
+
+
+def statuses_of_resident(
+    session: Session, *, pseudonym: str
+) -> tuple[str, list[ProblemStatus]] | None:
+    """Return the language and report statuses of the resident with this pseudonym, if known."""
+    resident = session.exec(select(Resident).where(Resident.pseudonym == pseudonym)).first()
+    if resident is None or resident.id is None:
+        return None
+    return resident.language, resident_statuses(session=session, resident_id=resident.id)

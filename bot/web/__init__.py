@@ -1,0 +1,1 @@
+"""The web side of Innspill: aiohttp route modules mounted on one server."""
