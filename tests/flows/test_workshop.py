@@ -54,7 +54,8 @@ def test_a_participant_reports_two_problems_tagged_with_the_workshop() -> None:
         [
             *REPORT_ONE,
             ("[review:confirm]", ["saved", "follow_up_ask"]),
-            ("[follow_up:yes]", ["follow_up_yes", "ask_another"]),
+            ("[follow_up:yes]", ["follow_up_yes", "hear_back_ask"]),
+            ("[hear_back:yes]", ["hear_back_yes", "ask_another"]),
             ("[another:yes]", ["ask_problem"]),
             (SNOW, ["ask_frequency"]),
             ("[frequency:weekly]", ["ask_severity"]),
@@ -80,7 +81,7 @@ def test_the_pre_filled_group_and_area_can_be_changed_in_the_review() -> None:
             ("[change:area]", ["ask_area"]),
             ("[area:hunndalen]", ["review"]),
             ("[review:confirm]", ["saved", "follow_up_ask"]),
-            ("[follow_up:no]", ["follow_up_no", "ask_another"]),
+            ("[follow_up:no]", ["follow_up_no", "hear_back_ask"]),
         ],
         state,
     )
