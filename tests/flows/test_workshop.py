@@ -7,7 +7,6 @@ import pytest
 
 from flows.events import Candidate, Event, EventKind, Facts, Lookups
 from flows.follow_up import parse_offsets
-from flows.quiet_hours import DEFAULT_QUIET_HOURS, outside_quiet_hours
 from flows.interview import Interview
 from flows.outputs import (
     AgreeToFollowUps,
@@ -19,6 +18,7 @@ from flows.outputs import (
     StopFollowUps,
 )
 from flows.problem import Problem
+from flows.quiet_hours import DEFAULT_QUIET_HOURS, outside_quiet_hours
 from flows.similar import similar_problems
 from flows.state import InterviewState, Step
 from flows.workshop import Workshop, code_from_payload, deep_link
