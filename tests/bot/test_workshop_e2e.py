@@ -44,7 +44,8 @@ class Participant(TelegramResident):
             await self.presses("review:confirm", expect=2)  # saved, another?
             return
         await self.presses("review:confirm", expect=2)  # saved, may we follow up?
-        await self.presses(f"follow_up:{follow_ups}", expect=2)  # thanks, another?
+        await self.presses(f"follow_up:{follow_ups}", expect=2)  # thanks, hear back?
+        await self.presses("hear_back:yes", expect=2)  # thanks, another?
 
 
 def workshop(database_url: str, *, followups: str = "1d,14d") -> None:
@@ -259,6 +260,7 @@ async def test_same_for_me_counts_once_per_resident(api: FakeBotAPI, database_ur
         await anna.presses("follow_up:no", expect=2)
         api.press(ANNA, "similar:same", message_id=asked)  # the same button again
         stale, _ = await anna.reads(2)
+        await anna.presses("hear_back:no", expect=2)
         await anna.presses("another:yes")
         await anna.says(BUS)
         await anna.presses("frequency:weekly")
