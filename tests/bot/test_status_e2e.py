@@ -124,10 +124,12 @@ async def test_a_status_set_at_night_reaches_exactly_those_who_agreed_once_in_th
         kari = Person(api, KARI)
         clock.now = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # 21:30 in Oslo: quiet hours
         [first] = await kari.says(f"/theme status {theme} reviewing")
-        assert first.text.startswith(f"Tema {theme} har nå status «Blir sett på». 2 innbyggere")
+        assert first.text.startswith(
+            f"Tema {theme} har nå status «Blir sett på». Innbyggere som får beskjed: 2"
+        )
         clock.advance(minutes=10)
         [second] = await kari.says(f"/theme status {theme} planned {NOTE}")
-        assert "«Planlagt». 2 innbyggere" in second.text
+        assert "«Planlagt». Innbyggere som får beskjed: 2" in second.text
         [refused] = await kari.says(f"/theme status {theme} declined")
         assert refused.text.startswith("«declined» (ikke tatt videre) trenger en begrunnelse")
         clock.now = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # the hour is over, still night
