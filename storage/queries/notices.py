@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from flows.loop_digest import ChangeLine
@@ -58,18 +58,22 @@ def owe_notices(session: Session, *, change: StatusChange, now: datetime) -> int
     waiting = set(session.exec(select(StatusNotice.resident_id).where(*pending)))
     session.exec(update(StatusNotice).where(*pending).values(change_id=change.id))
     due = now + COALESCE_WINDOW
-    for resident_id in sorted(reached - waiting):
-        session.add(
-            StatusNotice(
-                resident_id=resident_id,
-                theme_id=change.theme_id,
-                problem_id=change.problem_id,
-                change_id=change.id,
-                due_at=due,
-                next_attempt_at=due,
-            )
-        )
-    session.flush()
+    rows = [
+        {
+            "resident_id": resident_id,
+            "theme_id": change.theme_id,
+            "problem_id": change.problem_id,
+            "change_id": change.id,
+            "due_at": due,
+            "next_attempt_at": due,
+            "claim": "",
+            "attempts": 0,
+            "last_error": "",
+        }
+        for resident_id in sorted(reached - waiting)
+    ]
+    if rows:  # one executemany: a theme may reach thousands
+        session.execute(insert(StatusNotice), rows)
     return len(reached)
 
 
