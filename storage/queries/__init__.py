@@ -23,7 +23,6 @@ from storage.queries.notices import (
     owe_notices,
     record_hear_back,
     residents_by_language,
-    residents_to_tell,
     withdraw_hear_back,
 )
 from storage.queries.outbox import (
@@ -172,7 +171,6 @@ __all__ = [
     "resident_data",
     "resident_statuses",
     "residents_by_language",
-    "residents_to_tell",
     "save_state",
     "schedule_follow_ups",
     "set_follow_up",

@@ -147,11 +147,6 @@ def changes_between(session: Session, *, since: datetime, until: datetime) -> li
     ]
 
 
-def residents_to_tell(session: Session, *, target: Target) -> int:
-    """Return how many residents a status change of the target would reach now."""
-    return len(audience(session=session, target=target).residents)
-
-
 def residents_by_language(session: Session, *, target: Target) -> dict[str, int]:
     """Return how many residents a change would reach, per their language ("" if unknown)."""
     reached = sorted(audience(session=session, target=target).residents)
