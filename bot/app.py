@@ -19,12 +19,14 @@ from bot.content_files import load_content, load_page_texts, load_staff_texts
 from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
+from bot.jobs.notices import StatusNews
 from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
 from bot.services.conversation import Conversations
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
 from bot.telegram.delivery import Delivery, Pacer
+from bot.telegram.mine import make_mine_router
 from bot.telegram.polling import Poller
 from bot.telegram.responses import keep_responses
 from bot.telegram.router import Notices, make_router, publish_commands, slow_down_warning
@@ -32,6 +34,7 @@ from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
 from bot.telegram.workshops import make_workshop_router
 from bot.web.app import WebContext, make_app, start_web
+from bot.web.results import results_routes
 from flows.content import Content
 from flows.language import warm_up
 from flows.staff_texts import StaffTexts
@@ -145,6 +148,16 @@ class TelegramRunner:
         self.dispatcher.include_router(self._staff_router(builder))  # before the interview
         self.dispatcher.include_router(self._workshop_router())  # before the interview
         self.dispatcher.include_router(
+            make_mine_router(
+                db=core.db,
+                content=core.content,
+                delivery=self.delivery,
+                key=key,
+                zone=core.settings.zone,
+                default_language=core.settings.default_language,
+            )
+        )  # before the interview
+        self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
         self.poller = Poller(self.bot, self.dispatcher)
@@ -173,12 +186,28 @@ class TelegramRunner:
             clock=self.core.conversations.clock,
             zone=settings.zone,
             default_language=settings.default_language,
+            quiet=settings.quiet_hours,
+        )
+        news = StatusNews(
+            db=self.core.db,
+            content=self.core.content,
+            delivery=self.delivery,
+            clock=self.core.conversations.clock,
+            zone=settings.zone,
+            quiet=settings.quiet_hours,
+            default_language=settings.default_language,
         )
         self.themes = ThemeAssigner(self.core.db.engine, clock=self.core.conversations.clock)
         self._assign_now = Debounced(self.themes.run)
         self.core.conversations.on_saved = self._theme_soon
         # Themes first, so the digests sent in the same look already see them.
-        self.jobs: list[Job] = [self.themes.run, outbox.run, housekeeping.run, followups.send_due]
+        self.jobs: list[Job] = [
+            self.themes.run,
+            outbox.run,
+            housekeeping.run,
+            followups.send_due,
+            news.send_due,
+        ]
         return Scheduler(job=self._lead, zone=settings.zone, interval=every)
 
     def _theme_soon(self) -> None:
@@ -223,7 +252,11 @@ class TelegramRunner:
         # (aiogram's heap made each one cost about 0.3 s on the reply path).
         gc.freeze()
         settings = self.core.settings
-        workspace = await start_web(make_app(self.workspace), settings.web_host, settings.web_port)
+        results = results_routes(
+            default_language=settings.default_language, enabled=settings.public_results
+        )
+        app = make_app(self.workspace, [results])
+        workspace = await start_web(app, settings.web_host, settings.web_port)
         try:
             self.scheduler.start()  # inside the running loop, as APScheduler needs
             await publish_commands(self.bot, self.delivery, self.core.content)

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.priority import DEFAULT_WEIGHTS, Weights
+from flows.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 
 SECRET_FILE = Path(".innspill-secret")
 MIN_SECRET_CHARS = 16
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     priority_weights: Annotated[Weights, NoDecode] = Field(
         DEFAULT_WEIGHTS, description="Weights of a theme's priority score, e.g. reach=0.4,…"
     )
+    quiet_hours: Annotated[QuietHours | None, NoDecode] = Field(
+        DEFAULT_QUIET_HOURS, description="Local hours without messages to residents, e.g. 21-08."
+    )
+    public_results: bool = Field(
+        False, description="Publish the themes staff marked public at /results (on/off)."
+    )
 
     web_host: str = Field("127.0.0.1", description="Address the staff workspace listens on.")
     web_port: int = Field(8000, ge=1, le=65535, description="Port of the staff workspace.")
@@ -113,6 +120,11 @@ class Settings(BaseSettings):
     @classmethod
     def _weights(cls, value: object) -> object:
         return Weights.parse(value) if isinstance(value, str) else value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours(cls, value: object) -> object:
+        return QuietHours.parse(value) if isinstance(value, str) else value
 
     @field_validator("telegram_api_url", "webhook_url", "public_url", "map_tiles_url")
     @classmethod

@@ -24,6 +24,12 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "follow_ups_stopped similar_intro btn_similar_same btn_similar_different btn_similar_no "
     "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop"
 ).split()
+_STATUS_KEYS = (  # noqa: SIM905
+    "hear_back_ask btn_hear_back_yes btn_hear_back_no hear_back_yes hear_back_no "
+    "status_received status_reviewing status_planned status_in_progress status_done "
+    "status_declined mine_title mine_none results_title results_intro results_empty "
+    "results_status"
+).split()
 TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         **dict.fromkeys(_PLAIN_KEYS, frozenset[str]()),
@@ -37,6 +43,11 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         ),
         "similar_ask": frozenset({"problem"}),
         "follow_up_recur": frozenset({"workshop", "problem"}),
+        # what became of a report: statuses, news, /mine and the public results page
+        **dict.fromkeys(_STATUS_KEYS, frozenset[str]()),
+        "status_notice": frozenset({"reports", "endorsed", "status", "note", "note_language"}),
+        "mine_item": frozenset({"id", "problem", "status", "date", "note", "note_language"}),
+        "results_count": frozenset({"count"}),
     }
 )
 """Every text key the bot uses, with the placeholders the bot fills in for it."""
@@ -82,6 +93,8 @@ class Content:
     groups: tuple[Option, ...]
     areas: tuple[Area, ...]
     frequencies: tuple[Option, ...]
+    # Raise it when the "hear back?" question changes in substance: residents are asked again.
+    hear_back_version: int = 1
 
     def text(self, key: str, language: str) -> str:
         """Return the template ``key`` in ``language``, else in the default language."""
@@ -158,7 +171,15 @@ def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
         groups=groups,
         areas=areas,
         frequencies=frequencies,
+        hear_back_version=_hear_back_version(data.get("hear_back_version", 1), problems),
     )
+
+
+def _hear_back_version(value: Any, problems: list[str]) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    problems.append(f"hear_back_version: {value!r} must be a whole number, 1 or more")
+    return 1
 
 
 def _version(value: Any, problems: list[str]) -> int:

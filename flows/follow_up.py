@@ -1,9 +1,8 @@
-"""Follow-ups after a workshop: when they are due, quiet hours, and what they say."""
+"""Follow-ups after a workshop: when they are due and what they say (quiet hours: quiet_hours)."""
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flows.callback import FollowUpAnswer
 from flows.content import Content
@@ -13,8 +12,6 @@ from flows.privacy import anonymised
 DEFAULT_FOLLOW_UPS = "1d,14d"
 _OFFSET = re.compile(r"(\d{1,3})([dh])")
 MAX_OFFSET = timedelta(days=365)
-QUIET_FROM = time(21, 0)  # no follow-up is sent from 21:00 …
-QUIET_UNTIL = time(8, 0)  # … to 08:00 local time: it is held until the morning
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +42,6 @@ def parse_offsets(spec: str) -> tuple[timedelta, ...]:
             raise ValueError(f"{part!r}: offsets must grow (e.g. 1d,14d)")
         offsets.append(offset)
     return tuple(offsets)
-
-
-def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
-    """Return ``moment``, or 08:00 local time after it when it falls between 21:00 and 08:00."""
-    local = moment.astimezone(zone)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
-        return moment
-    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_UNTIL, tzinfo=zone).astimezone(moment.tzinfo)
 
 
 def follow_up_replies(message: FollowUpMessage, content: Content) -> list[Reply]:

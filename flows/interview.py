@@ -18,6 +18,7 @@ from flows.language import detect_language, interview_language
 from flows.language_rules import RuleBook, packaged_rule_book
 from flows.outputs import (
     AgreeToFollowUps,
+    AnswerHearBack,
     Endorse,
     EraseResident,
     Label,
@@ -227,6 +228,7 @@ class Interview:
             Step.DELETE: self._chose_delete,
             Step.SIMILAR: self._chose_similar,
             Step.FOLLOW_UP: self._chose_follow_up,
+            Step.HEAR_BACK: self._chose_hear_back,
         }
 
     def _chose_language(self, state: InterviewState, value: str, event: Event) -> Result:
@@ -432,6 +434,8 @@ class Interview:
             step = Step.SIMILAR
         elif state.workshop and not state.follow_up_asked:
             step = Step.FOLLOW_UP
+        elif state.hear_back_asked < self.content.hear_back_version:
+            step = Step.HEAR_BACK
         else:
             step = Step.ANOTHER
         moved = state.evolve(step=step)
@@ -458,6 +462,14 @@ class Interview:
             effects.append(AgreeToFollowUps(state.workshop, event.now))
         moved, outputs = self._after_save(asked)
         return moved, [*effects, Reply(f"follow_up_{value}"), *outputs]
+
+    def _chose_hear_back(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value not in ("yes", "no"):
+            return self._reask(state, Reply("use_buttons"))
+        version = self.content.hear_back_version
+        answer = AnswerHearBack(value == "yes", version, event.now)
+        moved, outputs = self._after_save(state.evolve(hear_back_asked=version))
+        return moved, [answer, Reply(f"hear_back_{value}"), *outputs]
 
     def _follow_up_answer(
         self, state: InterviewState, button: Button | None, event: Event

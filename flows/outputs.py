@@ -109,6 +109,15 @@ class Endorse:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerHearBack:
+    """Store whether the resident wants to hear what becomes of their reports (consent)."""
+
+    agreed: bool
+    version: int  # the version of the question they answered
+    at: datetime
+
+
 Output = (
     Reply
     | SaveProblem
@@ -120,4 +129,5 @@ Output = (
     | StopFollowUps
     | RecordObservation
     | Endorse
+    | AnswerHearBack
 )

@@ -7,6 +7,7 @@ from flows.content import Content
 from flows.outputs import Choice, Label, ParamValue, Reply
 from flows.problem import Problem
 from flows.state import InterviewState, Step
+from flows.status import hear_back_question
 
 SEVERITIES = (1, 2, 3, 4, 5)
 CHANGEABLE = (Step.PROBLEM, Step.FREQUENCY, Step.SEVERITY, Step.GROUPS, Step.AREA)
@@ -132,6 +133,8 @@ def question(state: InterviewState, content: Content) -> list[Reply]:
                     yes_no(step, "btn_follow_up_yes", "btn_follow_up_no"),
                 )
             ]
+        case Step.HEAR_BACK:
+            return [hear_back_question()]
         case Step.DELETE:
             return [
                 Reply("delete_confirm", choices=yes_no(step, "btn_delete_yes", "btn_delete_no"))

@@ -33,6 +33,11 @@ _COUNT_KEYS = (  # noqa: SIM905
     "digest_groups_count digest_groups_count_one digest_areas_count digest_areas_count_one "
     "workshop_participants workshop_participants_one workshop_problems workshop_problems_one"
 ).split()
+_STATUS_KEYS = (  # noqa: SIM905
+    "status_received status_reviewing status_planned status_in_progress status_done "
+    "status_declined status_usage status_unknown status_reason_needed status_note_too_long "
+    "digest_loop_title"
+).split()
 _DIGEST_ITEM = frozenset({"name", "count"})
 STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -91,6 +96,14 @@ STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "workshop_qr_caption": frozenset({"name", "link"}),
         "workshops_item": frozenset({"name", "code", "date", "participants", "problems", "rate"}),
         "digest_workshop_item": frozenset({"name", "date", "participants", "problems", "answers"}),
+        # statuses: what became of the reports
+        **dict.fromkeys(_STATUS_KEYS, frozenset[str]()),
+        "status_set": frozenset({"target", "status", "residents"}),
+        **dict.fromkeys(("status_target_theme", "status_target_problem"), frozenset({"id"})),
+        "status_no_target": frozenset({"target"}),
+        **dict.fromkeys(("theme_public", "theme_private"), frozenset({"id"})),
+        "digest_loop_item": frozenset({"target", "status", "told"}),
+        "digest_loop_note": frozenset({"note"}),
     }
 )
 """Every staff text key, with the placeholders the code fills in for it."""

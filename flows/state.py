@@ -27,6 +27,7 @@ class Step(StrEnum):
     DELETE = "delete"  # asked to erase everything: confirm first
     SIMILAR = "similar"  # saved; shown someone else's similar problem: same for you?
     FOLLOW_UP = "follow_up"  # saved in a workshop; may we follow up later?
+    HEAR_BACK = "hear_back"  # saved; do you want to hear what becomes of it?
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class InterviewState:
     follow_up_asked: bool = False  # asked once per workshop
     similar_ids: tuple[int, ...] = ()  # others' problems still to show ("me too"), first = now
     similar_texts: tuple[str, ...] = ()  # their anonymised texts, to ask again after /help
+    hear_back_asked: int = 0  # the version of the "hear back?" question last asked; 0 = never
 
     def evolve(self, **changes: Any) -> Self:
         """Return a copy with ``changes`` applied."""
@@ -92,4 +94,5 @@ class InterviewState:
             follow_up_asked=bool(data.get("follow_up_asked", False)),
             similar_ids=tuple(int(i) for i in data.get("similar_ids") or ()),
             similar_texts=tuple(str(t) for t in data.get("similar_texts") or ()),
+            hear_back_asked=int(data.get("hear_back_asked", 0)),
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot.cli.statuses import run_statuses
 from bot.cli.themes import run_themes
 from bot.cli.words import counted
 from bot.cli.workshops import run_import, run_workshop
@@ -71,9 +72,23 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             code = run_import(settings, engine, args, clock=_now, out=sys.stdout, err=sys.stderr)
             assign_pending(engine, clock=_now)  # imported notes get their themes too
             return code
+        case "themes" if args.themes_command in STATUS_COMMANDS:
+            return _statuses(settings, args)
         case "themes":
             return run_themes(_database(settings), args, clock=_now, out=sys.stdout)
     return 2
+
+
+STATUS_COMMANDS = ("status", "history", "public")
+
+
+def _statuses(settings: Settings, args: argparse.Namespace) -> int:
+    """Run ``innspill themes status|history|public``."""
+    db = Database(_database(settings))
+    content = load_content(settings.interview_file)
+    return run_statuses(
+        db, content, load_staff_texts(), args, clock=_now, zone=settings.zone, out=sys.stdout
+    )
 
 
 def _run(settings: Settings, *, workers: int) -> int:

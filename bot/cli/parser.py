@@ -94,6 +94,27 @@ def _themes(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     merge = themes_sub.add_parser("merge", help="move every problem of ABSORB into KEEP")
     merge.add_argument("keep", type=int, help="the theme that stays")
     merge.add_argument("absorb", type=int, help="the theme whose problems move")
+    _statuses(themes_sub)
+
+
+STATUSES = ("received", "reviewing", "planned", "in_progress", "done", "declined")
+
+
+def _statuses(themes_sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add ``themes status``, ``themes history`` and ``themes public``."""
+    status = themes_sub.add_parser("status", help="give a theme (or a problem) a new status")
+    status.add_argument("id", type=int, help="the theme id (with --problem: a problem id)")
+    status.add_argument("status", choices=STATUSES)
+    status.add_argument("--note", default="", help="public note residents read (declined: why)")
+    status.add_argument("--problem", action="store_true", help="ID is a single problem")
+    status.add_argument("--language", default="", help="the note's language (default: detected)")
+    history = themes_sub.add_parser("history", help="every status change: who, when, note")
+    history.add_argument("id", type=int, help="the theme id (with --problem: a problem id)")
+    history.add_argument("--problem", action="store_true", help="ID is a single problem")
+    public = themes_sub.add_parser("public", help="show a theme on the public results page")
+    public.add_argument("id", type=int, help="the theme id")
+    public.add_argument("state", choices=("on", "off"))
+    public.set_defaults(problem=False)
 
 
 def _workshops(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -1,8 +1,8 @@
 """Follow-ups as a kind of outbox message: owed to workshop participants, sent once, in daytime.
 
 The rows in ``follow_up`` say what is due; ``bot.jobs.outbox`` leases and sends them (as it does
-the digests), so a restart or a second process neither loses nor repeats one. Between 21:00 and
-08:00 in ``TIMEZONE`` nothing is sent: what falls due then waits for the morning.
+the digests), so a restart or a second process neither loses nor repeats one. Within
+``QUIET_HOURS`` (21:00 to 08:00 in ``TIMEZONE`` by default) nothing is sent: it waits.
 """
 
 import html
@@ -16,7 +16,8 @@ from sqlmodel import Session
 from bot.jobs.outbox import Clock, Leased, Outbox, Policy, Send
 from bot.telegram.delivery import Delivery
 from flows.content import Content
-from flows.follow_up import FollowUpMessage, follow_up_replies, outside_quiet_hours
+from flows.follow_up import FollowUpMessage, follow_up_replies
+from flows.quiet_hours import QuietHours, outside_quiet_hours
 from flows.render import render
 from storage import queries
 from storage.database import Database
@@ -92,6 +93,7 @@ class FollowUps:
         clock: Clock,
         zone: ZoneInfo,
         default_language: str,
+        quiet: QuietHours | None,
     ) -> None:
         kind = FollowUpKind(
             db=db, content=content, delivery=delivery, default_language=default_language
@@ -99,12 +101,13 @@ class FollowUps:
         self.outbox = Outbox(kind, db=db, clock=clock)
         self.clock = clock
         self.zone = zone
+        self.quiet = quiet
 
     async def send_due(self) -> int:
         """Send every follow-up that is due now (none at night); return how many went."""
         now = self.clock()
-        if outside_quiet_hours(now, self.zone) != now:
-            return 0  # held until 08:00
+        if outside_quiet_hours(now, self.zone, self.quiet) != now:
+            return 0  # held until the quiet hours end
         return await self.outbox.send_due()
 
 

@@ -21,6 +21,7 @@ from flows.follow_up import parse_offsets
 from flows.interview import Interview
 from flows.outputs import (
     AgreeToFollowUps,
+    AnswerHearBack,
     Endorse,
     EraseResident,
     Output,
@@ -271,7 +272,16 @@ class Conversations:
                     self._agree(session, resident_id, code, at, chat_id)
                 case StopFollowUps():
                     dropped = queries.stop_follow_ups(session=session, resident_id=resident_id)
-                    log.info("a resident stopped follow-ups (%d dropped)", dropped)
+                    dropped += queries.withdraw_hear_back(session=session, resident_id=resident_id)
+                    log.info("a resident stopped follow-ups and news (%d dropped)", dropped)
+                case AnswerHearBack(agreed=agreed, version=version, at=at):
+                    queries.record_hear_back(
+                        session=session,
+                        resident_id=resident_id,
+                        version=version if agreed else 0,
+                        chat_id=chat_id,
+                        now=at,
+                    )
                 case RecordObservation() as answer:
                     queries.record_observation(
                         session=session,

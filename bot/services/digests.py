@@ -28,6 +28,7 @@ from flows.digest import (
     rolling_period,
 )
 from flows.digest_text import DETAILS, Section, Writer, render_digest, render_digest_plain
+from flows.loop_digest import loop_section
 from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.records import ProblemRecord, label_in
 from flows.render import split_message
@@ -124,14 +125,19 @@ class DigestBuilder:
         )
 
     def sections(self, period: Period, language: str) -> list[Section]:
-        """Return the digest's detail sections, the period's workshops last."""
+        """Return the digest's detail sections: the period's workshops, then "You said, we did"."""
         stats = self.db.call(queries.list_workshops, since=period.start, until=period.end)
+        changes = self.db.call(queries.changes_between, since=period.start, until=period.end)
 
         def workshops(_: Digest, w: Writer) -> list[str]:
             text = workshop_section(stats, self.texts, w.language, html=w.html)
             return [text] if text else []
 
-        return [*DETAILS, workshops]
+        def loop(_: Digest, w: Writer) -> list[str]:
+            text = loop_section(changes, self.texts, w.language, html=w.html)
+            return [text] if text else []
+
+        return [*DETAILS, workshops, loop]
 
     def package(self, period: Period, language: str, *, rolling: bool = False) -> Package:
         """Build the digest of ``period``: text, and a chart and XLSX when there is anything."""

@@ -20,6 +20,7 @@ from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import Message, Update
 from sqlmodel import Session
 
+from bot.cli.statuses import status_reply
 from bot.cli.themes import staff_reply
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
 from bot.telegram.delivery import REPLY_BURST, Delivery
@@ -274,8 +275,11 @@ class StaffDesk:
     async def theme(
         self, message: Message, event_update: Update, member: Member, command: CommandObject
     ) -> None:
-        """List the themes, or rename or merge one (staff checked on every call)."""
+        """List the themes, rename, merge, give a status or publish one (staff checked)."""
         if language := await self.begin(message, event_update, member):
+            if (command.args or "").split(maxsplit=1)[:1] in (["status"], ["public"]):
+                await self._status(message, command.args or "", language)
+                return
             text = await asyncio.to_thread(
                 staff_reply,
                 self.db.engine,
@@ -285,6 +289,20 @@ class StaffDesk:
                 clock=self.clock,
             )
             await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
+
+    async def _status(self, message: Message, argument: str, language: str) -> None:
+        assert message.from_user is not None  # the role filter saw the sender
+        text = await asyncio.to_thread(
+            status_reply,
+            self.db,
+            self.builder.content,
+            self.texts,
+            argument,
+            language,
+            clock=self.clock,
+            changed_by=f"telegram:{message.from_user.id}",
+        )
+        await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
 
     async def block(
         self, message: Message, event_update: Update, member: Member, command: CommandObject

@@ -1,1 +1,1 @@
-"""The staff workspace in the browser (aiohttp, server-rendered, no script from elsewhere)."""
+"""The web side of Innspill: the staff workspace and the public results page, one aiohttp app."""

@@ -1,4 +1,4 @@
-"""The one lease mechanism behind every queued message (digests, follow-ups).
+"""The one lease mechanism behind every queued message (digests, follow-ups, status news).
 
 A queued row is due once ``next_attempt_at`` has come and it is neither sent nor leased to a live
 sender. A sender leases it under a random claim token, sends outside any transaction, and then
@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import ERROR_MAX, DigestDelivery, FollowUp
+from storage.models import ERROR_MAX, DigestDelivery, FollowUp, StatusNotice
 
 # Every queued table has the same lease columns; a new kind of message adds its table here.
-Queued = type[DigestDelivery] | type[FollowUp]
+Queued = type[DigestDelivery] | type[FollowUp] | type[StatusNotice]
 
 
 def _claimable(table: Queued, now: datetime) -> tuple[Any, ...]:

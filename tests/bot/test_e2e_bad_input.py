@@ -126,7 +126,7 @@ async def test_mydata_sends_everything_and_delete_erases_it(
         api.send_command(ANNA, "/mydata")
         document, question = await anna.reads(2)
         assert document == text_of(core, "mydata_caption")
-        assert question == text_of(core, "ask_another")
+        assert question == text_of(core, "hear_back_ask")
         sent = api.sent_to(ANNA)[-2]
         assert sent.kind == "document" and sent.file is not None
         data = json.loads(sent.file)

@@ -44,8 +44,10 @@ async def test_a_resident_completes_the_interview_with_buttons(
         await anna.presses("groups:done")
         [review] = await anna.presses("area:hunndalen")
         assert BUS in review and "Hunndalen" in review
-        saved, another = await anna.presses("review:confirm", expect=2)
-        assert (saved, another) == (text_of(core, "saved"), text_of(core, "ask_another"))
+        saved, hear_back = await anna.presses("review:confirm", expect=2)
+        assert (saved, hear_back) == (text_of(core, "saved"), text_of(core, "hear_back_ask"))
+        thanks, another = await anna.presses("hear_back:yes", expect=2)
+        assert (thanks, another) == (text_of(core, "hear_back_yes"), text_of(core, "ask_another"))
     [problem] = problems(database_url)
     assert (problem.text, problem.language, problem.area) == (BUS, "nb", "hunndalen")
     assert (problem.frequency, problem.severity, problem.groups) == ("daily", 4, ("senior",))

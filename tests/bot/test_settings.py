@@ -34,6 +34,8 @@ def test_settings_come_from_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         ({"webhook_url": "https://example.org/hook"}, "WEBHOOK_SECRET"),
         ({"telegram_api_url": "ftp://x"}, "TELEGRAM_API_URL"),
         ({"webhook_port": 0}, "WEBHOOK_PORT"),
+        ({"quiet_hours": "21-25"}, "QUIET_HOURS"),
+        ({"public_results": "maybe"}, "PUBLIC_RESULTS"),
     ],
 )
 def test_a_wrong_setting_is_named(overrides: dict[str, object], named: str) -> None:
@@ -50,3 +52,9 @@ def test_a_missing_secret_key_is_created_once_and_kept(
     assert first == load_settings(_env_file=None).pseudonym_key()
     assert len(first) >= 32
     assert (tmp_path / ".innspill-secret").stat().st_mode & 0o077 == 0
+
+
+def test_quiet_hours_default_to_the_night_and_may_be_turned_off() -> None:
+    assert str(load_settings(_env_file=None).quiet_hours) == "21:00-08:00"
+    assert load_settings(_env_file=None, quiet_hours="").quiet_hours is None
+    assert load_settings(_env_file=None, public_results="on").public_results is True

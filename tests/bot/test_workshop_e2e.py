@@ -35,7 +35,9 @@ SNOW = "Fortauet ved Biri sentrum blir ikke brøytet før midt på dagen om vint
 class Participant(TelegramResident):
     """A workshop participant: a resident who can also report a whole problem in one call."""
 
-    async def reports(self, text: str, *, follow_ups: str | None = "yes") -> None:
+    async def reports(
+        self, text: str, *, follow_ups: str | None = "yes", hear_back: str = "yes"
+    ) -> None:
         """Describe a problem, answer the questions the workshop did not fill in, confirm."""
         await self.says(text)
         await self.presses("frequency:weekly")
@@ -44,7 +46,8 @@ class Participant(TelegramResident):
             await self.presses("review:confirm", expect=2)  # saved, another?
             return
         await self.presses("review:confirm", expect=2)  # saved, may we follow up?
-        await self.presses(f"follow_up:{follow_ups}", expect=2)  # thanks, another?
+        await self.presses(f"follow_up:{follow_ups}", expect=2)  # thanks, hear back?
+        await self.presses(f"hear_back:{hear_back}", expect=2)  # thanks, another?
 
 
 def workshop(database_url: str, *, followups: str = "1d,14d") -> None:
@@ -166,7 +169,7 @@ async def test_the_first_follow_up_goes_once_to_those_who_agreed(
         for person, text, answer in ((anna, BUS, "yes"), (bob, SNOW, "no")):
             await person.says(f"/start ws_{CODE}", expect=3)
             await person.presses("consent:yes")
-            await person.reports(text, follow_ups=answer)
+            await person.reports(text, follow_ups=answer, hear_back=answer)
         assert chat_ids(database_url) == {True: [ANNA], False: [None]}
         clock.now = START + timedelta(days=1) - timedelta(minutes=1)
         await asyncio.sleep(5 * EVERY)
@@ -259,6 +262,7 @@ async def test_same_for_me_counts_once_per_resident(api: FakeBotAPI, database_ur
         await anna.presses("follow_up:no", expect=2)
         api.press(ANNA, "similar:same", message_id=asked)  # the same button again
         stale, _ = await anna.reads(2)
+        await anna.presses("hear_back:no", expect=2)
         await anna.presses("another:yes")
         await anna.says(BUS)
         await anna.presses("frequency:weekly")

@@ -27,7 +27,8 @@ def test_a_resident_reports_a_problem_with_buttons() -> None:
             ("[groups:working_commuter]", ["ask_groups"]),
             ("[groups:done]", ["ask_area"]),
             ("[area:hunndalen]", ["review"]),
-            ("[review:confirm]", ["saved", "ask_another"]),
+            ("[review:confirm]", ["saved", "hear_back_ask"]),
+            ("[hear_back:yes]", ["hear_back_yes", "ask_another"]),
             ("[another:no]", ["goodbye"]),
         ]
     )
@@ -49,7 +50,8 @@ def test_a_resident_can_answer_everything_by_typing() -> None:
             ("3", ["ask_groups"]),
             ("student, senior", ["ask_area"]),
             ("kalerud", ["area_matched", "review"]),
-            ("[review:confirm]", ["saved", "ask_another"]),
+            ("[review:confirm]", ["saved", "hear_back_ask"]),
+            ("[hear_back:no]", ["hear_back_no", "ask_another"]),
         ]
     )
     [save] = saved(outputs)
@@ -71,7 +73,8 @@ def test_a_proposed_solution_is_kept_and_the_problem_asked_for() -> None:
             ("[groups:prefer_not_to_say]", ["ask_groups"]),
             ("[groups:done]", ["ask_area"]),
             ("[area:sentrum]", ["review"]),
-            ("[review:confirm]", ["saved", "ask_another"]),
+            ("[review:confirm]", ["saved", "hear_back_ask"]),
+            ("[hear_back:yes]", ["hear_back_yes", "ask_another"]),
         ]
     )
     [save] = saved(outputs)
@@ -238,7 +241,8 @@ def test_the_review_lets_one_answer_change_and_keeps_the_rest() -> None:
             ("[review:change]", ["ask_change"]),
             ("[change:severity]", ["ask_severity"]),
             ("[severity:5]", ["review"]),
-            ("[review:confirm]", ["saved", "ask_another"]),
+            ("[review:confirm]", ["saved", "hear_back_ask"]),
+            ("[hear_back:yes]", ["hear_back_yes", "ask_another"]),
         ]
     )
     [save] = saved(outputs)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.events import Candidate, Event, EventKind, Facts, Lookups
-from flows.follow_up import outside_quiet_hours, parse_offsets
+from flows.follow_up import parse_offsets
 from flows.interview import Interview
 from flows.outputs import (
     AgreeToFollowUps,
@@ -18,6 +18,7 @@ from flows.outputs import (
     StopFollowUps,
 )
 from flows.problem import Problem
+from flows.quiet_hours import DEFAULT_QUIET_HOURS, outside_quiet_hours
 from flows.similar import similar_problems
 from flows.state import InterviewState, Step
 from flows.workshop import Workshop, code_from_payload, deep_link
@@ -53,7 +54,8 @@ def test_a_participant_reports_two_problems_tagged_with_the_workshop() -> None:
         [
             *REPORT_ONE,
             ("[review:confirm]", ["saved", "follow_up_ask"]),
-            ("[follow_up:yes]", ["follow_up_yes", "ask_another"]),
+            ("[follow_up:yes]", ["follow_up_yes", "hear_back_ask"]),
+            ("[hear_back:yes]", ["hear_back_yes", "ask_another"]),
             ("[another:yes]", ["ask_problem"]),
             (SNOW, ["ask_frequency"]),
             ("[frequency:weekly]", ["ask_severity"]),
@@ -79,7 +81,7 @@ def test_the_pre_filled_group_and_area_can_be_changed_in_the_review() -> None:
             ("[change:area]", ["ask_area"]),
             ("[area:hunndalen]", ["review"]),
             ("[review:confirm]", ["saved", "follow_up_ask"]),
-            ("[follow_up:no]", ["follow_up_no", "ask_another"]),
+            ("[follow_up:no]", ["follow_up_no", "hear_back_ask"]),
         ],
         state,
     )
@@ -196,4 +198,4 @@ def test_offsets_codes_and_links() -> None:
     ],
 )
 def test_follow_ups_are_held_out_of_the_night(local: datetime, expected: datetime) -> None:
-    assert outside_quiet_hours(local.astimezone(UTC), OSLO) == expected
+    assert outside_quiet_hours(local.astimezone(UTC), OSLO, DEFAULT_QUIET_HOURS) == expected

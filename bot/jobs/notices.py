@@ -1,0 +1,119 @@
+"""Status news as the outbox's third kind: owed to residents who agreed, sent once, in daytime.
+
+The rows in ``status_notice`` say who is owed the news of which change; ``bot.jobs.outbox``
+leases and sends them as it does digests and follow-ups, so a restart or a second process
+neither loses nor repeats one. Within ``QUIET_HOURS`` nothing is sent: it waits for the morning.
+"""
+
+import html
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram.exceptions import TelegramForbiddenError
+from sqlmodel import Session
+
+from bot.jobs.outbox import Clock, Leased, Outbox, Policy, Send
+from bot.telegram.delivery import Delivery
+from flows.content import Content
+from flows.quiet_hours import QuietHours, outside_quiet_hours
+from flows.render import render
+from flows.status import StatusNoticeMessage, status_notice
+from storage import queries
+from storage.database import Database
+from storage.models import StatusNotice
+
+log = logging.getLogger(__name__)
+# A change can reach hundreds at once: several in flight, the pacer keeps Telegram's limits.
+POLICY = Policy(
+    lease=timedelta(minutes=10),
+    retry_first=timedelta(minutes=5),
+    retry_max=timedelta(hours=6),
+    concurrency=8,
+    batch=500,
+)
+
+
+class NoticeKind:
+    """The status-news kind of outbox message."""
+
+    name = "status notice"
+    table = StatusNotice
+    policy = POLICY
+
+    def __init__(
+        self, *, db: Database, content: Content, delivery: Delivery, default_language: str
+    ) -> None:
+        self.db = db
+        self.content = content
+        self.delivery = delivery
+        self.default_language = default_language
+
+    def claim(
+        self, session: Session, *, row_id: int, claim: str, now: datetime, until: datetime
+    ) -> Leased[StatusNoticeMessage] | None:
+        """Lease a due notice and load the latest status and the resident's reports."""
+        message = queries.claim_status_notice(
+            session=session, notice_id=row_id, claim=claim, now=now, until=until
+        )
+        return None if message is None else Leased(row_id, claim, message.attempts, message)
+
+    def sender(self) -> Send[StatusNoticeMessage]:
+        """Return the sender of status news (nothing is shared between them)."""
+        return self._send
+
+    async def _send(self, leased: Leased[StatusNoticeMessage]) -> bool:
+        message = leased.message
+        if not message.sendable or message.chat_id is None:
+            # Withdrew, or none of their reports is in the theme any more: never to be sent.
+            await self.db.run(queries.drop_status_notice, notice_id=leased.id)
+            return False
+        language = message.language or self.default_language
+        reply = render(status_notice(message, self.content), self.content, language, _escape)
+        try:
+            await self.delivery.send(message.chat_id, reply)
+        except TelegramForbiddenError:
+            log.info("status notice %d: the resident blocked the bot; news stopped", leased.id)
+            await self.db.run(_stop_news, notice_id=leased.id)
+            return False
+        return True
+
+
+class StatusNews:
+    """Send due status news; one instance per process, called by the scheduler every minute."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        content: Content,
+        delivery: Delivery,
+        clock: Clock,
+        zone: ZoneInfo,
+        quiet: QuietHours | None,
+        default_language: str,
+    ) -> None:
+        kind = NoticeKind(
+            db=db, content=content, delivery=delivery, default_language=default_language
+        )
+        self.outbox = Outbox(kind, db=db, clock=clock)
+        self.clock = clock
+        self.zone = zone
+        self.quiet = quiet
+
+    async def send_due(self) -> int:
+        """Send every notice that is due now (none in quiet hours); return how many went."""
+        now = self.clock()
+        if outside_quiet_hours(now, self.zone, self.quiet) != now:
+            return 0  # held until the quiet hours end
+        return await self.outbox.send_due()
+
+
+def _stop_news(session: Session, *, notice_id: int) -> None:
+    resident_id = queries.notice_resident(session=session, notice_id=notice_id)
+    if resident_id is not None:
+        queries.withdraw_hear_back(session=session, resident_id=resident_id)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)

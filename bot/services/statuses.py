@@ -1,0 +1,109 @@
+"""Set a status for staff (Telegram, CLI, workspace) and tell who will hear of it.
+
+Each change is checked by ``flows.status``, stored with who made it, and the news is owed to
+every resident who agreed to hear back, in one transaction; ``bot.jobs.notices`` sends it.
+"""
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from flows.content import Content
+from flows.language import detect_language
+from flows.render import Rendered, render
+from flows.status import StatusRefused, check_change, note_language_of, preview_notices
+from storage import queries
+from storage.database import Database
+from storage.queries.statuses import Target
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSet:
+    """A change that was made: its id, and how many residents will be told."""
+
+    change_id: int
+    status: str
+    residents: int
+
+
+def change_status(
+    db: Database,
+    content: Content,
+    *,
+    target: Target,
+    status: str,
+    note: str,
+    changed_by: str,
+    now: datetime,
+    note_language: str = "",
+    hint: str | None = None,
+) -> StatusSet:
+    """Give a theme or problem a new status; raise StatusRefused with a staff text key."""
+    kept = check_change(status, note)
+    language = note_language or _detected(kept, hint)
+    return db.call(
+        _store,
+        target=target,
+        status=status,
+        note=kept,
+        note_language=note_language_of(language, content.languages),
+        changed_by=changed_by,
+        now=now,
+    )
+
+
+def _detected(note: str, hint: str | None) -> str:
+    return detect_language(note, hint=hint) if note else ""
+
+
+def _store(
+    session: Session,
+    *,
+    target: Target,
+    status: str,
+    note: str,
+    note_language: str,
+    changed_by: str,
+    now: datetime,
+) -> StatusSet:
+    if not queries.target_exists(session=session, target=target):
+        raise StatusRefused("status_no_target")
+    change = queries.add_status_change(
+        session=session,
+        target=target,
+        status=status,
+        note=note,
+        note_language=note_language,
+        changed_by=changed_by,
+        now=now,
+    )
+    reached = queries.owe_notices(session=session, change=change, now=now)
+    assert change.id is not None  # flushed
+    return StatusSet(change.id, status, reached)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What staff see before confirming a change: who is told, and the message per language."""
+
+    residents: int  # "23 residents will get this message"
+    by_language: dict[str, int]
+    messages: dict[str, Rendered]
+
+
+def preview_change(
+    db: Database, content: Content, *, target: Target, status: str, note: str, hint: str = ""
+) -> Preview:
+    """Return the preview of a change (nothing is stored); raise StatusRefused if wrong."""
+    kept = check_change(status, note)
+    language = note_language_of(_detected(kept, hint or None), content.languages)
+    by_language = db.call(queries.residents_by_language, target=target)
+    replies = preview_notices(content, status, kept, language)
+    messages = {code: render(reply, content, code, _escape) for code, reply in replies.items()}
+    return Preview(sum(by_language.values()), by_language, messages)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)

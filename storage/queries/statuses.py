@@ -1,0 +1,275 @@
+"""Statuses of themes and problems: changes with their history, who is told, what is public.
+
+A target is a theme (``theme_id``) or a single problem (``problem_id``); its status is its
+latest change, *received* when it has none. A problem's own status, when staff gave one, wins
+over its theme's.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func
+from sqlmodel import Session, col, select
+
+from flows.status import RECEIVED, ProblemStatus
+from storage.models import (
+    CHANGED_BY_MAX,
+    Endorsement,
+    Problem,
+    PublicTheme,
+    Resident,
+    StatusChange,
+    StatusNotice,
+    Theme,
+)
+from storage.queries.themes import theme_label
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a status belongs to: exactly one of a theme and a problem."""
+
+    theme_id: int | None = None
+    problem_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.theme_id is None) == (self.problem_id is None):
+            raise ValueError("a status belongs to a theme or a problem, not both or neither")
+
+    def where(self, table: type[StatusChange] | type[StatusNotice]) -> ColumnElement[bool]:
+        """Return the condition selecting this target's rows of ``table``."""
+        if self.theme_id is not None:
+            return col(table.theme_id) == self.theme_id
+        return col(table.problem_id) == self.problem_id
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a status change of one target reaches: per resident, their reports and "me too"s."""
+
+    reports: dict[int, tuple[int, ...]]
+    endorsed: dict[int, tuple[int, ...]]
+
+    @property
+    def residents(self) -> set[int]:
+        """Return every resident to tell."""
+        return set(self.reports) | set(self.endorsed)
+
+
+def target_exists(session: Session, *, target: Target) -> bool:
+    """Tell whether the theme (not merged away) or the problem exists."""
+    if target.problem_id is not None:
+        return session.get(Problem, target.problem_id) is not None
+    theme = session.get(Theme, target.theme_id)
+    return theme is not None and theme.merged_into is None
+
+
+def add_status_change(
+    session: Session,
+    *,
+    target: Target,
+    status: str,
+    note: str,
+    note_language: str,
+    changed_by: str,
+    now: datetime,
+) -> StatusChange:
+    """Record a status change (checked by ``flows.status.check_change`` before)."""
+    change = StatusChange(
+        theme_id=target.theme_id,
+        problem_id=target.problem_id,
+        status=status,
+        note=note,
+        note_language=note_language,
+        changed_by=changed_by[:CHANGED_BY_MAX],
+        created_at=now,
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def current_status(session: Session, *, target: Target) -> StatusChange | None:
+    """Return the latest change of a target, or None while it is still received."""
+    query = (
+        select(StatusChange)
+        .where(target.where(StatusChange))
+        .order_by(col(StatusChange.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def status_history(session: Session, *, target: Target) -> list[StatusChange]:
+    """Return every change of a target, oldest first (who, when, note)."""
+    query = select(StatusChange).where(target.where(StatusChange)).order_by(col(StatusChange.id))
+    return list(session.exec(query))
+
+
+def audience(session: Session, *, target: Target) -> Audience:
+    """Return the residents who agreed to hear back and reported or endorsed in the target."""
+    agreed = and_(col(Resident.hear_back_version) >= 1, col(Resident.chat_id).is_not(None))
+    in_target = (
+        col(Problem.theme_id) == target.theme_id
+        if target.theme_id is not None
+        else col(Problem.id) == target.problem_id
+    )
+    own = (
+        select(Problem.resident_id, Problem.id)
+        .join(Resident, col(Resident.id) == col(Problem.resident_id))
+        .where(in_target, agreed)
+        .order_by(col(Problem.id))
+    )
+    endorsed = (
+        select(Endorsement.resident_id, Endorsement.problem_id)
+        .join(Problem, col(Problem.id) == col(Endorsement.problem_id))
+        .join(Resident, col(Resident.id) == col(Endorsement.resident_id))
+        .where(in_target, agreed)
+        .order_by(col(Endorsement.problem_id))
+    )
+    return Audience(_grouped(session.exec(own)), _grouped(session.exec(endorsed)))
+
+
+def resident_audience(session: Session, *, target: Target, resident_id: int) -> Audience:
+    """Return one resident's reports and "me too"s in the target (consent not checked)."""
+    in_target = (
+        col(Problem.theme_id) == target.theme_id
+        if target.theme_id is not None
+        else col(Problem.id) == target.problem_id
+    )
+    own = select(Problem.resident_id, Problem.id).where(
+        in_target, col(Problem.resident_id) == resident_id
+    )
+    endorsed = (
+        select(Endorsement.resident_id, Endorsement.problem_id)
+        .join(Problem, col(Problem.id) == col(Endorsement.problem_id))
+        .where(in_target, col(Endorsement.resident_id) == resident_id)
+    )
+    return Audience(
+        _grouped(session.exec(own.order_by(col(Problem.id)))),
+        _grouped(session.exec(endorsed.order_by(col(Endorsement.problem_id)))),
+    )
+
+
+def _grouped(rows: Iterable[tuple[int | None, int | None]]) -> dict[int, tuple[int, ...]]:
+    found: dict[int, list[int]] = {}
+    for resident_id, problem_id in rows:
+        if resident_id is not None and problem_id is not None:
+            found.setdefault(resident_id, []).append(problem_id)
+    return {resident: tuple(ids) for resident, ids in found.items()}
+
+
+def status_of_problems(
+    session: Session, *, problem_ids: Iterable[int]
+) -> dict[int, ProblemStatus]:
+    """Return the current status of each problem: its own if staff gave one, else its theme's."""
+    ids = list(dict.fromkeys(problem_ids))
+    found: dict[int, ProblemStatus] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = ids[start : start + 500]
+        rows = session.exec(
+            select(Problem.id, Problem.text, Problem.theme_id).where(col(Problem.id).in_(chunk))
+        ).all()
+        own = _latest(session, col(StatusChange.problem_id), chunk)
+        themes = _latest(session, col(StatusChange.theme_id), [t for _, _, t in rows if t])
+        for problem_id, text, theme_id in rows:
+            assert problem_id is not None
+            change = own.get(problem_id) or (themes.get(theme_id) if theme_id else None)
+            found[problem_id] = _problem_status(problem_id, text, change)
+    return found
+
+
+def _latest(session: Session, column: object, ids: list[int]) -> dict[int, StatusChange]:
+    """Return the latest change for each id of ``column`` (problem_id or theme_id)."""
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(StatusChange.id))
+        .where(column.in_(ids))  # type: ignore[attr-defined]
+        .group_by(column)  # type: ignore[arg-type]
+    )
+    changes = session.exec(select(StatusChange).where(col(StatusChange.id).in_(newest)))
+    key = "problem_id" if column is col(StatusChange.problem_id) else "theme_id"
+    return {getattr(change, key): change for change in changes}
+
+
+def _problem_status(problem_id: int, text: str, change: StatusChange | None) -> ProblemStatus:
+    if change is None:
+        return ProblemStatus(problem_id, text, RECEIVED, "", "", None)
+    return ProblemStatus(
+        problem_id, text, change.status, change.note, change.note_language, change.created_at
+    )
+
+
+def resident_statuses(session: Session, *, resident_id: int) -> list[ProblemStatus]:
+    """Return each of the resident's reports with its current status, oldest first."""
+    ids = session.exec(
+        select(Problem.id).where(Problem.resident_id == resident_id).order_by(col(Problem.id))
+    ).all()
+    statuses = status_of_problems(session=session, problem_ids=[i for i in ids if i is not None])
+    return [statuses[i] for i in ids if i is not None and i in statuses]
+
+
+def set_public(session: Session, *, theme_id: int, public: bool, now: datetime) -> bool:
+    """Show (or hide) a theme on the public results page; False if there is no such theme."""
+    if session.get(Theme, theme_id) is None:
+        return False
+    row = session.get(PublicTheme, theme_id)
+    if public and row is None:
+        session.add(PublicTheme(theme_id=theme_id, published_at=now))
+    elif not public and row is not None:
+        session.delete(row)
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class PublicResult:
+    """A theme as the public results page shows it: no quotes, nothing about anyone."""
+
+    theme_id: int
+    label: str
+    count: int
+    status: str
+    note: str
+    note_language: str
+
+
+def public_results(session: Session) -> list[PublicResult]:
+    """Return the themes staff made public, the largest first, with their current status."""
+    count = func.count(col(Problem.id))
+    query = (
+        select(Theme, count)
+        .join(PublicTheme, col(PublicTheme.theme_id) == col(Theme.id))
+        .outerjoin(Problem, col(Problem.theme_id) == col(Theme.id))
+        .where(col(Theme.merged_into).is_(None))
+        .group_by(col(Theme.id))
+        .order_by(count.desc(), col(Theme.id))
+    )
+    rows = list(session.exec(query))
+    latest = _latest(session, col(StatusChange.theme_id), [theme.id for theme, _ in rows])
+    results = []
+    for theme, n in rows:
+        change = latest.get(theme.id)
+        results.append(
+            PublicResult(
+                theme.id,
+                theme_label(theme),
+                int(n),
+                change.status if change else RECEIVED,
+                change.note if change else "",
+                change.note_language if change else "",
+            )
+        )
+    return results
+
+
+def statuses_of_resident(
+    session: Session, *, pseudonym: str
+) -> tuple[str, list[ProblemStatus]] | None:
+    """Return the language and report statuses of the resident with this pseudonym, if known."""
+    resident = session.exec(select(Resident).where(Resident.pseudonym == pseudonym)).first()
+    if resident is None or resident.id is None:
+        return None
+    return resident.language, resident_statuses(session=session, resident_id=resident.id)
