@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     priority_weights: Annotated[Weights, NoDecode] = Field(
         DEFAULT_WEIGHTS, description="Weights of a theme's priority score, e.g. reach=0.4,…"
     )
+    web_host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    web_port: int = Field(
+        8000, ge=0, le=65535, description="Port of the web server (0: any free port)."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token /metrics asks for; unset: /metrics is open."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text (readable) or json (one object per line)."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -128,6 +138,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """Return the configured time zone."""
         return ZoneInfo(self.timezone)
+
+    def secrets(self) -> list[str]:
+        """Return every secret value set, for the log redaction."""
+        kept = (self.bot_token, self.secret_key, self.webhook_secret, self.metrics_token)
+        return [value.get_secret_value() for value in kept if value is not None]
 
     def pseudonym_key(self) -> bytes:
         """Return SECRET_KEY, or a key kept in .innspill-secret (created once) when unset."""

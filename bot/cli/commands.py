@@ -74,11 +74,13 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(settings: Settings, *, workers: int) -> int:
     from bot.app import TelegramRunner, build_core
+    from bot.metrics import shared_counters
     from bot.telegram.workers import check_workers, run_workers, serve
 
     check_workers(settings, workers)
     if workers > 1:
-        return run_workers(workers)
+        with shared_counters():  # so /metrics adds up the counters of every worker
+            return run_workers(workers)
     asyncio.run(serve(TelegramRunner(build_core(settings))))
     log.info("stopped")
     return 0

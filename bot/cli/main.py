@@ -28,8 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        secrets = [s.get_secret_value() for s in (settings.bot_token, settings.secret_key) if s]
-        configure_logging(settings.log_level, secrets)
+        json_lines = settings.log_format == "json"
+        configure_logging(settings.log_level, settings.secrets(), json_lines=json_lines)
         if args.command == "run" and settings.bot_token is None:
             sys.stderr.write(NO_TOKEN_HINT)
             if not args.chat_without_token:

@@ -4,6 +4,10 @@ Call sites write ``from storage import queries`` and ``queries.add_problem(...)`
 below are the public queries of this package's modules.
 """
 
+from storage.queries.backlog import (
+    outbox_backlog,
+    theme_backlog,
+)
 from storage.queries.digests import (
     claim_delivery,
     record_delivery,
@@ -121,6 +125,7 @@ __all__ = [
     "merge_themes",
     "note_parts_sent",
     "note_staff_chat",
+    "outbox_backlog",
     "outbox_due",
     "outbox_finish",
     "outbox_lease",
@@ -148,6 +153,7 @@ __all__ = [
     "store_themes",
     "subscribe",
     "subscribers",
+    "theme_backlog",
     "theme_counts",
     "theme_label",
     "theme_members",

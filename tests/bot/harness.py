@@ -39,7 +39,7 @@ def settings_for(api: FakeBotAPI, database_url: str, **overrides: Any) -> Settin
         telegram_api_url=api.base_url,
         database_url=database_url,
         secret_key=SECRET,
-        **overrides,
+        **{"web_port": 0, **overrides},  # a free port: tests run side by side
     )
 
 
