@@ -228,6 +228,7 @@ class TelegramRunner:
                 await self._serve_webhook()
             else:
                 await self.bot.delete_webhook(drop_pending_updates=False)
+                self.heartbeat.beat()  # Telegram answers; getUpdates may hold 25 s before it does
                 await self.poller.run()
         finally:
             await self.web.stop()
@@ -260,6 +261,7 @@ class TelegramRunner:
         await site.start()
         await self.bot.set_webhook(settings.webhook_url, secret_token=secret)
         log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        self.heartbeat.beat()
         watch = watch_webhook(self.bot, settings.webhook_url, self.heartbeat, WEBHOOK_CHECK_EVERY)
         watcher = asyncio.create_task(watch)
         try:
