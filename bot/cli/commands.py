@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot.cli.database import run_db
 from bot.cli.themes import run_themes
 from bot.cli.workshops import run_import, run_workshop
 from bot.content_files import load_content, load_staff_texts
@@ -45,9 +46,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "export":
             return _export(settings, args)
         case "db":
-            upgrade_database(make_engine(settings.database_url))
-            sys.stdout.write("database is up to date\n")
-            return 0
+            return run_db(settings, args, out=sys.stdout, err=sys.stderr)
         case "staff":
             return _staff(settings, args)
         case "digest":

@@ -22,6 +22,10 @@ Meanwhile you can try the same interview in this terminal: `innspill chat`.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = parser().parse_args(argv)
+    if args.command == "doctor":  # it reports wrong settings instead of stopping at the first
+        from bot.cli.doctor import run_doctor
+
+        return run_doctor(out=sys.stdout)
     from bot.logs import configure_logging
     from bot.settings import SettingsError, load_settings
     from flows.texts import ContentError
