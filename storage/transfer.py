@@ -20,6 +20,7 @@ from storage.engine import current_revision, head_revision, upgrade_database
 
 BATCH = 1000
 ALEMBIC_TABLE = "alembic_version"
+DATA_TABLES = frozenset({"resident", "problem", "staff", "workshop"})
 
 
 class TransferError(RuntimeError):
@@ -53,32 +54,34 @@ def fingerprint(engine: Engine) -> dict[str, TableDigest]:
     return found
 
 
-def row_count(engine: Engine) -> int:
-    """Count the rows of every table (0: an empty or never migrated database)."""
+def held_data(engine: Engine) -> int:
+    """Count residents, problems, staff and workshops (0: nothing a restore would lose).
+
+    Other rows (the theme model's seed, update ids) are bookkeeping that a copy replaces.
+    """
     present = set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         return sum(
             connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in tables()
-            if table.name in present
+            if table.name in DATA_TABLES and table.name in present
         )
 
 
 def copy_database(source: Engine, target: Engine, *, replace: bool = False) -> int:
     """Copy every row of ``source`` into ``target`` (migrated first); return the rows copied.
 
-    The target must be empty unless ``replace``, which deletes its rows first, in the same
+    The target must hold no data unless ``replace``. Its rows are deleted in the same
     transaction as the copy: a failed copy leaves the target as it was.
     """
     _check_schemas(source, target)
     upgrade_database(target)
-    if not replace and row_count(target):
+    if not replace and held_data(target):
         raise TransferError("the target database already holds data; use an empty one")
     copied = 0
     with source.connect() as reading, target.begin() as writing:
-        if replace:
-            for table in reversed(tables()):
-                writing.execute(table.delete())
+        for table in reversed(tables()):
+            writing.execute(table.delete())
         for table in tables():
             batch: list[dict[str, Any]] = []
             for row in _rows(reading, table):

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings
 from storage.backup import BackupError, backup_sqlite, check_backup, restore_sqlite, sqlite_file
 from storage.engine import make_engine, upgrade_database
-from storage.transfer import TransferError, copy_database, fingerprint, row_count
+from storage.transfer import TransferError, copy_database, fingerprint, held_data
 
 PG_DUMP_HINT = """\
 DATABASE_URL is PostgreSQL: back it up with PostgreSQL's own tool while the bot runs, e.g.
@@ -38,6 +39,9 @@ def run_db(settings: Settings, args: argparse.Namespace, *, out: TextIO, err: Te
     except (BackupError, TransferError) as error:
         err.write(f"innspill: {error}\n")
         return 1
+    except SQLAlchemyError as error:
+        err.write(f"innspill: the database does not answer: {_first_line(error)}\n")
+        return 1
 
 
 def _backup(url: str, target: Path, out: TextIO, err: TextIO) -> int:
@@ -54,13 +58,14 @@ def _restore(url: str, backup: Path, force: bool, out: TextIO, err: TextIO) -> i
     info = check_backup(backup)
     engine = make_engine(url)
     try:
-        held = row_count(engine)
+        held = held_data(engine)
     finally:
         engine.dispose()
     if held and not force:
         err.write(
-            f"innspill: DATABASE_URL already holds {held} rows; restoring {backup} would "
-            "replace them. Stop the bot, back the database up, then add --force.\n"
+            f"innspill: DATABASE_URL already holds data ({held} residents, problems, staff "
+            f"and workshops); restoring {backup} would replace it. Stop the bot, back the "
+            "database up, then add --force.\n"
         )
         return 1
     target = sqlite_file(url)
@@ -108,7 +113,13 @@ def _copy(url: str, to: str, out: TextIO, err: TextIO) -> int:
 
 
 def _summary(rows: dict[str, int]) -> str:
-    return ", ".join(f"{rows.get(name, 0)} {name}s" for name in ("problem", "resident", "staff"))
+    return ", ".join(f"{name}: {rows.get(name, 0)}" for name in ("problem", "resident", "staff"))
+
+
+def _first_line(error: SQLAlchemyError) -> str:
+    # The driver's own words (host, port, reason); URLs are not part of them.
+    original = getattr(error, "orig", None) or error
+    return (str(original).strip().splitlines() or [type(original).__name__])[0]
 
 
 def _libpq(url: str) -> str:
