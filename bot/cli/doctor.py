@@ -55,16 +55,16 @@ def examine() -> Iterator[Finding]:
 
 def secrets(settings: Settings) -> Iterator[Finding]:
     """Check that the secrets production needs are set (never showing them)."""
-    if settings.bot_token is None:
+    if not settings.bot_token:
         yield Finding("FAIL", "BOT_TOKEN", "not set: get one from @BotFather, put it in .env")
-    if settings.secret_key is None:
+    if not settings.secret_key:
         yield Finding(
             "WARN",
             "SECRET_KEY",
             "not set: the key is kept in .innspill-secret; set SECRET_KEY (and back it up) "
             "so a lost file does not make every resident a stranger",
         )
-    if settings.metrics_token is None and not _loopback(settings.web_host):
+    if not settings.metrics_token and not _loopback(settings.web_host):
         yield Finding(
             "WARN",
             "METRICS_TOKEN",

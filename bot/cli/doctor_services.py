@@ -99,7 +99,7 @@ def disk(settings: Settings) -> Iterator[Finding]:
 
 def telegram(settings: Settings) -> Iterator[Finding]:
     """Check the token, the webhook (or that polling is possible) and the clock."""
-    if settings.bot_token is None:
+    if not settings.bot_token:
         return
     yield from asyncio.run(_telegram(settings))
 
