@@ -32,6 +32,9 @@ from storage.engine import session_scope
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+if _shared := os.environ.get(MULTIPROC_ENV):
+    # The metrics below write their files there as they are made: the directory must exist.
+    Path(_shared).mkdir(parents=True, exist_ok=True)
 
 UPDATES = Counter(
     "innspill_updates", "Telegram updates handled, by kind and outcome.", ["kind", "outcome"]
