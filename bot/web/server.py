@@ -5,6 +5,8 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
+from bot.settings import SettingsError
+
 log = logging.getLogger(__name__)
 Registrar = Callable[[web.Application], None]
 
@@ -26,7 +28,13 @@ class WebServer:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_port=True)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self.stop()
+            raise SettingsError(
+                f"WEB_HOST/WEB_PORT: cannot listen on {self.host}:{self.port} ({error.strerror})"
+            ) from None
         self.port = self._runner.addresses[0][1]
         log.info("web server listening on %s:%s", self.host, self.port)
 

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app import TelegramRunner, build_core
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.telegram.delivery import Pacer
 from storage.engine import upgrade_database
 from tests.bot.harness import TEST_PER_CHAT, Clock, Resident, settings_for
@@ -172,3 +173,15 @@ async def test_metrics_ask_for_the_token_when_one_is_set(api: FakeBotAPI, sqlite
         status, exposition = await get(f"{base}/metrics", Authorization=f"Bearer {token}")
         assert status == 200 and "innspill_outbox_backlog" in exposition
         assert token not in exposition
+
+
+async def test_a_taken_web_port_is_named(api: FakeBotAPI, sqlite_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        core = build_core(settings_for(api, sqlite_url, web_port=port), clock=Clock())
+        runner = TelegramRunner(core)
+        with pytest.raises(SettingsError, match=f"WEB_HOST/WEB_PORT: cannot listen on .*:{port}"):
+            await asyncio.wait_for(runner.run(), timeout=10)
+        core.db.engine.dispose()
