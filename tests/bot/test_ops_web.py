@@ -90,6 +90,7 @@ async def test_readiness_turns_503_while_the_database_is_gone_and_back_after(
         assert ready["checks"] == dict.fromkeys(
             ("database", "migrations", "telegram", "scheduler"), "ok"
         )
+        healthy = samples((await get(f"{base}/metrics"))[1])
         name = make_url(postgres_url).database
         admin = create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
         try:
@@ -97,6 +98,11 @@ async def test_readiness_turns_503_while_the_database_is_gone_and_back_after(
                 conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             down = await ready_status(base, 503)
             assert down["reason"].startswith("database: the database does not answer")
+            errors = samples((await get(f"{base}/metrics"))[1])
+            counted = "innspill_database_errors_total"
+            assert value(errors, counted, kind="disconnect") > value(
+                healthy, counted, kind="disconnect"
+            )
             assert (await get(f"{base}/healthz"))[0] == 200  # alive, just not ready
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
