@@ -1,6 +1,8 @@
 """The composition root: build settings, storage, interview, bot and dispatcher, and run them."""
 
 import asyncio
+import contextlib
+import functools
 import gc
 import logging
 from collections.abc import Awaitable, Callable
@@ -16,25 +18,30 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.content_files import load_content, load_page_texts, load_staff_texts
+from bot.health import WEBHOOK_CHECK_EVERY, Heartbeat, Readiness, watch_webhook
 from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
 from bot.jobs.notices import StatusNews
 from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
+from bot.metrics import Backlogs, watch_engine
 from bot.services.conversation import Conversations
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
 from bot.telegram.delivery import Delivery, Pacer
 from bot.telegram.mine import make_mine_router
+from bot.telegram.observe import UpdateObserver
 from bot.telegram.polling import Poller
 from bot.telegram.responses import keep_responses
 from bot.telegram.router import Notices, make_router, publish_commands, slow_down_warning
 from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
 from bot.telegram.workshops import make_workshop_router
-from bot.web.app import WebContext, make_app, start_web
+from bot.web.app import WebContext, make_app
+from bot.web.ops import ops_routes
 from bot.web.results import results_routes
+from bot.web.server import WebServer
 from flows.content import Content
 from flows.language import warm_up
 from flows.staff_texts import StaffTexts
@@ -127,6 +134,11 @@ class TelegramRunner:
         self.delivery = Delivery(self.bot, pacer=pacer)  # one pacer for every send
         self.leadership = Leadership(core.db.engine)
         self.dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())
+        self.heartbeat = Heartbeat()
+        self.dispatcher.update.outer_middleware(UpdateObserver(self.heartbeat))
+        watch_engine(core.db.engine)
+        self.workspace = workspace_context(core)
+        self.web = self._web_server()
         key = core.settings.pseudonym_key()
         notices = Notices(core.content, core.settings.default_language)
         throttle = Throttle(
@@ -160,10 +172,24 @@ class TelegramRunner:
         self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
-        self.poller = Poller(self.bot, self.dispatcher)
-        self.workspace = workspace_context(core)
+        self.poller = Poller(self.bot, self.dispatcher, on_answer=self.heartbeat.beat)
         self._web: web.AppRunner | None = None
         self._stopped = asyncio.Event()
+
+    def _web_server(self) -> WebServer:
+        """Build the web server of WEB_HOST:WEB_PORT: workspace, results, health and metrics."""
+        settings = self.core.settings
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        ops = ops_routes(
+            readiness=Readiness(self.core.db.engine, self.heartbeat),
+            backlogs=Backlogs(self.core.db.engine, self.core.conversations.clock),
+            metrics_token=token,
+        )
+        results = results_routes(
+            default_language=settings.default_language, enabled=settings.public_results
+        )
+        build = functools.partial(make_app, self.workspace, [results, ops])
+        return WebServer(settings.web_host, settings.web_port, build)
 
     def _scheduler(self, builder: DigestBuilder, every: float) -> Scheduler:
         """Build the scheduler that records and sends the staff digests every ``every`` s."""
@@ -251,13 +277,8 @@ class TelegramRunner:
         # What start-up built lives as long as the bot: keep it out of every full collection
         # (aiogram's heap made each one cost about 0.3 s on the reply path).
         gc.freeze()
-        settings = self.core.settings
-        results = results_routes(
-            default_language=settings.default_language, enabled=settings.public_results
-        )
-        app = make_app(self.workspace, [results])
-        workspace = await start_web(app, settings.web_host, settings.web_port)
         try:
+            await self.web.start()
             self.scheduler.start()  # inside the running loop, as APScheduler needs
             await publish_commands(self.bot, self.delivery, self.core.content)
             me = await self.delivery.call(self.bot.me, "getMe")
@@ -266,9 +287,10 @@ class TelegramRunner:
                 await self._serve_webhook()
             else:
                 await self.bot.delete_webhook(drop_pending_updates=False)
+                self.heartbeat.beat()  # Telegram answers; getUpdates may hold 25 s before it does
                 await self.poller.run()
         finally:
-            await workspace.cleanup()
+            await self.web.stop()
             await self.scheduler.stop()
             await asyncio.to_thread(self.leadership.release)
             await self.bot.session.close()
@@ -298,9 +320,15 @@ class TelegramRunner:
         await site.start()
         await self.bot.set_webhook(settings.webhook_url, secret_token=secret)
         log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        self.heartbeat.beat()
+        watch = watch_webhook(self.bot, settings.webhook_url, self.heartbeat, WEBHOOK_CHECK_EVERY)
+        watcher = asyncio.create_task(watch)
         try:
             await self._stopped.wait()
         finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             await self._web.cleanup()
 
 

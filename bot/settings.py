@@ -76,10 +76,18 @@ class Settings(BaseSettings):
         False, description="Publish the themes staff marked public at /results (on/off)."
     )
 
-    web_host: str = Field("127.0.0.1", description="Address the staff workspace listens on.")
-    web_port: int = Field(8000, ge=1, le=65535, description="Port of the staff workspace.")
+    web_host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    web_port: int = Field(
+        8000, ge=0, le=65535, description="Port of the web server (0: any free port)."
+    )
     public_url: str | None = Field(
         None, description="Address staff open the workspace at; default http://WEB_HOST:WEB_PORT."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token /metrics asks for; unset: /metrics is open."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text (readable) or json (one object per line)."
     )
     map_tiles_url: str | None = Field(
         None,
@@ -155,6 +163,11 @@ class Settings(BaseSettings):
     def workspace_url(self) -> str:
         """Return the address staff open the workspace at (PUBLIC_URL or WEB_HOST:WEB_PORT)."""
         return self.public_url or f"http://{self.web_host}:{self.web_port}"
+
+    def secrets(self) -> list[str]:
+        """Return every secret value set, for the log redaction."""
+        kept = (self.bot_token, self.secret_key, self.webhook_secret, self.metrics_token)
+        return [value.get_secret_value() for value in kept if value is not None]
 
     def pseudonym_key(self) -> bytes:
         """Return SECRET_KEY, or a key kept in .innspill-secret (created once) when unset."""

@@ -230,3 +230,36 @@ class Leadership:
         except SQLAlchemyError:
             return False
         return True
+
+
+# Whether any session holds the leader lock in this database (a bigint key: classid << 32 | objid).
+_LEADER_HELD: Final = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = %s "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
+)
+
+
+def probe(engine: Engine) -> tuple[str | None, bool]:
+    """Return the schema revision (None if never migrated) and whether some process leads.
+
+    Through the driver, without a transaction: SQLite's BEGIN IMMEDIATE would wait behind a
+    writer, and a readiness probe must answer at once. On SQLite the one process always leads.
+    """
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT 1")
+        leader = True
+        if engine.dialect.name == "postgresql":
+            cursor.execute(_LEADER_HELD, (LEADER_LOCK_KEY,))
+            (held,) = cursor.fetchone() or (False,)
+            leader = bool(held)
+        try:
+            cursor.execute("SELECT version_num FROM alembic_version")
+            row = cursor.fetchone()
+        except Exception:  # no alembic_version table: never migrated
+            row = None
+        return (str(row[0]) if row else None), leader
+    finally:
+        raw.close()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot.cli.database import run_db
 from bot.cli.statuses import run_statuses
 from bot.cli.themes import run_themes
 from bot.cli.words import counted
@@ -50,9 +51,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "export":
             return _export(settings, args)
         case "db":
-            upgrade_database(make_engine(settings.database_url))
-            sys.stdout.write("database is up to date\n")
-            return 0
+            return run_db(settings, args, out=sys.stdout, err=sys.stderr)
         case "staff":
             return _staff(settings, args)
         case "digest":
@@ -93,11 +92,13 @@ def _statuses(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run(settings: Settings, *, workers: int) -> int:
     from bot.app import TelegramRunner, build_core
+    from bot.metrics import shared_counters
     from bot.telegram.workers import check_workers, run_workers, serve
 
     check_workers(settings, workers)
     if workers > 1:
-        return run_workers(workers)
+        with shared_counters():  # so /metrics adds up the counters of every worker
+            return run_workers(workers)
     asyncio.run(serve(TelegramRunner(build_core(settings))))
     log.info("stopped")
     return 0
@@ -218,20 +219,22 @@ def _sign_in_link(settings: Settings, engine: Engine, telegram_id: int) -> int:
 
 def _web(settings: Settings, bot_username: str) -> int:
     from bot.app import build_core, workspace_context
-    from bot.web.app import make_app, start_web
+    from bot.web.app import make_app
+    from bot.web.server import WebServer
 
     core = build_core(settings)
     context = workspace_context(core)
     context.bot_username = bot_username
 
     async def serve() -> None:
-        runner = await start_web(make_app(context), settings.web_host, settings.web_port)
+        server = WebServer(settings.web_host, settings.web_port, lambda: make_app(context))
+        await server.start()
         sys.stdout.write(f"workspace at {settings.workspace_url} (Ctrl-C stops it)\n")
         sys.stdout.flush()
         try:
             await asyncio.Event().wait()
         finally:
-            await runner.cleanup()
+            await server.stop()
 
     try:
         asyncio.run(serve())

@@ -22,14 +22,18 @@ Meanwhile you can try the same interview in this terminal: `innspill chat`.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = parser().parse_args(argv)
+    if args.command == "doctor":  # it reports wrong settings instead of stopping at the first
+        from bot.cli.doctor import run_doctor
+
+        return run_doctor(out=sys.stdout)
     from bot.logs import configure_logging
     from bot.settings import SettingsError, load_settings
     from flows.texts import ContentError
 
     try:
         settings = load_settings()
-        secrets = [s.get_secret_value() for s in (settings.bot_token, settings.secret_key) if s]
-        configure_logging(settings.log_level, secrets)
+        json_lines = settings.log_format == "json"
+        configure_logging(settings.log_level, settings.secrets(), json_lines=json_lines)
         if args.command == "run" and settings.bot_token is None:
             sys.stderr.write(NO_TOKEN_HINT)
             if not args.chat_without_token:

@@ -45,6 +45,16 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the database migrations")
+    backup = db_sub.add_parser("backup", help="write a consistent copy of the SQLite database")
+    backup.add_argument("file", type=Path, help="the new backup file")
+    restore = db_sub.add_parser("restore", help="put a backup file back (checked first)")
+    restore.add_argument("file", type=Path, help="a file written by `innspill db backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that already holds data"
+    )
+    copy = db_sub.add_parser("copy", help="copy every row to another (empty) database")
+    copy.add_argument("--to", required=True, help="its URL, e.g. postgresql+psycopg://u@h/db")
+    sub.add_parser("doctor", help="check the settings, files, database and Telegram")
     _staff(sub)
     _themes(sub)
     _workshops(sub)

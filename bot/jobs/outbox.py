@@ -19,6 +19,7 @@ from typing import Generic, Protocol, TypeVar
 
 from sqlmodel import Session
 
+from bot.logs import OUTBOX_ITEM
 from storage import queries
 from storage.database import Database
 from storage.queries.outbox import Queued
@@ -109,6 +110,7 @@ class Outbox(Generic[T]):
         return sum(await asyncio.gather(*(one(row_id) for row_id in ids)))
 
     async def _send(self, row_id: int, send: Send[T]) -> bool:
+        OUTBOX_ITEM.set(f"{self.kind.name}:{row_id}")  # this task's log lines carry it
         now = self.clock()
         leased = await self.db.run(
             self.kind.claim,

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.metrics import count_turn, interview_event
 from flows.content import Content
 from flows.events import Candidate, Event, Facts, Lookups
 from flows.follow_up import parse_offsets
@@ -66,6 +67,7 @@ class Turn:
     duplicate: bool = False
     documents: tuple[Document, ...] = ()
     saved: bool = False  # a problem was stored
+    interview: str | None = None  # "started", "finished" or "abandoned" (metrics)
 
 
 @dataclass
@@ -119,6 +121,7 @@ class Conversations:
             update_id=update_id,
             chat_id=chat_id,
         )
+        count_turn(self.source, turn.interview, turn.saved)
         if turn.saved and self.on_saved is not None:
             self.on_saved()
         return turn
@@ -132,7 +135,7 @@ class Conversations:
         chat_id: int | None = None,
     ) -> Turn:
         """Apply ``event`` in one transaction (blocking): see ``handle``."""
-        return self.db.call(
+        turn = self.db.call(
             self._apply,
             resident=resident,
             event=event,
@@ -140,6 +143,8 @@ class Conversations:
             update_id=update_id,
             chat_id=chat_id,
         )
+        count_turn(self.source, turn.interview, turn.saved)
+        return turn
 
     def _apply(
         self,
@@ -170,6 +175,7 @@ class Conversations:
             log.info("update %s was already applied; repeating the question", update_id)
             return self._turn(state, question(state, self.content), escape, duplicate=True)
         facts = self._facts(session, row.id, state, self.interview.lookups(state, event), event)
+        began = state
         state, outputs = self.interview.advance(state, event, facts)
         effects = self._execute(session, row.id, outputs, state, escape, chat_id)
         if not effects.erased:
@@ -177,7 +183,8 @@ class Conversations:
                 session=session, resident_id=row.id, state=state.to_dict(), now=event.now
             )
         turn = self._turn(state, outputs, escape, documents=effects.documents)
-        return replace(turn, saved=effects.saved)
+        progress = interview_event(began, state, effects.saved)
+        return replace(turn, saved=effects.saved, interview=progress)
 
     async def mark_replied(self, update_id: int) -> None:
         """Record that the answer to ``update_id`` reached the resident."""

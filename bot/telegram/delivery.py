@@ -16,6 +16,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.metrics import FLOOD_WAITS, RETRIES, count_sent
 from flows.render import Button, Rendered, split_message
 
 log = logging.getLogger(__name__)
@@ -127,12 +128,16 @@ class Delivery:
             if chat_id is not None:
                 await self.pacer.wait(chat_id, burst)
             try:
-                return await request()
+                result = await request()
+                count_sent(what)
+                return result
             except TelegramRetryAfter as error:
                 wait = min(float(error.retry_after), self.max_wait)
+                FLOOD_WAITS.inc()
                 log.warning("%s: flood control, retrying in %.0f s", what, wait)
             except (TelegramServerError, TelegramNetworkError) as error:
                 wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
+                RETRIES.labels(type(error).__name__).inc()
                 log.warning("%s failed (%s), attempt %d", what, type(error).__name__, attempt)
             if attempt < self.attempts:
                 await self.sleep(wait)

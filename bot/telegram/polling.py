@@ -42,6 +42,7 @@ class Poller:
         give_up_after: int = 5,
         remember: int = 10_000,
         sleep: Sleep = asyncio.sleep,
+        on_answer: Callable[[], None] = lambda: None,
     ) -> None:
         self.bot = bot
         self.dispatcher = dispatcher
@@ -49,6 +50,7 @@ class Poller:
         self.max_backoff = max_backoff
         self.give_up_after = give_up_after
         self.sleep = sleep
+        self.on_answer = on_answer  # Telegram answered getUpdates (readiness watches this)
         self._done: OrderedDict[int, None] = OrderedDict()
         self._remember = remember
         self._failures: dict[int, int] = {}
@@ -73,6 +75,7 @@ class Poller:
                 continue
             if updates is None:
                 break
+            self.on_answer()
             failed = await self._apply(updates)
             if failed is None:
                 backoff = 0.5

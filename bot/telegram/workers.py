@@ -83,8 +83,8 @@ def _worker() -> None:
     from bot.settings import load_settings
 
     settings = load_settings()
-    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.secret_key) if s]
-    configure_logging(settings.log_level, secrets)
+    json_lines = settings.log_format == "json"
+    configure_logging(settings.log_level, settings.secrets(), json_lines=json_lines)
     runner = TelegramRunner(build_core(settings))
     asyncio.run(serve(runner))
 

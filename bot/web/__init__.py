@@ -1,1 +1,1 @@
-"""The web side of Innspill: the staff workspace and the public results page, one aiohttp app."""
+"""The web server of WEB_HOST:WEB_PORT: the staff workspace, /results, health and metrics."""

@@ -89,12 +89,3 @@ def make_app(context: WebContext, modules: Iterable[RouteModule] | None = None) 
 
 def _static(app: web.Application, context: WebContext) -> None:
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
-
-
-async def start_web(app: web.Application, host: str, port: int) -> web.AppRunner:
-    """Serve ``app`` on host:port (shared by several workers); return the runner to clean up."""
-    runner = web.AppRunner(app, access_log=None)  # an access log would print sign-in tokens
-    await runner.setup()
-    await web.TCPSite(runner, host, port, reuse_port=True).start()
-    log.info("workspace listening on %s:%s", host, port)
-    return runner

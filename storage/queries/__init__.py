@@ -4,6 +4,10 @@ Call sites write ``from storage import queries`` and ``queries.add_problem(...)`
 below are the public queries of this package's modules.
 """
 
+from storage.queries.backlog import (
+    outbox_backlog,
+    theme_backlog,
+)
 from storage.queries.digests import (
     claim_delivery,
     record_delivery,
@@ -185,6 +189,7 @@ __all__ = [
     "note_parts_sent",
     "note_staff_chat",
     "notice_resident",
+    "outbox_backlog",
     "outbox_due",
     "outbox_finish",
     "outbox_lease",
@@ -227,6 +232,7 @@ __all__ = [
     "subscribers",
     "target_exists",
     "theme_actions",
+    "theme_backlog",
     "theme_counts",
     "theme_label",
     "theme_labels",

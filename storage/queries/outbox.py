@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import ERROR_MAX, DigestDelivery, FollowUp, StatusNotice
 
-# Every queued table has the same lease columns; a new kind of message adds its table here.
+# Every queued table has the same lease columns; a new kind of message adds its table here
+# (and to OUTBOX_KINDS in storage/queries/backlog.py, so its backlog is measured).
 Queued = type[DigestDelivery] | type[FollowUp] | type[StatusNotice]
 
 

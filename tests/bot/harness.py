@@ -40,18 +40,14 @@ def free_port() -> int:
 
 
 def settings_for(api: FakeBotAPI, database_url: str, **overrides: Any) -> Settings:
-    """Settings pointing at the fake API and a test database, ignoring any local .env.
-
-    The workspace listens on a free port of its own, so tests running at once never meet.
-    """
-    overrides.setdefault("web_port", free_port())
+    """Settings pointing at the fake API and a test database, ignoring any local .env."""
     return load_settings(
         _env_file=None,
         bot_token=api.token,
         telegram_api_url=api.base_url,
         database_url=database_url,
         secret_key=SECRET,
-        **overrides,
+        **{"web_port": 0, **overrides},  # a free port: tests run side by side
     )
 
 

@@ -9,8 +9,9 @@ from aiohttp import web
 
 from bot.app import build_core, workspace_context
 from bot.settings import load_settings
-from bot.web.app import make_app, start_web
+from bot.web.app import make_app
 from bot.web.results import add_results_routes, results_routes
+from bot.web.server import WebServer
 from flows.problem import Problem
 from storage import queries
 from storage.database import Database
@@ -100,8 +101,10 @@ async def test_the_web_server_of_innspill_run_serves_it_without_sign_in(tmp_path
     core = build_core(settings)
     seed(url)
     module = results_routes(default_language="nb", enabled=settings.public_results)
-    runner = await start_web(make_app(workspace_context(core), [module]), "127.0.0.1", 0)
-    port = runner.addresses[0][1]
+    context = workspace_context(core)
+    server = WebServer("127.0.0.1", 0, lambda: make_app(context, [module]))
+    await server.start()
+    port = server.port
     try:
         async with aiohttp.ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{port}/results") as response:
@@ -110,5 +113,5 @@ async def test_the_web_server_of_innspill_run_serves_it_without_sign_in(tmp_path
             async with http.get(f"http://127.0.0.1:{port}/themes", allow_redirects=False) as page:
                 assert page.status != 200  # the workspace itself still asks for a sign-in
     finally:
-        await runner.cleanup()
+        await server.stop()
         core.db.engine.dispose()

@@ -103,6 +103,7 @@ async def test_two_workers_apply_every_update_once_and_the_scheduler_survives_a_
         "WEBHOOK_URL": "https://innspill.example.org/telegram",
         "WEBHOOK_SECRET": HOOK_SECRET,
         "WEBHOOK_PORT": str(unused_tcp_port),
+        "WEB_PORT": "0",  # health and metrics on any free port: tests run side by side
         "SCHEDULER_SECONDS": "0.5",
         "LOG_LEVEL": "WARNING",
     }

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from bot.app import build_core, workspace_context
 from bot.jobs.themes import assign_pending
 from bot.settings import load_settings
-from bot.web.app import WebContext, make_app, start_web
+from bot.web.app import WebContext, make_app
 from bot.web.auth import issue_link
+from bot.web.server import WebServer
 from flows.problem import Problem
 from storage import queries
 from tests.bot.harness import free_port
@@ -99,13 +99,14 @@ async def workspace(tmp_path: Path) -> AsyncIterator[Workspace]:
     context = workspace_context(core)
     context.bot_username = "innspill_test_bot"
     _seed(context)
-    runner: web.AppRunner = await start_web(make_app(context), "127.0.0.1", port)
+    server = WebServer("127.0.0.1", port, lambda: make_app(context))
+    await server.start()
     shots = tmp_path / "screenshots"
     shots.mkdir()
     try:
         yield Workspace(f"http://127.0.0.1:{port}", context, clock, shots)
     finally:
-        await runner.cleanup()
+        await server.stop()
         core.db.engine.dispose()
 
 

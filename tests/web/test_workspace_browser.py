@@ -181,7 +181,7 @@ async def test_export_gives_exactly_the_filtered_view(browser, workspace):
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert len(rows) == shown == 10
     assert {row["area"] for row in rows} == {"biri"}
-    assert list(rows[0])[:3] == ["id", "created_at", "language"]
+    assert list(rows[0])[:4] == ["id", "created_at", "local_time", "language"]  # as the CLI
 
 
 async def test_a_keyboard_walks_the_main_pages(browser, workspace):
