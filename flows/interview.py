@@ -415,7 +415,7 @@ class Interview:
         self, state: InterviewState, event: Event, candidates: tuple[Candidate, ...] = ()
     ) -> Result:
         problem = replace(state.draft, workshop=state.workshop)
-        similar = shown_to_others(similar_problems(problem, candidates))
+        similar = shown_to_others(similar_problems(problem, candidates), state.language)
         saved = state.evolve(
             draft=state.fresh_draft(),
             saved_count=state.saved_count + 1,
