@@ -84,6 +84,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, so erased text leaves no trace in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 
@@ -92,6 +94,16 @@ def _on_sqlite_begin(connection: Connection) -> None:
     # Take the write lock up front: a writer then waits in busy_timeout instead of failing
     # with "database is locked" when it upgrades a read lock mid-transaction.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the SQLite write-ahead log into the database file and empty it (no-op elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        # Through the driver: a checkpoint cannot run inside SQLAlchemy's BEGIN IMMEDIATE.
+        driver: Any = connection.connection.driver_connection
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @contextmanager

@@ -5,6 +5,7 @@ call ``Conversations.handle`` and deliver the rendered replies. The state, the c
 and everything the interview asked to store are committed together, before any reply is sent.
 """
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -38,6 +39,7 @@ from flows.state import InterviewState
 from flows.workshop import Workshop
 from storage import queries
 from storage.database import Database
+from storage.engine import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class Turn:
     duplicate: bool = False
     documents: tuple[Document, ...] = ()
     saved: bool = False  # a problem was stored
+    erased: bool = False  # the resident's data was erased
 
 
 @dataclass
@@ -120,6 +123,9 @@ class Conversations:
         )
         if turn.saved and self.on_saved is not None:
             self.on_saved()
+        if turn.erased:
+            # Erased rows linger in the write-ahead log until it is copied back and emptied.
+            await asyncio.to_thread(checkpoint, self.db.engine)
         return turn
 
     def handle_sync(
@@ -131,7 +137,7 @@ class Conversations:
         chat_id: int | None = None,
     ) -> Turn:
         """Apply ``event`` in one transaction (blocking): see ``handle``."""
-        return self.db.call(
+        turn = self.db.call(
             self._apply,
             resident=resident,
             event=event,
@@ -139,6 +145,9 @@ class Conversations:
             update_id=update_id,
             chat_id=chat_id,
         )
+        if turn.erased:
+            checkpoint(self.db.engine)
+        return turn
 
     def _apply(
         self,
@@ -176,7 +185,7 @@ class Conversations:
                 session=session, resident_id=row.id, state=state.to_dict(), now=event.now
             )
         turn = self._turn(state, outputs, escape, documents=effects.documents)
-        return replace(turn, saved=effects.saved)
+        return replace(turn, saved=effects.saved, erased=effects.erased)
 
     async def mark_replied(self, update_id: int) -> None:
         """Record that the answer to ``update_id`` reached the resident."""
