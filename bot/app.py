@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -90,7 +91,11 @@ def make_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise SettingsError("BOT_TOKEN: not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
-    return Bot(settings.bot_token.get_secret_value(), session=AiohttpSession(api=api))
+    # No link previews: a resident's link quoted to staff must not be fetched or shown.
+    default = DefaultBotProperties(link_preview_is_disabled=True)
+    return Bot(
+        settings.bot_token.get_secret_value(), session=AiohttpSession(api=api), default=default
+    )
 
 
 class TelegramRunner:

@@ -98,12 +98,18 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
         hint = message.from_user.language_code if message.from_user else None
         await _notify(delivery, message.chat.id, notices.render("edited_ignored", hint))
 
-    @router.message(F.chat.type != "private")
-    @router.channel_post()
+    @router.message(F.chat.type.in_({"group", "supergroup"}))
     async def elsewhere(message: Message) -> None:
-        # Nothing from a group or channel is stored; the sender is told where to talk.
+        # Nothing from a group is stored; the sender is told where to talk. Channel posts are
+        # left unanswered: a notice there would be posted to every subscriber of the channel.
         hint = message.from_user.language_code if message.from_user else None
         await _notify(delivery, message.chat.id, notices.render("private_only", hint))
+
+    @router.callback_query()
+    async def button_elsewhere(query: CallbackQuery) -> None:
+        # A button under a message forwarded to a group: stop the client's spinner, store nothing.
+        with contextlib.suppress(TelegramBadRequest):
+            await delivery.call(lambda: query.answer(), "answerCallbackQuery")
 
     return router
 
