@@ -33,3 +33,5 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.addHandler(handler)
     # aiohttp's access log would record every webhook request; warnings are enough.
     logging.getLogger("aiohttp.access").setLevel(max(logging.WARNING, root.level))
+    # Alembic announces its plugins at INFO on every start: noise before any error line.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

@@ -1,5 +1,6 @@
 """Every setting of Innspill in one object, read from the environment and ``.env``."""
 
+import re
 import secrets
 from datetime import time
 from pathlib import Path
@@ -14,6 +15,10 @@ from flows.priority import DEFAULT_WEIGHTS, Weights
 
 SECRET_FILE = Path(".innspill-secret")
 MIN_SECRET_CHARS = 16
+TELEGRAM_ID_MAX = 2**63 - 1  # Telegram ids fit a signed 64-bit integer
+# What Telegram accepts as a webhook's secret_token, and what a bot token looks like.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]+")
 
 
 class SettingsError(ValueError):
@@ -83,9 +88,16 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() for part in parts):
+            if not all(part.isascii() and part.isdigit() for part in parts):
                 raise ValueError(f"{value!r} is not a comma-separated list of Telegram user ids")
-            return tuple(int(part) for part in parts)
+            ids = tuple(int(part) for part in parts)
+            wrong = [str(i) for i in ids if not 1 <= i <= TELEGRAM_ID_MAX]
+            if wrong:
+                raise ValueError(
+                    f"{', '.join(wrong)} cannot be a Telegram user id (1 to {TELEGRAM_ID_MAX}); "
+                    "ask the person for theirs, e.g. from @userinfobot"
+                )
+            return ids
         return value
 
     @field_validator("digest_time", mode="before")
@@ -118,6 +130,26 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_SECRET_CHARS} characters")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            # Never echo the secret: say what Telegram accepts.
+            raise ValueError(
+                "Telegram accepts only 1-256 letters A-Z and a-z, digits, _ and -; choose another"
+            )
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _BOT_TOKEN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError(
+                "not a bot token (digits, a colon, then letters, digits, _ or -); "
+                "copy it again from @BotFather"
+            )
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> "Settings":
         if self.webhook_url and not self.webhook_secret:
@@ -147,5 +179,6 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for problem in error.errors():
             name = ".".join(str(part) for part in problem["loc"]).upper() or "settings"
-            lines.append(f"{name}: {problem['msg']}")
-        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+            lines.append(f"{name}: {problem['msg'].removeprefix('Value error, ')}")
+        # One line: an operator (or a supervisor's log) sees the whole reason at once.
+        raise SettingsError("; ".join(lines)) from None

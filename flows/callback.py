@@ -93,6 +93,16 @@ class WorkshopSetup:
 Button = Answer | FollowUpAnswer | WorkshopSetup
 
 
+ID_MAX = 2**63 - 1  # ids are signed 64-bit integers in the database
+
+
+def record_id(word: str) -> int | None:
+    """Return ``word`` as a stored record's id (ASCII digits, 1 to 2**63 - 1), or None."""
+    if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= ID_MAX:
+        return None
+    return int(word)
+
+
 def unpack(data: str) -> Button | None:
     """Return the button ``data`` came from, or None when no button of ours makes it."""
     if not data.isascii() or len(data) > MAX_BYTES:

@@ -154,8 +154,9 @@ async def test_a_button_pressed_in_a_group_is_answered_and_changes_nothing(
         update["callback_query"]["from"] = user
         api.queue_update(update)
         await api.wait_for(lambda a: len(a.calls("answerCallbackQuery")) == 1)
-        assert api.calls("answerCallbackQuery")[0].params["callback_query_id"] == (
-            update["callback_query"]["id"]
+        assert (
+            api.calls("answerCallbackQuery")[0].params["callback_query_id"]
+            == (update["callback_query"]["id"])
         )
     assert count(database_url, "resident") == 0
 
