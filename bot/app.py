@@ -21,7 +21,7 @@ from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
 from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
-from bot.services.conversation import Conversations
+from bot.services.conversation import Conversations, key_fingerprint
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
 from bot.telegram.delivery import Delivery, Pacer
@@ -74,6 +74,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
     db = Database(engine)
+    _check_key(settings, db, clock())
     if settings.admin_ids:
         db.call(queries.ensure_admins, telegram_ids=settings.admin_ids, now=clock())
     conversations = Conversations(
@@ -84,6 +85,18 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
         source=source,
     )
     return Core(settings, db, content, load_staff_texts(), conversations)
+
+
+def _check_key(settings: Settings, db: Database, now: datetime) -> None:
+    """Refuse a pseudonym key other than the one that wrote this database's residents."""
+    fingerprint = key_fingerprint(settings.pseudonym_key())
+    if db.call(queries.known_fingerprint, fingerprint=fingerprint, now=now) != fingerprint:
+        kept = settings.secret_file() if settings.secret_key is None else None
+        where = f" (now read from {kept})" if kept else ""
+        raise SettingsError(
+            f"SECRET_KEY: not the key this database's residents were stored with{where}; "
+            "restore that key, or every resident becomes a stranger"
+        )
 
 
 def make_bot(settings: Settings) -> Bot:

@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.priority import DEFAULT_WEIGHTS, Weights
 
-SECRET_FILE = Path(".innspill-secret")
+LEGACY_SECRET_FILE = Path(".innspill-secret")  # where earlier versions kept the key
+SECRET_SUFFIX = ".secret"  # the generated key lives beside the SQLite file: innspill.db.secret
 MIN_SECRET_CHARS = 16
 TELEGRAM_ID_MAX = 2**63 - 1  # Telegram ids fit a signed 64-bit integer
 # What Telegram accepts as a webhook's secret_token, and what a bot token looks like.
@@ -162,13 +163,30 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def pseudonym_key(self) -> bytes:
-        """Return SECRET_KEY, or a key kept in .innspill-secret (created once) when unset."""
+        """Return SECRET_KEY, or the key kept beside the SQLite file (created once) when unset."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
-        if not SECRET_FILE.exists():
-            SECRET_FILE.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
-            SECRET_FILE.chmod(0o600)
-        return SECRET_FILE.read_text(encoding="utf-8").strip().encode()
+        file = self.secret_file()
+        if file is None:
+            raise SettingsError(
+                "SECRET_KEY: must be set unless DATABASE_URL is a SQLite file; "
+                "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if not file.exists():
+            # An install from before the key moved next to the database keeps its old key.
+            old = LEGACY_SECRET_FILE.resolve()
+            key = old.read_text("utf-8").strip() if old.is_file() else secrets.token_urlsafe(32)
+            file.write_text(key + "\n", encoding="utf-8")
+            file.chmod(0o600)
+        return file.read_text(encoding="utf-8").strip().encode()
+
+    def secret_file(self) -> Path | None:
+        """Return where a generated key is kept: beside the SQLite file; None for PostgreSQL."""
+        scheme, _, rest = self.database_url.partition(":///")
+        if scheme != "sqlite":
+            return None
+        database = Path(rest.partition("?")[0]).expanduser().resolve()
+        return database.with_name(database.name + SECRET_SUFFIX)
 
 
 def load_settings(**overrides: object) -> Settings:

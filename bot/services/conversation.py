@@ -49,6 +49,11 @@ def pseudonym(key: bytes, channel: str, user_id: int | str) -> str:
     return hmac.new(key, f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def key_fingerprint(key: bytes) -> str:
+    """Return an HMAC of a fixed text: the same key gives the same value, revealing nothing."""
+    return hmac.new(key, b"innspill:pseudonym-key", hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """A file to send to the resident, with its caption."""

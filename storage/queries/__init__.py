@@ -24,6 +24,7 @@ from storage.queries.outbox import (
 )
 from storage.queries.privacy import (
     erase_resident,
+    known_fingerprint,
     purge_inactive,
     resident_data,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "get_theme",
     "get_workshop",
     "import_problem",
+    "known_fingerprint",
     "list_staff",
     "list_workshops",
     "load_state",

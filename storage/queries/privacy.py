@@ -8,9 +8,11 @@ from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    KEY_FINGERPRINT_ID,
     Conversation,
     Endorsement,
     FollowUp,
+    KeyFingerprint,
     Observation,
     Problem,
     Resident,
@@ -118,3 +120,17 @@ def purge_inactive(session: Session, *, last_seen_before: datetime) -> int:
     # The database's ON DELETE rules take the conversation with it and unlink the problems.
     result = session.exec(delete(Resident).where(col(Resident.last_seen_at) < last_seen_before))
     return int(result.rowcount or 0)
+
+
+def known_fingerprint(session: Session, *, fingerprint: str, now: datetime) -> str:
+    """Return the key fingerprint this database was written with (storing ``fingerprint`` first).
+
+    A database that holds residents but no fingerprint was written before fingerprints were
+    kept: the key in use now is taken to be the one that wrote it.
+    """
+    row = session.get(KeyFingerprint, KEY_FINGERPRINT_ID)
+    if row is None:
+        row = KeyFingerprint(id=KEY_FINGERPRINT_ID, fingerprint=fingerprint, created_at=now)
+        session.add(row)
+        session.flush()
+    return row.fingerprint

@@ -92,3 +92,17 @@ def test_cli_errors_are_one_line_naming_the_argument_or_path(
     assert done.returncode == 1
     said = one_line(done.stderr + done.stdout)
     assert named in said and said.startswith("innspill: ")
+
+
+def test_a_different_secret_key_refuses_to_start_with_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'innspill.db'}"
+    env = {"DATABASE_URL": url, "SECRET_KEY": SECRET}
+    first = innspill_in(tmp_path, "chat", env=env, stdin="/quit\n")
+    assert first.returncode == 0, first.stderr
+    other = {"DATABASE_URL": url, "SECRET_KEY": "another-key-0123456789"}
+    done = innspill_in(tmp_path, "chat", env=other, stdin="/quit\n")
+    assert done.returncode == 2
+    line = one_line(done.stderr)
+    assert line.startswith("innspill: SECRET_KEY: not the key") and "another-key" not in line
+    again = innspill_in(tmp_path, "chat", env=env, stdin="/quit\n")
+    assert again.returncode == 0, again.stderr
