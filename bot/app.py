@@ -162,6 +162,7 @@ class TelegramRunner:
             db=self.core.db,
             clock=self.core.conversations.clock,
             retention=timedelta(days=settings.retention_days),
+            problem_retention=timedelta(days=settings.problem_retention_days),
         )
         followups = FollowUps(
             db=self.core.db,

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         180, ge=1, description="Days of silence after which a resident's link is forgotten."
     )
+    # The consent text promises deletion "after two years at the latest": never longer.
+    problem_retention_days: int = Field(
+        730, ge=1, le=730, description="Days after which a problem and all about it is deleted."
+    )
     scheduler_seconds: float = Field(
         60.0, gt=0, le=3600, description="How often the scheduler looks for due work."
     )

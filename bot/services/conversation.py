@@ -35,7 +35,7 @@ from flows.outputs import (
 )
 from flows.questions import question
 from flows.render import Escape, Rendered, render
-from flows.state import InterviewState
+from flows.state import InterviewState, Step
 from flows.workshop import Workshop
 from storage import queries
 from storage.database import Database
@@ -185,7 +185,10 @@ class Conversations:
         facts = self._facts(session, row.id, state, self.interview.lookups(state, event), event)
         state, outputs = self.interview.advance(state, event, facts)
         effects = self._execute(session, row.id, outputs, state, escape, chat_id)
-        if not effects.erased:
+        if state.step is Step.DECLINED and not row.consent_version:
+            # "Nothing was stored": a refusal leaves no pseudonym and no state behind.
+            queries.delete_resident(session=session, resident_id=row.id)
+        elif not effects.erased:
             queries.save_state(
                 session=session, resident_id=row.id, state=state.to_dict(), now=event.now
             )

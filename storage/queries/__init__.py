@@ -26,6 +26,7 @@ from storage.queries.privacy import (
     erase_resident,
     known_fingerprint,
     purge_inactive,
+    purge_old_problems,
     resident_data,
 )
 from storage.queries.problems import (
@@ -131,6 +132,7 @@ __all__ = [
     "problem_texts",
     "prune_processed_updates",
     "purge_inactive",
+    "purge_old_problems",
     "record_consent",
     "record_delivery",
     "record_observation",

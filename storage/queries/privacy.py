@@ -115,6 +115,15 @@ def _erase_workshop_data(session: Session, resident_id: int) -> None:
     session.exec(delete(FollowUp).where(col(FollowUp.resident_id) == resident_id))
 
 
+def purge_old_problems(session: Session, *, created_before: datetime) -> int:
+    """Delete problems older than ``created_before`` with everything that refers to them."""
+    old = select(Problem.id).where(col(Problem.created_at) < created_before)
+    forget_shown_problems(session, problem_ids={i for i in session.exec(old) if i is not None})
+    # Endorsements, follow-up answers and import hashes go with them (ON DELETE CASCADE).
+    result = session.exec(delete(Problem).where(col(Problem.created_at) < created_before))
+    return int(result.rowcount or 0)
+
+
 def purge_inactive(session: Session, *, last_seen_before: datetime) -> int:
     """Forget residents silent since ``last_seen_before``; their problems stay, unlinked."""
     # The database's ON DELETE rules take the conversation with it and unlink the problems.

@@ -169,3 +169,16 @@ async def test_every_message_is_sent_without_a_link_preview(
     sent = api.calls("sendMessage")
     assert sent
     assert all(c.params.get("link_preview_options") == {"is_disabled": True} for c in sent)
+
+
+async def test_declining_consent_leaves_nothing_of_the_resident(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = Resident(api, ANNA)
+        await anna.says("/start", expect=2)
+        assert await anna.presses("consent:no") == [text_of(core, "consent_declined")]
+        assert count(database_url, "resident") == 0
+        assert count(database_url, "conversation") == 0
+        await anna.says("/start", expect=2)  # a fresh start asks for consent again
+        assert anna.last_buttons() == ["consent:yes", "consent:no"]
