@@ -1,10 +1,15 @@
 """Operator mistakes: one line on stderr naming the setting, argument or path; no traceback."""
 
+import asyncio
+import os
+import sys
+from asyncio.subprocess import PIPE
 from pathlib import Path
 
 import pytest
 
 from tests.cli import SECRET, innspill_in, run_cli
+from tests.fakebotapi import FakeBotAPI
 
 PG = "postgresql+psycopg://postgres:hunter2pw@127.0.0.1"
 BAD_DATABASES = [
@@ -106,3 +111,25 @@ def test_a_different_secret_key_refuses_to_start_with_one_line(tmp_path: Path) -
     assert line.startswith("innspill: SECRET_KEY: not the key") and "another-key" not in line
     again = innspill_in(tmp_path, "chat", env=env, stdin="/quit\n")
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.e2e
+async def test_a_revoked_token_stops_with_one_line_naming_bot_token(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "BOT_TOKEN": "123456:revoked-token",  # the fake answers 401 to any other token
+        "TELEGRAM_API_URL": api.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'innspill.db'}",
+        "SECRET_KEY": SECRET,
+        "LOG_LEVEL": "WARNING",  # the start-up's INFO lines are not errors
+    }
+    # Its own process: `run` installs signal handlers, which only a main thread may do.
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stderr=PIPE
+    )
+    _, stderr = await asyncio.wait_for(bot.communicate(), timeout=60)
+    assert bot.returncode == 2
+    line = one_line(stderr.decode())
+    assert line.startswith("innspill: BOT_TOKEN: ") and "revoked-token" not in line
