@@ -35,6 +35,7 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
             ("workshop_welcome", "follow_up_ask", "follow_up_check"), frozenset({"workshop"})
         ),
         "similar_ask": frozenset({"problem"}),
+        "problem_cut": frozenset({"limit"}),
         "follow_up_recur": frozenset({"workshop", "problem"}),
     }
 )

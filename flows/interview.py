@@ -337,7 +337,14 @@ class Interview:
         return self._reask(state, Reply("use_buttons"))
 
     def _typed_problem(self, state: InterviewState, event: Event) -> Result:
-        text = _clean(event.text)
+        whole = _clean_whole(event.text)
+        moved, outputs = self._took_problem(state, whole[:MAX_ANSWER_CHARS])
+        if len(whole) <= MAX_ANSWER_CHARS:
+            return moved, outputs
+        # Say what was kept rather than drop the rest without a word.
+        return moved, [Reply("problem_cut", {"limit": str(MAX_ANSWER_CHARS)}), *outputs]
+
+    def _took_problem(self, state: InterviewState, text: str) -> Result:
         if not _plausible_problem(text):
             return self._reask(state, Reply("problem_too_short"))
         language = detect_language(text, hint=state.language or None)
@@ -503,12 +510,17 @@ def _left_workshop(state: InterviewState) -> InterviewState:
 
 def _clean(text: str) -> str:
     """Strip control and zero-width characters, mask personal data and cap the length."""
+    return _clean_whole(text)[:MAX_ANSWER_CHARS]
+
+
+def _clean_whole(text: str) -> str:
+    """Strip control and zero-width characters and mask personal data, keeping every word."""
     kept = "".join(
         ch
         for ch in text
         if ch in "\n\t" or (ch.isprintable() and ch not in "\u200b\u200c\u200d\ufeff")
     )
-    return mask_personal_data(kept.strip())[:MAX_ANSWER_CHARS]
+    return mask_personal_data(kept.strip())
 
 
 def _plausible_problem(text: str) -> bool:

@@ -341,3 +341,9 @@ def test_start_while_asked_about_language_or_deletion_resumes_the_report() -> No
         ]
     )
     assert state.step is Step.FREQUENCY and state.draft.text == BUS
+
+
+def test_a_problem_longer_than_a_message_is_kept_to_the_limit_and_the_resident_told() -> None:
+    long = ("Bussen til Hunndalen kommer for sent hver morgen. " * 200).strip()  # 10,000 chars
+    state, _ = run([*CONSENTED, (long, ["problem_cut", "ask_frequency"])])
+    assert len(state.draft.text) == 4096 and long.startswith(state.draft.text)
