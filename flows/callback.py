@@ -28,6 +28,7 @@ ASKED_BY_BUTTONS = frozenset(
         Step.DELETE,
         Step.SIMILAR,
         Step.FOLLOW_UP,
+        Step.FORWARDED,
     }
 )
 _KEY = re.compile(r"[a-z0-9_]{1,24}")  # content keys, answers, language codes, steps

@@ -21,7 +21,9 @@ _PLAIN_KEYS = (  # noqa: SIM905
     # workshops, follow-ups and "me too"
     "workshop_unknown btn_follow_up_yes btn_follow_up_no follow_up_yes follow_up_no "
     "follow_ups_stopped similar_intro btn_similar_same btn_similar_different btn_similar_no "
-    "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop"
+    "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop "
+    # privacy: a forwarded message is asked about before it is taken
+    "forwarded_ask"
 ).split()
 TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {

@@ -46,6 +46,7 @@ REPORTING = frozenset(
     {
         Step.PROBLEM,
         Step.SOLUTION_PROBLEM,
+        Step.FORWARDED,
         Step.FREQUENCY,
         Step.SEVERITY,
         Step.GROUPS,
@@ -227,6 +228,7 @@ class Interview:
             Step.DELETE: self._chose_delete,
             Step.SIMILAR: self._chose_similar,
             Step.FOLLOW_UP: self._chose_follow_up,
+            Step.FORWARDED: self._chose_forwarded,
         }
 
     def _chose_language(self, state: InterviewState, value: str, event: Event) -> Result:
@@ -321,6 +323,7 @@ class Interview:
             Step.LANGUAGE: self._typed_language,
             Step.PROBLEM: self._typed_problem,
             Step.SOLUTION_PROBLEM: self._typed_problem,
+            Step.FORWARDED: self._typed_problem,  # typed in their own words after all
             Step.FREQUENCY: self._typed_frequency,
             Step.SEVERITY: self._typed_severity,
             Step.GROUPS: self._typed_groups,
@@ -338,11 +341,30 @@ class Interview:
 
     def _typed_problem(self, state: InterviewState, event: Event) -> Result:
         whole = _clean_whole(event.text)
-        moved, outputs = self._took_problem(state, whole[:MAX_ANSWER_CHARS])
+        if event.forwarded and _plausible_problem(whole):
+            moved, outputs = self._forwarded(state, whole[:MAX_ANSWER_CHARS])
+        else:
+            moved, outputs = self._took_problem(state, whole[:MAX_ANSWER_CHARS])
         if len(whole) <= MAX_ANSWER_CHARS:
             return moved, outputs
         # Say what was kept rather than drop the rest without a word.
         return moved, [Reply("problem_cut", {"limit": str(MAX_ANSWER_CHARS)}), *outputs]
+
+    def _forwarded(self, state: InterviewState, text: str) -> Result:
+        """Hold a forwarded text in the draft and ask whether it is the resident's own problem."""
+        language = detect_language(text, hint=state.language or None)
+        held = state.evolve(step=Step.FORWARDED, draft=state.draft.with_problem(text, language))
+        return held, [*question(held, self.content)]
+
+    def _chose_forwarded(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value not in ("yes", "no"):
+            return self._reask(state, Reply("use_buttons"))
+        # A suggested solution kept aside stays, so "yes" goes on as if they had typed it.
+        back = state.evolve(step=Step.PROBLEM)
+        if value == "yes":
+            return self._took_problem(back, state.draft.text)
+        asking = back.evolve(draft=back.draft_with(text="", language=""))
+        return asking, [*question(asking, self.content)]
 
     def _took_problem(self, state: InterviewState, text: str) -> Result:
         if not _plausible_problem(text):

@@ -50,7 +50,8 @@ def message_event(message: Message, now: datetime) -> Event:
         location = (message.location.latitude, message.location.longitude)
         return Event(EventKind.LOCATION, now, location=location, language_hint=hint)
     if text:
-        return Event(EventKind.TEXT, now, text=text, language_hint=hint)
+        forwarded = message.forward_origin is not None
+        return Event(EventKind.TEXT, now, text=text, language_hint=hint, forwarded=forwarded)
     media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "other")
     return Event(EventKind.UNSUPPORTED, now, media=media, language_hint=hint)
 

@@ -9,7 +9,7 @@ from bot.app import Core
 from storage.engine import make_engine
 from tests.bot.harness import Resident, running_bot, settings_for, text_of
 from tests.bot.test_e2e_interview import ANNA, BUS
-from tests.factories import make_callback_update
+from tests.factories import make_callback_update, make_message_update
 from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -182,3 +182,18 @@ async def test_declining_consent_leaves_nothing_of_the_resident(
         assert count(database_url, "conversation") == 0
         await anna.says("/start", expect=2)  # a fresh start asks for consent again
         assert anna.last_buttons() == ["consent:yes", "consent:no"]
+
+
+async def test_a_forwarded_message_is_asked_about_before_it_is_taken(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = await consented(api, core)
+        origin = {"type": "hidden_user", "sender_user_name": "Naboen", "date": 1_700_000_000}
+        forwarded = make_message_update(
+            update_id=999_201, user_id=ANNA, message_id=50, text=BUS, forward_origin=origin
+        )
+        api.queue_update(forwarded)
+        assert await anna.reads(1) == [text_of(core, "forwarded_ask")]
+        assert anna.last_buttons() == ["forwarded:yes", "forwarded:no"]
+        assert await anna.presses("forwarded:yes") == [text_of(core, "ask_frequency")]
