@@ -10,6 +10,7 @@ from sqlmodel import Session
 import flows.problem
 from storage.engine import session_scope
 from storage.models import Problem, Resident
+from storage.queries.privacy import resident_data
 from storage.queries.problems import add_problem, problem_records, similar_candidates
 from storage.queries.residents import (
     delete_resident,
@@ -163,3 +164,15 @@ def test_a_blocked_residents_reports_are_never_offered_as_similar(engine: Engine
             session=session, resident_id=reader, workshop="", area=DRAFT.area
         )
         assert [c.id for c in offered] == [unlinked]  # reports linked to no one still count
+
+
+def test_mydata_leaves_out_whether_staff_blocked_the_resident(engine: Engine) -> None:
+    resident = _resident_id(engine, "blocked")
+    with session_scope(engine) as session:
+        problem = add_problem(
+            session=session, resident_id=resident, problem=DRAFT, source="telegram", now=T0
+        )
+        set_reporter_blocked(session=session, problem_id=problem, blocked=True, now=T0)
+        data = resident_data(session=session, resident_id=resident)
+    assert "blocked_at" not in data["resident"]
+    assert "blocked" not in str(data).replace("'pseudonym': 'blocked'", "")
