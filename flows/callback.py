@@ -36,6 +36,7 @@ _ID = re.compile(r"[0-9]{1,15}")
 _CODE = re.compile(r"[a-z0-9]{3,32}")  # a workshop code
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SETUP_STEPS = frozenset({"g", "a", "d"})  # the staff workshop dialog: group, area, day
+WORKSHOP_YEARS = (2000, 2999)  # the years a workshop day button can carry
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ def _valid_setup(step: str, code: str, value: str) -> bool:
     if not _DAY.fullmatch(value):
         return False
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return False
-    return True
+    # The dialog offers the coming days: year 1 or 9999 would overflow the link's expiry.
+    return WORKSHOP_YEARS[0] <= day.year <= WORKSHOP_YEARS[1]
