@@ -99,7 +99,8 @@ def _check_sqlite_path(path: Path) -> None:
 def connection_problem(engine: Engine, error: OperationalError) -> DatabaseUrlError:
     """Turn a failed connection into one line naming DATABASE_URL (password hidden)."""
     shown = engine.url.render_as_string(hide_password=True)
-    reason = str(error.orig or error).strip().splitlines()[0] if str(error.orig or error) else ""
+    lines = str(error.orig or error).strip().splitlines()
+    reason = lines[0] if lines else type(error).__name__
     return DatabaseUrlError(
         f"DATABASE_URL: cannot open {shown}: {reason}; start the database or fix the URL"
     )

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -137,9 +138,13 @@ def known_fingerprint(session: Session, *, fingerprint: str, now: datetime) -> s
     A database that holds residents but no fingerprint was written before fingerprints were
     kept: the key in use now is taken to be the one that wrote it.
     """
-    row = session.get(KeyFingerprint, KEY_FINGERPRINT_ID)
-    if row is None:
-        row = KeyFingerprint(id=KEY_FINGERPRINT_ID, fingerprint=fingerprint, created_at=now)
-        session.add(row)
-        session.flush()
-    return row.fingerprint
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Workers starting together: the first one's fingerprint is kept, the others read it.
+    session.exec(
+        insert(KeyFingerprint)
+        .values(id=KEY_FINGERPRINT_ID, fingerprint=fingerprint, created_at=now)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    stored = session.exec(select(KeyFingerprint.fingerprint)).one()
+    return str(stored)
