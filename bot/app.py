@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -26,7 +27,7 @@ from bot.jobs.notices import StatusNews
 from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
 from bot.metrics import Backlogs, watch_engine
-from bot.services.conversation import Conversations
+from bot.services.conversation import Conversations, key_fingerprint
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
 from bot.telegram.delivery import Delivery, Pacer
@@ -86,6 +87,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
     db = Database(engine)
+    _check_key(settings, db, clock())
     if settings.admin_ids:
         db.call(queries.ensure_admins, telegram_ids=settings.admin_ids, now=clock())
     conversations = Conversations(
@@ -114,12 +116,28 @@ def workspace_context(core: Core) -> WebContext:
     )
 
 
+def _check_key(settings: Settings, db: Database, now: datetime) -> None:
+    """Refuse a pseudonym key other than the one that wrote this database's residents."""
+    fingerprint = key_fingerprint(settings.pseudonym_key())
+    if db.call(queries.known_fingerprint, fingerprint=fingerprint, now=now) != fingerprint:
+        kept = settings.secret_file() if settings.secret_key is None else None
+        where = f" (now read from {kept})" if kept else ""
+        raise SettingsError(
+            f"SECRET_KEY: not the key this database's residents were stored with{where}; "
+            "restore that key, or every resident becomes a stranger"
+        )
+
+
 def make_bot(settings: Settings) -> Bot:
     """Build the aiogram Bot, pointed at TELEGRAM_API_URL."""
     if settings.bot_token is None:
         raise SettingsError("BOT_TOKEN: not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
-    return Bot(settings.bot_token.get_secret_value(), session=AiohttpSession(api=api))
+    # No link previews: a resident's link quoted to staff must not be fetched or shown.
+    default = DefaultBotProperties(link_preview_is_disabled=True)
+    return Bot(
+        settings.bot_token.get_secret_value(), session=AiohttpSession(api=api), default=default
+    )
 
 
 class TelegramRunner:
@@ -204,6 +222,7 @@ class TelegramRunner:
             db=self.core.db,
             clock=self.core.conversations.clock,
             retention=timedelta(days=settings.retention_days),
+            problem_retention=timedelta(days=settings.problem_retention_days),
         )
         followups = FollowUps(
             db=self.core.db,

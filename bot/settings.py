@@ -1,5 +1,6 @@
 """Every setting of Innspill in one object, read from the environment and ``.env``."""
 
+import re
 import secrets
 from datetime import time
 from pathlib import Path
@@ -13,12 +14,24 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 
-SECRET_FILE = Path(".innspill-secret")
+LEGACY_SECRET_FILE = Path(".innspill-secret")  # where earlier versions kept the key
+SECRET_SUFFIX = ".secret"  # the generated key lives beside the SQLite file: innspill.db.secret
 MIN_SECRET_CHARS = 16
+TELEGRAM_ID_MAX = 2**63 - 1  # Telegram ids fit a signed 64-bit integer
+# What Telegram accepts as a webhook's secret_token, and what a bot token looks like.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]+")
 
 
 class SettingsError(ValueError):
-    """A setting is missing or wrong; the message names the setting."""
+    """A setting is missing or wrong; the message names the setting.
+
+    ``problems`` holds one line per setting at fault (the message joins them into one line).
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
 
 
 class Settings(BaseSettings):
@@ -52,6 +65,10 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8080, ge=1, le=65535, description="Port of the webhook server.")
     retention_days: int = Field(
         180, ge=1, description="Days of silence after which a resident's link is forgotten."
+    )
+    # The consent text promises deletion "after two years at the latest": never longer.
+    problem_retention_days: int = Field(
+        730, ge=1, le=730, description="Days after which a problem and all about it is deleted."
     )
     scheduler_seconds: float = Field(
         60.0, gt=0, le=3600, description="How often the scheduler looks for due work."
@@ -108,9 +125,16 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() for part in parts):
+            if not all(part.isascii() and part.isdigit() for part in parts):
                 raise ValueError(f"{value!r} is not a comma-separated list of Telegram user ids")
-            return tuple(int(part) for part in parts)
+            ids = tuple(int(part) for part in parts)
+            wrong = [str(i) for i in ids if not 1 <= i <= TELEGRAM_ID_MAX]
+            if wrong:
+                raise ValueError(
+                    f"{', '.join(wrong)} cannot be a Telegram user id (1 to {TELEGRAM_ID_MAX}); "
+                    "ask the person for theirs, e.g. from @userinfobot"
+                )
+            return ids
         return value
 
     @field_validator("digest_time", mode="before")
@@ -148,6 +172,26 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_SECRET_CHARS} characters")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            # Never echo the secret: say what Telegram accepts.
+            raise ValueError(
+                "Telegram accepts only 1-256 letters A-Z and a-z, digits, _ and -; choose another"
+            )
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _BOT_TOKEN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError(
+                "not a bot token (digits, a colon, then letters, digits, _ or -); "
+                "copy it again from @BotFather"
+            )
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> "Settings":
         if self.webhook_url and not self.webhook_secret:
@@ -170,13 +214,30 @@ class Settings(BaseSettings):
         return [value.get_secret_value() for value in kept if value is not None]
 
     def pseudonym_key(self) -> bytes:
-        """Return SECRET_KEY, or a key kept in .innspill-secret (created once) when unset."""
+        """Return SECRET_KEY, or the key kept beside the SQLite file (created once) when unset."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
-        if not SECRET_FILE.exists():
-            SECRET_FILE.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
-            SECRET_FILE.chmod(0o600)
-        return SECRET_FILE.read_text(encoding="utf-8").strip().encode()
+        file = self.secret_file()
+        if file is None:
+            raise SettingsError(
+                "SECRET_KEY: must be set unless DATABASE_URL is a SQLite file; "
+                "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if not file.exists():
+            # An install from before the key moved next to the database keeps its old key.
+            old = LEGACY_SECRET_FILE.resolve()
+            key = old.read_text("utf-8").strip() if old.is_file() else secrets.token_urlsafe(32)
+            file.write_text(key + "\n", encoding="utf-8")
+            file.chmod(0o600)
+        return file.read_text(encoding="utf-8").strip().encode()
+
+    def secret_file(self) -> Path | None:
+        """Return where a generated key is kept: beside the SQLite file; None for PostgreSQL."""
+        scheme, _, rest = self.database_url.partition(":///")
+        if scheme != "sqlite":
+            return None
+        database = Path(rest.partition("?")[0]).expanduser().resolve()
+        return database.with_name(database.name + SECRET_SUFFIX)
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -187,5 +248,6 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for problem in error.errors():
             name = ".".join(str(part) for part in problem["loc"]).upper() or "settings"
-            lines.append(f"{name}: {problem['msg']}")
-        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+            lines.append(f"{name}: {problem['msg'].removeprefix('Value error, ')}")
+        # One line: an operator (or a supervisor's log) sees the whole reason at once.
+        raise SettingsError("; ".join(lines), tuple(lines)) from None

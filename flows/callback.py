@@ -29,6 +29,7 @@ ASKED_BY_BUTTONS = frozenset(
         Step.SIMILAR,
         Step.FOLLOW_UP,
         Step.HEAR_BACK,
+        Step.FORWARDED,
     }
 )
 _KEY = re.compile(r"[a-z0-9_]{1,24}")  # content keys, answers, language codes, steps
@@ -36,6 +37,7 @@ _ID = re.compile(r"[0-9]{1,15}")
 _CODE = re.compile(r"[a-z0-9]{3,32}")  # a workshop code
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SETUP_STEPS = frozenset({"g", "a", "d"})  # the staff workshop dialog: group, area, day
+WORKSHOP_YEARS = (2000, 2999)  # the years a workshop day button can carry
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,16 @@ class WorkshopSetup:
 Button = Answer | FollowUpAnswer | WorkshopSetup
 
 
+ID_MAX = 2**63 - 1  # ids are signed 64-bit integers in the database
+
+
+def record_id(word: str) -> int | None:
+    """Return ``word`` as a stored record's id (ASCII digits, 1 to 2**63 - 1), or None."""
+    if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= ID_MAX:
+        return None
+    return int(word)
+
+
 def unpack(data: str) -> Button | None:
     """Return the button ``data`` came from, or None when no button of ours makes it."""
     if not data.isascii() or len(data) > MAX_BYTES:
@@ -130,7 +142,8 @@ def _valid_setup(step: str, code: str, value: str) -> bool:
     if not _DAY.fullmatch(value):
         return False
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return False
-    return True
+    # The dialog offers the coming days: year 1 or 9999 would overflow the link's expiry.
+    return WORKSHOP_YEARS[0] <= day.year <= WORKSHOP_YEARS[1]

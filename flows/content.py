@@ -22,7 +22,9 @@ _PLAIN_KEYS = (  # noqa: SIM905
     # workshops, follow-ups and "me too"
     "workshop_unknown btn_follow_up_yes btn_follow_up_no follow_up_yes follow_up_no "
     "follow_ups_stopped similar_intro btn_similar_same btn_similar_different btn_similar_no "
-    "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop"
+    "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop "
+    # privacy: a forwarded message is asked about before it is taken
+    "forwarded_ask"
 ).split()
 _STATUS_KEYS = (  # noqa: SIM905
     "hear_back_ask btn_hear_back_yes btn_hear_back_no hear_back_yes hear_back_no "
@@ -42,6 +44,7 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
             ("workshop_welcome", "follow_up_ask", "follow_up_check"), frozenset({"workshop"})
         ),
         "similar_ask": frozenset({"problem"}),
+        "problem_cut": frozenset({"limit"}),
         "follow_up_recur": frozenset({"workshop", "problem"}),
         # what became of a report: statuses, news, /mine and the public results page
         **dict.fromkeys(_STATUS_KEYS, frozenset[str]()),

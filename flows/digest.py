@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, level, rank, reasons
 from flows.privacy import mask_personal_data
+from flows.quotes import staff_quote
 from flows.records import IMPORTED, Label, ProblemRecord, stored_label
 from flows.render import split_message as split_message  # now in flows.render; old imports work
 from flows.staff_texts import StaffTexts
@@ -377,7 +378,7 @@ def _severe(records: Sequence[ProblemRecord]) -> tuple[Quote, ...]:
 
 def _quote(record: ProblemRecord) -> Quote:
     # Mask before shortening: a cut number could slip past the masker.
-    text = trim(mask_personal_data(record.text), QUOTE_CHARS)
+    text = trim(staff_quote(record.text), QUOTE_CHARS)
     return Quote(record.id, text, record.area, record.groups, record.severity)
 
 

@@ -30,6 +30,7 @@ class Event:
     location: tuple[float, float] | None = None
     language_hint: str | None = None  # Telegram's language_code, e.g. "nb", "en-GB"
     media: str = ""  # for UNSUPPORTED: "sticker", "voice", "photo", …
+    forwarded: bool = False  # TEXT forwarded from someone else, not typed by the resident
 
 
 @dataclass(frozen=True, slots=True)

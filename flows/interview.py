@@ -47,6 +47,7 @@ REPORTING = frozenset(
     {
         Step.PROBLEM,
         Step.SOLUTION_PROBLEM,
+        Step.FORWARDED,
         Step.FREQUENCY,
         Step.SEVERITY,
         Step.GROUPS,
@@ -229,6 +230,7 @@ class Interview:
             Step.SIMILAR: self._chose_similar,
             Step.FOLLOW_UP: self._chose_follow_up,
             Step.HEAR_BACK: self._chose_hear_back,
+            Step.FORWARDED: self._chose_forwarded,
         }
 
     def _chose_language(self, state: InterviewState, value: str, event: Event) -> Result:
@@ -323,6 +325,7 @@ class Interview:
             Step.LANGUAGE: self._typed_language,
             Step.PROBLEM: self._typed_problem,
             Step.SOLUTION_PROBLEM: self._typed_problem,
+            Step.FORWARDED: self._typed_problem,  # typed in their own words after all
             Step.FREQUENCY: self._typed_frequency,
             Step.SEVERITY: self._typed_severity,
             Step.GROUPS: self._typed_groups,
@@ -339,7 +342,33 @@ class Interview:
         return self._reask(state, Reply("use_buttons"))
 
     def _typed_problem(self, state: InterviewState, event: Event) -> Result:
-        text = _clean(event.text)
+        whole = _clean_whole(event.text)
+        if event.forwarded and _plausible_problem(whole):
+            moved, outputs = self._forwarded(state, whole[:MAX_ANSWER_CHARS])
+        else:
+            moved, outputs = self._took_problem(state, whole[:MAX_ANSWER_CHARS])
+        if len(whole) <= MAX_ANSWER_CHARS:
+            return moved, outputs
+        # Say what was kept rather than drop the rest without a word.
+        return moved, [Reply("problem_cut", {"limit": str(MAX_ANSWER_CHARS)}), *outputs]
+
+    def _forwarded(self, state: InterviewState, text: str) -> Result:
+        """Hold a forwarded text in the draft and ask whether it is the resident's own problem."""
+        language = detect_language(text, hint=state.language or None)
+        held = state.evolve(step=Step.FORWARDED, draft=state.draft.with_problem(text, language))
+        return held, [*question(held, self.content)]
+
+    def _chose_forwarded(self, state: InterviewState, value: str, event: Event) -> Result:
+        if value not in ("yes", "no"):
+            return self._reask(state, Reply("use_buttons"))
+        # A suggested solution kept aside stays, so "yes" goes on as if they had typed it.
+        back = state.evolve(step=Step.PROBLEM)
+        if value == "yes":
+            return self._took_problem(back, state.draft.text)
+        asking = back.evolve(draft=back.draft_with(text="", language=""))
+        return asking, [*question(asking, self.content)]
+
+    def _took_problem(self, state: InterviewState, text: str) -> Result:
         if not _plausible_problem(text):
             return self._reask(state, Reply("problem_too_short"))
         language = detect_language(text, hint=state.language or None)
@@ -417,7 +446,7 @@ class Interview:
         self, state: InterviewState, event: Event, candidates: tuple[Candidate, ...] = ()
     ) -> Result:
         problem = replace(state.draft, workshop=state.workshop)
-        similar = shown_to_others(similar_problems(problem, candidates))
+        similar = shown_to_others(similar_problems(problem, candidates), state.language)
         saved = state.evolve(
             draft=state.fresh_draft(),
             saved_count=state.saved_count + 1,
@@ -515,12 +544,17 @@ def _left_workshop(state: InterviewState) -> InterviewState:
 
 def _clean(text: str) -> str:
     """Strip control and zero-width characters, mask personal data and cap the length."""
+    return _clean_whole(text)[:MAX_ANSWER_CHARS]
+
+
+def _clean_whole(text: str) -> str:
+    """Strip control and zero-width characters and mask personal data, keeping every word."""
     kept = "".join(
         ch
         for ch in text
         if ch in "\n\t" or (ch.isprintable() and ch not in "\u200b\u200c\u200d\ufeff")
     )
-    return mask_personal_data(kept.strip())[:MAX_ANSWER_CHARS]
+    return mask_personal_data(kept.strip())
 
 
 def _plausible_problem(text: str) -> bool:

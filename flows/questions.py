@@ -104,6 +104,8 @@ def question(state: InterviewState, content: Content) -> list[Reply]:
             return [consent_question(content)]
         case Step.PROBLEM:
             return [Reply("ask_problem")]
+        case Step.FORWARDED:
+            return [Reply("forwarded_ask", choices=yes_no(step))]
         case Step.SOLUTION_PROBLEM:
             return [Reply("solution_noted", {"suggestion": draft.suggested_solution})]
         case Step.FREQUENCY:

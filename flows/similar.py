@@ -3,8 +3,9 @@
 from collections.abc import Sequence
 
 from flows.events import Candidate
-from flows.privacy import anonymised
+from flows.privacy import SHOWN_TEXT_MAX
 from flows.problem import Problem
+from flows.quotes import public_quote
 from flows.text_normalise import terms
 
 SIMILAR_SHOWN = 3
@@ -29,8 +30,13 @@ def similar_problems(
     return [candidate for *_, candidate in sorted(scored)[:limit]]
 
 
-def shown_to_others(candidates: Sequence[Candidate]) -> tuple[Candidate, ...]:
-    """Return ``candidates`` with their texts as others may see them."""
+def shown_to_others(candidates: Sequence[Candidate], reader: str) -> tuple[Candidate, ...]:
+    """Return ``candidates`` with their texts as a reader of language ``reader`` may see them."""
     return tuple(
-        Candidate(c.id, anonymised(c.text), c.language, c.workshop, c.area) for c in candidates
+        Candidate(c.id, _shown(c.text, reader), c.language, c.workshop, c.area) for c in candidates
     )
+
+
+def _shown(text: str, reader: str) -> str:
+    hidden = " ".join(public_quote(text, reader).split())
+    return hidden if len(hidden) <= SHOWN_TEXT_MAX else hidden[: SHOWN_TEXT_MAX - 1] + "…"

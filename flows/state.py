@@ -15,6 +15,7 @@ class Step(StrEnum):
     CONSENT = "consent"
     PROBLEM = "problem"
     SOLUTION_PROBLEM = "solution_problem"  # they proposed a solution: what problem does it solve?
+    FORWARDED = "forwarded"  # they forwarded someone's message: is it their own problem?
     FREQUENCY = "frequency"
     SEVERITY = "severity"
     GROUPS = "groups"

@@ -13,9 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
+
+from storage.errors import DatabaseUrlError
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
@@ -34,21 +36,25 @@ def make_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         shown = parsed.render_as_string(hide_password=True)
-        raise ValueError(f"DATABASE_URL {shown!r} cannot be used: {exc}") from None
+        raise DatabaseUrlError(f"DATABASE_URL: {shown!r} cannot be used: {exc}") from None
 
 
 def _parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ValueError(f"DATABASE_URL is not a database URL: {exc}") from None
+    except ArgumentError:
+        # The message would repeat the URL, password and all.
+        raise DatabaseUrlError(
+            "DATABASE_URL: not a database URL; use sqlite:///path/to/file.db "
+            "or postgresql+psycopg://user@host/dbname"
+        ) from None
     if parsed.drivername in ("postgres", "postgresql"):
         # psycopg (3) is what we install; SQLAlchemy's default for a bare URL is psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         shown = parsed.render_as_string(hide_password=True)
-        raise ValueError(
-            f"DATABASE_URL {shown!r} is not supported: use sqlite:///path/to/file.db "
+        raise DatabaseUrlError(
+            f"DATABASE_URL: {shown!r} is not supported; use sqlite:///path/to/file.db "
             "or postgresql+psycopg://user@host/dbname"
         )
     return parsed
@@ -67,13 +73,37 @@ def _sqlite_engine(url: URL) -> Engine:
     else:
         if not url.query.get("uri"):
             path = Path(url.database or "").expanduser().resolve()
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_path(path)
             # Absolute, so a later chdir cannot point the engine at another file.
             url = url.set(database=str(path))
         engine = create_engine(url)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
     return engine
+
+
+def _check_sqlite_path(path: Path) -> None:
+    """Refuse a path that is a directory, lies under a file, or whose directory is missing."""
+    if path.is_dir():
+        raise DatabaseUrlError(f"DATABASE_URL: {path} is a directory; name a file in it")
+    above = next((p for p in path.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise DatabaseUrlError(f"DATABASE_URL: {path} lies under {above}, which is a file")
+    if not path.parent.is_dir():
+        # A typo'd directory must not quietly become a new, empty database.
+        raise DatabaseUrlError(
+            f"DATABASE_URL: directory {path.parent} does not exist; create it or fix the URL"
+        )
+
+
+def connection_problem(engine: Engine, error: OperationalError) -> DatabaseUrlError:
+    """Turn a failed connection into one line naming DATABASE_URL (password hidden)."""
+    shown = engine.url.render_as_string(hide_password=True)
+    lines = str(error.orig or error).strip().splitlines()
+    reason = lines[0] if lines else type(error).__name__
+    return DatabaseUrlError(
+        f"DATABASE_URL: cannot open {shown}: {reason}; start the database or fix the URL"
+    )
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -84,6 +114,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, so erased text leaves no trace in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 
@@ -92,6 +124,16 @@ def _on_sqlite_begin(connection: Connection) -> None:
     # Take the write lock up front: a writer then waits in busy_timeout instead of failing
     # with "database is locked" when it upgrades a read lock mid-transaction.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the SQLite write-ahead log into the database file and empty it (no-op elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        # Through the driver: a checkpoint cannot run inside SQLAlchemy's BEGIN IMMEDIATE.
+        driver: Any = connection.connection.driver_connection
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @contextmanager
@@ -130,7 +172,11 @@ def upgrade_database(engine_or_url: Engine | str) -> None:
 
 
 def _upgrade(engine: Engine) -> None:
-    with engine.connect() as connection:
+    try:
+        connection = engine.connect()
+    except OperationalError as error:
+        raise connection_problem(engine, error) from None
+    with connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # A batch migration rebuilds a table by dropping it, which would cascade to its

@@ -504,3 +504,19 @@ class PublicTheme(SQLModel, table=True):
 
     theme_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     published_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# -- the pseudonym key ------------------------------------------------------------------------
+
+FINGERPRINT_CHARS: Final = 64  # HMAC-SHA256, hex
+KEY_FINGERPRINT_ID: Final = 1  # the one row
+
+
+class KeyFingerprint(SQLModel, table=True):
+    """An HMAC of a fixed text with the pseudonym key: tells a different key, reveals nothing."""
+
+    __tablename__ = "key_fingerprint"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    fingerprint: str = Field(max_length=FINGERPRINT_CHARS)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -38,7 +38,7 @@ def examine() -> Iterator[Finding]:
     try:
         settings = load_settings()
     except SettingsError as error:
-        for line in str(error).splitlines()[1:]:
+        for line in error.problems:
             yield Finding(
                 "FAIL", "settings", f"{line.strip()} (fix it in the environment or .env)"
             )

@@ -15,6 +15,7 @@ ROLES = ("staff", "admin")
 def parser() -> argparse.ArgumentParser:
     """Describe every sub-command and its options."""
     top = argparse.ArgumentParser(prog="innspill", description=DESCRIPTION)
+    top.add_argument("--debug", action="store_true", help="print the full traceback of an error")
     sub = top.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the Telegram bot (polling, or webhook if WEBHOOK_URL)")
     run.add_argument(

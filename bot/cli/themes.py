@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.cli.words import counted
 from bot.jobs.themes import MergeRefused, assign_pending, merge_themes, rebuild_themes, summaries
 from bot.jobs.themes import rename_theme as rename
+from flows.callback import ID_MAX, record_id
 from flows.digest import SMALL, shown
 from flows.staff_texts import StaffTexts
 from storage.models import THEME_LABEL_MAX
@@ -34,6 +35,9 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
         case "list":
             assign_pending(engine, clock=clock)  # so that the list shows every problem
             _write_list(engine, args.limit, out, args.format)
+        case "rename" | "merge" if (wrong := _not_an_id(args)) is not None:
+            out.write(f"innspill: themes {args.themes_command}: {wrong}\n")
+            return 1
         case "rename":
             return _rename(engine, args.theme, args.label, out)
         case "merge":
@@ -49,6 +53,15 @@ def run_themes(engine: Engine, args: argparse.Namespace, *, clock: Clock, out: T
 
 
 LIST_HEADER = ("THEME", "PROBLEMS", "LABEL")
+
+
+def _not_an_id(args: argparse.Namespace) -> str | None:
+    """Name the theme id argument that no theme can have, or return None."""
+    for name in ("theme", "keep", "absorb"):
+        value = getattr(args, name, None)
+        if value is not None and record_id(str(value)) is None:
+            return f"{name.upper()} {value} is not a theme id (1 to {ID_MAX})"
+    return None
 
 
 def _write_list(engine: Engine, limit: int, out: TextIO, file_format: str = "table") -> None:
@@ -87,10 +100,11 @@ def staff_reply(
     """Answer "/theme", "/theme rename ID LABEL" or "/theme merge KEEP ABSORB" as HTML."""
     words = argument.split(maxsplit=2)
     action = words[0].lower() if words else "list"
-    numbers = [int(w) for w in words[1:] if w.isdigit()]
+    ids = [record_id(w) for w in words[1:]]
+    numbers = [i for i in ids if i is not None]
     if action == "list" and len(words) <= 1:
         return _listing(engine, texts, language, clock)
-    if action == "rename" and len(words) == 3 and len(numbers) >= 1 and words[1].isdigit():
+    if action == "rename" and len(words) == 3 and ids[0] is not None:
         label = " ".join(words[2].split())
         if 0 < len(label) <= THEME_LABEL_MAX and rename(engine, numbers[0], label):
             return texts.html("theme_renamed", language, id=words[1], label=label)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.privacy import mask_personal_data
+from flows.quotes import staff_quote
 from flows.themes import ThemeModel, ThemeParams, assign, label, merge, rebuild, representative
 from storage import queries
 from storage.engine import session_scope
@@ -215,7 +216,7 @@ def _quotes(
     except KeyError:  # a theme a later rebuild left out of the model: its oldest words
         picked = list(range(min(limit, len(pairs))))
     # Mask before shortening: a cut number could slip past the masker.
-    return tuple(_short(mask_personal_data(pairs[i][0])) for i in picked)
+    return tuple(_short(staff_quote(pairs[i][0])) for i in picked)
 
 
 def _short(text: str) -> str:

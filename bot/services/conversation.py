@@ -5,6 +5,7 @@ call ``Conversations.handle`` and deliver the rendered replies. The state, the c
 and everything the interview asked to store are committed together, before any reply is sent.
 """
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -36,10 +37,11 @@ from flows.outputs import (
 )
 from flows.questions import question
 from flows.render import Escape, Rendered, render
-from flows.state import InterviewState
+from flows.state import InterviewState, Step
 from flows.workshop import Workshop
 from storage import queries
 from storage.database import Database
+from storage.engine import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,11 @@ log = logging.getLogger(__name__)
 def pseudonym(key: bytes, channel: str, user_id: int | str) -> str:
     """Return the stable pseudonym of a user: an HMAC, so the raw id is never stored."""
     return hmac.new(key, f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Return an HMAC of a fixed text: the same key gives the same value, revealing nothing."""
+    return hmac.new(key, b"innspill:pseudonym-key", hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,7 @@ class Turn:
     documents: tuple[Document, ...] = ()
     saved: bool = False  # a problem was stored
     interview: str | None = None  # "started", "finished" or "abandoned" (metrics)
+    erased: bool = False  # the resident's data was erased
 
 
 @dataclass
@@ -124,6 +132,9 @@ class Conversations:
         count_turn(self.source, turn.interview, turn.saved)
         if turn.saved and self.on_saved is not None:
             self.on_saved()
+        if turn.erased:
+            # Erased rows linger in the write-ahead log until it is copied back and emptied.
+            await asyncio.to_thread(checkpoint, self.db.engine)
         return turn
 
     def handle_sync(
@@ -144,6 +155,8 @@ class Conversations:
             chat_id=chat_id,
         )
         count_turn(self.source, turn.interview, turn.saved)
+        if turn.erased:
+            checkpoint(self.db.engine)
         return turn
 
     def _apply(
@@ -178,13 +191,16 @@ class Conversations:
         began = state
         state, outputs = self.interview.advance(state, event, facts)
         effects = self._execute(session, row.id, outputs, state, escape, chat_id)
-        if not effects.erased:
+        if state.step is Step.DECLINED and not row.consent_version:
+            # "Nothing was stored": a refusal leaves no pseudonym and no state behind.
+            queries.delete_resident(session=session, resident_id=row.id)
+        elif not effects.erased:
             queries.save_state(
                 session=session, resident_id=row.id, state=state.to_dict(), now=event.now
             )
         turn = self._turn(state, outputs, escape, documents=effects.documents)
         progress = interview_event(began, state, effects.saved)
-        return replace(turn, saved=effects.saved, interview=progress)
+        return replace(turn, saved=effects.saved, interview=progress, erased=effects.erased)
 
     async def mark_replied(self, update_id: int) -> None:
         """Record that the answer to ``update_id`` reached the resident."""

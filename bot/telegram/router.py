@@ -50,7 +50,8 @@ def message_event(message: Message, now: datetime) -> Event:
         location = (message.location.latitude, message.location.longitude)
         return Event(EventKind.LOCATION, now, location=location, language_hint=hint)
     if text:
-        return Event(EventKind.TEXT, now, text=text, language_hint=hint)
+        forwarded = message.forward_origin is not None
+        return Event(EventKind.TEXT, now, text=text, language_hint=hint, forwarded=forwarded)
     media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "other")
     return Event(EventKind.UNSUPPORTED, now, media=media, language_hint=hint)
 
@@ -98,12 +99,18 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
         hint = message.from_user.language_code if message.from_user else None
         await _notify(delivery, message.chat.id, notices.render("edited_ignored", hint))
 
-    @router.message(F.chat.type != "private")
-    @router.channel_post()
+    @router.message(F.chat.type.in_({"group", "supergroup"}))
     async def elsewhere(message: Message) -> None:
-        # Nothing from a group or channel is stored; the sender is told where to talk.
+        # Nothing from a group is stored; the sender is told where to talk. Channel posts are
+        # left unanswered: a notice there would be posted to every subscriber of the channel.
         hint = message.from_user.language_code if message.from_user else None
         await _notify(delivery, message.chat.id, notices.render("private_only", hint))
+
+    @router.callback_query()
+    async def button_elsewhere(query: CallbackQuery) -> None:
+        # A button under a message forwarded to a group: stop the client's spinner, store nothing.
+        with contextlib.suppress(TelegramBadRequest):
+            await delivery.call(lambda: query.answer(), "answerCallbackQuery")
 
     return router
 

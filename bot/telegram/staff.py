@@ -24,6 +24,7 @@ from bot.cli.statuses import status_reply
 from bot.cli.themes import staff_reply
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
 from bot.telegram.delivery import REPLY_BURST, Delivery
+from flows.callback import record_id
 from flows.digest import Period, rolling_period
 from flows.language import normalise_language_code
 from flows.render import Rendered
@@ -66,6 +67,9 @@ def staff_language(code: str | None, offered: Sequence[str]) -> str:
     return "en" if language else "nb"
 
 
+EXPORT_FIRST_YEAR = 2000  # no resident wrote to the bot before this
+
+
 def parse_export(argument: str, now: datetime, zone: ZoneInfo) -> tuple[str, Period | None]:
     """Read "[csv|xlsx] [FIRST [LAST]]" (local days, both included); raise ValueError if wrong."""
     words = argument.lower().split()
@@ -73,6 +77,9 @@ def parse_export(argument: str, now: datetime, zone: ZoneInfo) -> tuple[str, Per
     if len(words) > 2:
         raise ValueError("too many words")
     days = [date.fromisoformat(word) for word in words]
+    if any(day.year < EXPORT_FIRST_YEAR or day.year >= date.max.year for day in days):
+        # Day 1 of year 1 in Oslo is before the first UTC moment Python can hold.
+        raise ValueError("a day out of range")
     if not days:
         return file_format, None
     last = days[1] if len(days) == 2 else now.astimezone(zone).date()
@@ -328,11 +335,12 @@ class StaffDesk:
         if not (language := await self.begin(message, event_update, member)):
             return
         number = (command.args or "").strip().lstrip("#")
-        if not number.isdigit():
+        problem_id = record_id(number)
+        if problem_id is None:  # "²" is a digit to Python, but no problem's number
             await self.say(message, "block_usage", language)
             return
         done = await self.db.run(
-            queries.set_reporter_blocked, problem_id=int(number), blocked=blocked, now=self.clock()
+            queries.set_reporter_blocked, problem_id=problem_id, blocked=blocked, now=self.clock()
         )
         key = ("block_done" if blocked else "unblock_done") if done else "block_unknown"
         await self.say(message, key, language, id=number)

@@ -47,7 +47,9 @@ from storage.queries.outbox import (
 )
 from storage.queries.privacy import (
     erase_resident,
+    known_fingerprint,
     purge_inactive,
+    purge_old_problems,
     resident_data,
 )
 from storage.queries.problems import (
@@ -176,6 +178,7 @@ __all__ = [
     "hidden_ids",
     "hidden_quotes",
     "import_problem",
+    "known_fingerprint",
     "light_records",
     "list_staff",
     "list_workshops",
@@ -201,6 +204,7 @@ __all__ = [
     "prune_processed_updates",
     "public_results",
     "purge_inactive",
+    "purge_old_problems",
     "record_consent",
     "record_delivery",
     "record_hear_back",

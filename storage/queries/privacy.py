@@ -5,12 +5,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    KEY_FINGERPRINT_ID,
     Conversation,
     Endorsement,
     FollowUp,
+    KeyFingerprint,
     Observation,
     Problem,
     Resident,
@@ -22,11 +25,12 @@ def resident_data(session: Session, *, resident_id: int) -> dict[str, Any]:
     """Return everything stored about one resident, as JSON-ready values."""
     resident = resident_row(session, resident_id)
     conversation = session.get(Conversation, resident_id)
+    # Staff-side moderation (blocked_at) is staff's record, not something to tell a resident.
     problems = session.exec(
         select(Problem).where(Problem.resident_id == resident_id).order_by(col(Problem.id))
     ).all()
     return {
-        "resident": resident.model_dump(mode="json", exclude={"id"}),
+        "resident": resident.model_dump(mode="json", exclude={"id", "blocked_at"}),
         "interview_state": copy.deepcopy(conversation.state) if conversation else None,
         "problems": [p.model_dump(mode="json", exclude={"resident_id"}) for p in problems],
         **_workshop_data(session, resident_id),
@@ -36,9 +40,39 @@ def resident_data(session: Session, *, resident_id: int) -> dict[str, Any]:
 def erase_resident(session: Session, *, resident_id: int) -> int:
     """Delete a resident with their problems and state; return how many problems went."""
     _erase_workshop_data(session, resident_id)
+    theirs = session.exec(select(Problem.id).where(Problem.resident_id == resident_id)).all()
+    forget_shown_problems(session, problem_ids={i for i in theirs if i is not None})
     erased = session.exec(delete(Problem).where(col(Problem.resident_id) == resident_id))
     delete_resident(session=session, resident_id=resident_id)
     return int(erased.rowcount or 0)
+
+
+def forget_shown_problems(session: Session, *, problem_ids: set[int]) -> int:
+    """Drop these problems from every interview that was about to show them ("me too")."""
+    if not problem_ids:
+        return 0
+    changed = 0
+    # Only interviews with something left to show hold others' texts; they are few.
+    for conversation in session.exec(select(Conversation)):
+        state = conversation.state
+        shown = [int(i) for i in state.get("similar_ids") or ()]
+        if not problem_ids.intersection(shown):
+            continue
+        texts = list(state.get("similar_texts") or ())
+        kept = [k for k, problem_id in enumerate(shown) if problem_id not in problem_ids]
+        # Nothing left to ask about: the resident goes on to "report another?".
+        step = state.get("step") if kept or state.get("step") != "similar" else "another"
+        # A new dict: a JSON column mutated in place is not saved.
+        conversation.state = {
+            **state,
+            "step": step,
+            "similar_ids": [shown[k] for k in kept],
+            "similar_texts": [texts[k] for k in kept if k < len(texts)],
+        }
+        session.add(conversation)
+        changed += 1
+    session.flush()
+    return changed
 
 
 def _workshop_data(session: Session, resident_id: int) -> dict[str, Any]:
@@ -82,8 +116,35 @@ def _erase_workshop_data(session: Session, resident_id: int) -> None:
     session.exec(delete(FollowUp).where(col(FollowUp.resident_id) == resident_id))
 
 
+def purge_old_problems(session: Session, *, created_before: datetime) -> int:
+    """Delete problems older than ``created_before`` with everything that refers to them."""
+    old = select(Problem.id).where(col(Problem.created_at) < created_before)
+    forget_shown_problems(session, problem_ids={i for i in session.exec(old) if i is not None})
+    # Endorsements, follow-up answers and import hashes go with them (ON DELETE CASCADE).
+    result = session.exec(delete(Problem).where(col(Problem.created_at) < created_before))
+    return int(result.rowcount or 0)
+
+
 def purge_inactive(session: Session, *, last_seen_before: datetime) -> int:
     """Forget residents silent since ``last_seen_before``; their problems stay, unlinked."""
     # The database's ON DELETE rules take the conversation with it and unlink the problems.
     result = session.exec(delete(Resident).where(col(Resident.last_seen_at) < last_seen_before))
     return int(result.rowcount or 0)
+
+
+def known_fingerprint(session: Session, *, fingerprint: str, now: datetime) -> str:
+    """Return the key fingerprint this database was written with (storing ``fingerprint`` first).
+
+    A database that holds residents but no fingerprint was written before fingerprints were
+    kept: the key in use now is taken to be the one that wrote it.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Workers starting together: the first one's fingerprint is kept, the others read it.
+    session.exec(
+        insert(KeyFingerprint)
+        .values(id=KEY_FINGERPRINT_ID, fingerprint=fingerprint, created_at=now)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    stored = session.exec(select(KeyFingerprint.fingerprint)).one()
+    return str(stored)

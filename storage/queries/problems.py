@@ -165,6 +165,12 @@ def similar_candidates(
         .where(
             or_(*places),
             or_(col(Problem.resident_id).is_(None), col(Problem.resident_id) != resident_id),
+            or_(  # staff blocked them: their words go to no one (NULL NOT IN is never true)
+                col(Problem.resident_id).is_(None),
+                col(Problem.resident_id).not_in(
+                    select(Resident.id).where(col(Resident.blocked_at).is_not(None))
+                ),
+            ),
             col(Problem.id).not_in(  # once said "same for me", not asked about again
                 select(Endorsement.problem_id).where(Endorsement.resident_id == resident_id)
             ),

@@ -51,3 +51,24 @@ async def test_a_blocked_residents_reports_leave_the_digest_until_unblocked(
         assert undone.text == plain("unblock_done", "nb", id=str(target))
         current, _ = builder.records(period)
         assert target in [r.id for r in current]
+
+
+async def test_staff_commands_with_impossible_arguments_are_answered_with_their_usage(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    seed(database_url)
+    settings = settings_for(api, database_url, admin_ids=str(ADMIN))
+    async with running_bot(settings, Clock(NOW)) as core:
+        plain = core.staff_texts.plain
+        admin = Person(api, ADMIN)
+        huge = "9" * 23
+        for command, usage in [
+            ("/block ²", "block_usage"),
+            (f"/block {huge}", "block_usage"),
+            (f"/unblock {huge}", "block_usage"),
+            (f"/theme rename {huge} Buss", "theme_usage"),
+            (f"/theme merge 1 {huge}", "theme_usage"),
+            ("/export xlsx 0001-01-01 0001-01-02", "export_usage"),
+        ]:
+            [answer] = await admin.says(command)
+            assert answer.text == plain(usage, "nb"), command

@@ -9,7 +9,7 @@ from bot.app import Core
 from storage.engine import make_engine
 from tests.bot.harness import Resident, running_bot, settings_for, text_of
 from tests.bot.test_e2e_interview import ANNA, BUS
-from tests.factories import make_callback_update
+from tests.factories import make_callback_update, make_message_update
 from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -56,18 +56,20 @@ async def test_a_photo_with_a_caption_counts_as_text(api: FakeBotAPI, database_u
         assert await anna.reads(1) == [text_of(core, "ask_frequency")]
 
 
-async def test_group_chats_and_channels_are_told_to_go_private_and_nothing_is_stored(
+async def test_groups_are_told_to_go_private_channels_are_ignored_and_nothing_is_stored(
     api: FakeBotAPI, database_url: str
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
+        api.send_text(2003, "Nyheter fra kommunen", chat_type="channel")
         api.send_text(2001, "/start", chat_type="group")
         api.send_text(2002, "Veien er glatt", chat_type="supergroup", language_code="en")
-        api.send_text(2003, "Nyheter fra kommunen", chat_type="channel")
-        await api.wait_for(lambda a: len(a.calls("sendMessage")) >= 3)
+        await api.wait_for(lambda a: len(a.calls("sendMessage")) >= 2)
+        await api.wait_for(lambda a: a.pending_update_count == 0)
         assert [m.text for m in api.sent_to(-2001)] == [text_of(core, "private_only")]
         assert [m.text for m in api.sent_to(-1_000_000_002_002)] == [
             text_of(core, "private_only", "en")
         ]
+        assert api.sent_to(-1_000_000_002_003) == []  # nothing posted into the channel
     assert count(database_url, "resident") == 0
     assert count(database_url, "problem") == 0
 
@@ -137,3 +139,61 @@ async def test_mydata_sends_everything_and_delete_erases_it(
     assert count(database_url, "problem") == 0
     assert count(database_url, "resident") == 0
     assert count(database_url, "conversation") == 0
+
+
+async def test_a_button_pressed_in_a_group_is_answered_and_changes_nothing(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)):
+        user = {"id": 2004, "is_bot": False, "first_name": "G", "language_code": "nb"}
+        group = {"id": -2004, "type": "group", "title": "Nabolaget"}
+        message = {"message_id": 7, "date": 1_700_000_000, "chat": group, "text": "?"}
+        update = make_callback_update(
+            data="consent:yes", user_id=2004, update_id=999_101, message=message
+        )
+        update["callback_query"]["from"] = user
+        api.queue_update(update)
+        await api.wait_for(lambda a: len(a.calls("answerCallbackQuery")) == 1)
+        assert (
+            api.calls("answerCallbackQuery")[0].params["callback_query_id"]
+            == (update["callback_query"]["id"])
+        )
+    assert count(database_url, "resident") == 0
+
+
+async def test_every_message_is_sent_without_a_link_preview(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)):
+        await Resident(api, ANNA).says("/start", expect=2)
+    sent = api.calls("sendMessage")
+    assert sent
+    assert all(c.params.get("link_preview_options") == {"is_disabled": True} for c in sent)
+
+
+async def test_declining_consent_leaves_nothing_of_the_resident(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = Resident(api, ANNA)
+        await anna.says("/start", expect=2)
+        assert await anna.presses("consent:no") == [text_of(core, "consent_declined")]
+        assert count(database_url, "resident") == 0
+        assert count(database_url, "conversation") == 0
+        await anna.says("/start", expect=2)  # a fresh start asks for consent again
+        assert anna.last_buttons() == ["consent:yes", "consent:no"]
+
+
+async def test_a_forwarded_message_is_asked_about_before_it_is_taken(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        anna = await consented(api, core)
+        origin = {"type": "hidden_user", "sender_user_name": "Naboen", "date": 1_700_000_000}
+        forwarded = make_message_update(
+            update_id=999_201, user_id=ANNA, message_id=50, text=BUS, forward_origin=origin
+        )
+        api.queue_update(forwarded)
+        assert await anna.reads(1) == [text_of(core, "forwarded_ask")]
+        assert anna.last_buttons() == ["forwarded:yes", "forwarded:no"]
+        assert await anna.presses("forwarded:yes") == [text_of(core, "ask_frequency")]

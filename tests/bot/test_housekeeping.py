@@ -41,5 +41,45 @@ async def test_silent_residents_are_forgotten_and_their_problems_stay(database_u
         assert sorted(r.resident for r in records) == ["", "recent"]
         assert not queries.claim_update(session=session, update_id=2, now=NOW)
         assert queries.claim_update(session=session, update_id=1, now=NOW)  # was pruned
-    assert keeper.clean(NOW) == (0, 0)  # nothing more to do
+    assert keeper.clean(NOW) == (0, 0, 0)  # nothing more to do
+    engine.dispose()
+
+
+async def test_problems_past_their_retention_go_with_everything_about_them(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        author = queries.get_or_create_resident(session=session, pseudonym="author", now=NOW)
+        reader = queries.get_or_create_resident(session=session, pseudonym="reader", now=NOW)
+        assert author.id is not None and reader.id is not None
+        ids = []
+        for age, text in ((731, "Gammel klage om gatelys."), (700, "Nyere klage om gatelys.")):
+            draft = Problem(text=text, language="nb", area="biri")
+            ids.append(
+                queries.add_problem(
+                    session=session,
+                    resident_id=author.id,
+                    problem=draft,
+                    source="telegram",
+                    now=NOW - timedelta(days=age),
+                )
+            )
+            queries.endorse(session=session, resident_id=reader.id, problem_id=ids[-1], now=NOW)
+        shown = {"step": "similar", "similar_ids": ids, "similar_texts": ["Gammel…", "Nyere…"]}
+        queries.save_state(session=session, resident_id=reader.id, state=shown, now=NOW)
+    keeper = Housekeeping(
+        db=Database(engine),
+        clock=lambda: NOW,
+        retention=timedelta(days=180),
+        problem_retention=timedelta(days=730),
+    )
+    await keeper.run()
+    with session_scope(engine) as session:
+        [left] = queries.problem_records(session=session)
+        assert (left.id, left.text, left.endorsements) == (ids[1], "Nyere klage om gatelys.", 1)
+        state = queries.load_state(session=session, resident_id=reader.id)
+        assert state is not None
+        assert (state["similar_ids"], state["similar_texts"]) == ([ids[1]], ["Nyere…"])
     engine.dispose()

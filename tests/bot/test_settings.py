@@ -43,18 +43,29 @@ def test_a_wrong_setting_is_named(overrides: dict[str, object], named: str) -> N
         load_settings(_env_file=None, **overrides)
 
 
-def test_a_missing_secret_key_is_created_once_and_kept(
+def test_a_missing_secret_key_is_created_once_beside_the_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    first = load_settings(_env_file=None).pseudonym_key()
-    assert first == load_settings(_env_file=None).pseudonym_key()
+    (tmp_path / "data").mkdir()
+    url = f"sqlite:///{tmp_path / 'data' / 'innspill.db'}"
+    monkeypatch.chdir(tmp_path)
+    first = load_settings(_env_file=None, database_url=url).pseudonym_key()
+    monkeypatch.chdir(tmp_path / "data")  # started from elsewhere: the same key
+    assert first == load_settings(_env_file=None, database_url=url).pseudonym_key()
     assert len(first) >= 32
-    assert (tmp_path / ".innspill-secret").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "data" / "innspill.db.secret").stat().st_mode & 0o077 == 0
+    assert not (tmp_path / ".innspill-secret").exists()
 
 
 def test_quiet_hours_default_to_the_night_and_may_be_turned_off() -> None:
     assert str(load_settings(_env_file=None).quiet_hours) == "21:00-08:00"
     assert load_settings(_env_file=None, quiet_hours="").quiet_hours is None
     assert load_settings(_env_file=None, public_results="on").public_results is True
+
+
+def test_postgresql_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings = load_settings(_env_file=None, database_url="postgresql+psycopg://db/innspill")
+    with pytest.raises(SettingsError, match=r"^SECRET_KEY: must be set"):
+        settings.pseudonym_key()

@@ -38,7 +38,7 @@ def test_a_whole_report_in_the_terminal_is_stored(tmp_path: Path) -> None:
     engine.dispose()
     assert (problem.text, problem.source, problem.severity) == (PROBLEM, "terminal", 4)
     assert (problem.frequency, problem.groups, problem.area) == ("daily", ("senior",), "biri")
-    assert (tmp_path / ".innspill-secret").exists()  # a key was made for the pseudonyms
+    assert (tmp_path / "chat.db.secret").exists()  # a key was made beside the database
 
 
 def test_run_without_a_token_explains_and_offers_the_terminal_chat(tmp_path: Path) -> None:

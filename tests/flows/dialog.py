@@ -26,7 +26,7 @@ def event(text: str, now: datetime = START, hint: str | None = "nb") -> Event:
     """Turn a script line into an event.
 
     "/x arg" is a command, "[step:value]" a button, "@60.79,10.69" a location,
-    "~sticker" something that is not text; anything else is typed text.
+    "~sticker" something that is not text, "»text" a forwarded message; anything else is typed.
     """
     if text.startswith("/"):
         head, _, argument = text[1:].partition(" ")
@@ -38,6 +38,8 @@ def event(text: str, now: datetime = START, hint: str | None = "nb") -> Event:
         return Event(EventKind.LOCATION, now, location=(lat, lon), language_hint=hint)
     if text.startswith("~"):
         return Event(EventKind.UNSUPPORTED, now, media=text[1:], language_hint=hint)
+    if text.startswith("»"):
+        return Event(EventKind.TEXT, now, text=text[1:], language_hint=hint, forwarded=True)
     return Event(EventKind.TEXT, now, text=text, language_hint=hint)
 
 

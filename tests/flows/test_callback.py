@@ -53,6 +53,8 @@ def test_every_button_fits_telegrams_64_bytes_and_comes_back(button: Button) -> 
         "review:" + "a" * 57,
         "wsx:g:ab:senior",  # code too short
         "wsx:d:biri01:2026-02-30",  # no such day
+        "wsx:d:biri01:0001-01-01",  # days no dialog offers: the expiry would overflow
+        "wsx:d:biri01:9999-12-31",
         "wsx:q:biri01:senior",
         "wsx:g:biri01",
     ],

@@ -345,3 +345,33 @@ def test_start_while_asked_about_language_or_deletion_resumes_the_report() -> No
         ]
     )
     assert state.step is Step.FREQUENCY and state.draft.text == BUS
+
+
+def test_a_problem_longer_than_a_message_is_kept_to_the_limit_and_the_resident_told() -> None:
+    long = ("Bussen til Hunndalen kommer for sent hver morgen. " * 200).strip()  # 10,000 chars
+    state, _ = run([*CONSENTED, (long, ["problem_cut", "ask_frequency"])])
+    assert len(state.draft.text) == 4096 and long.startswith(state.draft.text)
+
+
+def test_a_forwarded_message_is_kept_only_when_it_is_the_residents_own_problem() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (f"»{BUS}", ["forwarded_ask"]),
+            ("[forwarded:no]", ["ask_problem"]),
+        ]
+    )
+    assert (state.step, state.draft.text) == (Step.PROBLEM, "")
+    state, _ = run([(f"»{BUS}", ["forwarded_ask"]), ("[forwarded:yes]", ["ask_frequency"])], state)
+    assert (state.step, state.draft.text) == (Step.FREQUENCY, BUS)
+
+
+def test_after_a_forwarded_message_typed_words_are_taken_as_their_own() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (f"»{BUS}", ["forwarded_ask"]),
+            ("Veien hjem er ikke brøytet.", ["ask_frequency"]),
+        ]
+    )
+    assert state.draft.text == "Veien hjem er ikke brøytet."

@@ -135,3 +135,62 @@ def test_a_message_with_several_kinds_is_masked_everywhere():
 def test_masking_twice_changes_nothing_more():
     once = mask_personal_data(f"{BIRTH_NUMBERS[2]} 91234567 a@b.no +48 123 456 789")
     assert mask_personal_data(once) == once == "[id-number] [phone] [email] [phone]"
+
+
+def pesel(birth: str, serial: str) -> str:
+    """Return the PESEL for a six-digit date code and a four-digit serial, with its check digit."""
+    digits = [int(ch) for ch in birth + serial]
+    total = sum(d * w for d, w in zip(digits, (1, 3, 7, 9, 1, 3, 7, 9, 1, 3), strict=False))
+    return birth + serial + str((10 - total % 10) % 10)
+
+
+def rnokpp(first_nine: str) -> str:
+    """Return a Ukrainian taxpayer number for nine digits, with its check digit."""
+    weights = (-1, 5, 7, 9, 4, 6, 10, 5, 7)
+    total = sum(int(d) * w for d, w in zip(first_nine, weights, strict=True))
+    return first_nine + str(total % 11 % 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Ring meg på 912.34.567 i morgen", "Ring meg på [phone] i morgen"),  # nb
+        ("Sentralbordet 61.13.00.00 svarer ikkje", "Sentralbordet [phone] svarer ikkje"),  # nn
+        ("Call 912.34.567 please", "Call [phone] please"),  # en
+    ],
+)
+def test_phone_numbers_written_with_dots_are_masked(text, masked):
+    assert mask_personal_data(text) == masked
+
+
+def test_a_polish_pesel_is_masked_and_eleven_digits_failing_its_check_are_not():
+    number = pesel("440514", "0135")
+    wrong = number[:10] + str((int(number[10]) + 1) % 10)
+    assert (
+        mask_personal_data(f"Mój PESEL to {number}, proszę") == "Mój PESEL to [id-number], proszę"
+    )
+    assert mask_personal_data(f"Numer zamówienia {wrong}") == f"Numer zamówienia {wrong}"
+
+
+def test_a_ukrainian_taxpayer_number_is_masked_and_other_ten_digits_are_not():
+    number = rnokpp("318471069")
+    wrong = number[:9] + str((int(number[9]) + 1) % 10)
+    assert mask_personal_data(f"Мій РНОКПП {number}, дякую") == "Мій РНОКПП [id-number], дякую"
+    assert mask_personal_data(f"Номер замовлення {wrong}") == f"Номер замовлення {wrong}"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Kontoen min er NO93 8601 1117 947 takk", "Kontoen min er [account] takk"),  # nb
+        ("Konto PL61109010140000071219812874.", "Konto [account]."),  # pl
+        ("Рахунок UA213223130000026007233566001 в банку", "Рахунок [account] в банку"),  # uk
+        ("Pay GB82 WEST 1234 5698 7654 32 now", "Pay [account] now"),  # en
+    ],
+)
+def test_ibans_are_masked(text, masked):
+    assert mask_personal_data(text) == masked
+
+
+def test_an_iban_with_a_wrong_check_is_left_alone():
+    assert mask_personal_data("ref NO94 8601 1117 947") == "ref NO94 8601 1117 947"

@@ -22,6 +22,7 @@ def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(sqlite_url):
 
 def test_relative_sqlite_path_is_created_under_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "db").mkdir(parents=True)  # a missing directory is refused (issue 21)
     engine = make_engine("sqlite:///data/db/innspill.db")
     monkeypatch.chdir("/")  # a later chdir must not move the database
     upgrade_database(engine)

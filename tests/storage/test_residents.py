@@ -10,7 +10,8 @@ from sqlmodel import Session
 import flows.problem
 from storage.engine import session_scope
 from storage.models import Problem, Resident
-from storage.queries.problems import add_problem, problem_records
+from storage.queries.privacy import resident_data
+from storage.queries.problems import add_problem, problem_records, similar_candidates
 from storage.queries.residents import (
     delete_resident,
     get_or_create_resident,
@@ -19,6 +20,7 @@ from storage.queries.residents import (
     save_state,
     set_follow_up,
     set_language,
+    set_reporter_blocked,
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -142,3 +144,35 @@ def test_resident_updates_refuse_bad_input(engine):
         set_language(session=session, resident_id=resident_id, language="much-too-long")
     with pytest.raises(ValueError, match="version"), session_scope(engine) as session:
         record_consent(session=session, resident_id=resident_id, version=0, now=T0)
+
+
+def test_a_blocked_residents_reports_are_never_offered_as_similar(engine: Engine) -> None:
+    blocked, reader = _resident_id(engine, "blocked"), _resident_id(engine, "reader")
+    with session_scope(engine) as session:
+        problem = add_problem(
+            session=session, resident_id=blocked, problem=DRAFT, source="telegram", now=T0
+        )
+        unlinked = add_problem(
+            session=session, resident_id=None, problem=DRAFT, source="import", now=T0
+        )
+        offered = similar_candidates(
+            session=session, resident_id=reader, workshop="", area=DRAFT.area
+        )
+        assert sorted(c.id for c in offered) == [problem, unlinked]
+        set_reporter_blocked(session=session, problem_id=problem, blocked=True, now=T0)
+        offered = similar_candidates(
+            session=session, resident_id=reader, workshop="", area=DRAFT.area
+        )
+        assert [c.id for c in offered] == [unlinked]  # reports linked to no one still count
+
+
+def test_mydata_leaves_out_whether_staff_blocked_the_resident(engine: Engine) -> None:
+    resident = _resident_id(engine, "blocked")
+    with session_scope(engine) as session:
+        problem = add_problem(
+            session=session, resident_id=resident, problem=DRAFT, source="telegram", now=T0
+        )
+        set_reporter_blocked(session=session, problem_id=problem, blocked=True, now=T0)
+        data = resident_data(session=session, resident_id=resident)
+    assert "blocked_at" not in data["resident"]
+    assert "blocked" not in str(data).replace("'pseudonym': 'blocked'", "")
