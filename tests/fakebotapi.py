@@ -684,7 +684,7 @@ class FakeBotAPI:
     async def wait_for(
         self,
         predicate: Callable[[FakeBotAPI], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for a predicate, not for I/O
+        timeout: float = 15.0,  # noqa: ASYNC109 - a deadline for a predicate, not for I/O
     ) -> None:
         """Poll predicate until it holds, or fail with a summary of the latest calls."""
         deadline = time.monotonic() + timeout
@@ -697,7 +697,7 @@ class FakeBotAPI:
         self,
         chat_id: int,
         count: int,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for a predicate, not for I/O
+        timeout: float = 15.0,  # noqa: ASYNC109 - a deadline for a predicate, not for I/O
     ) -> list[SentMessage]:
         """Wait until the bot has sent count messages to a chat, and return them all."""
         await self.wait_for(lambda api: len(api.sent_to(chat_id)) >= count, timeout)
