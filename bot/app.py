@@ -1,6 +1,7 @@
 """The composition root: build settings, storage, interview, bot and dispatcher, and run them."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from urllib.parse import urlparse
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.content_files import load_content, load_staff_texts
@@ -20,14 +22,23 @@ from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
 from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
+from bot.readiness import Readiness
 from bot.services.conversation import Conversations
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
+from bot.telegram.applier import Applier
 from bot.telegram.delivery import Delivery, Pacer
 from bot.telegram.polling import Poller
-from bot.telegram.router import Notices, make_router, publish_commands, slow_down_warning
+from bot.telegram.router import (
+    Notices,
+    make_router,
+    not_applied_notice,
+    publish_commands,
+    slow_down_warning,
+)
 from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
+from bot.telegram.webhook import WebhookEndpoint
 from bot.telegram.workshops import make_workshop_router
 from flows.content import Content
 from flows.language import warm_up
@@ -42,6 +53,7 @@ Job = Callable[[], Awaitable[object]]
 # A person may send this many messages or button presses per window; more are dropped.
 THROTTLE_LIMIT = 20
 THROTTLE_SECONDS = 30.0
+MAX_START_BACKOFF = 300.0  # seconds between tries to reach Telegram while it is unreachable
 
 
 def utc_now() -> datetime:
@@ -127,7 +139,11 @@ class TelegramRunner:
         self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
-        self.poller = Poller(self.bot, self.dispatcher)
+        self.applier = Applier(
+            self.bot, self.dispatcher, notify=not_applied_notice(self.delivery, notices)
+        )
+        self.poller = Poller(self.bot, self.dispatcher, self.applier)
+        self.readiness = Readiness(core.db.engine)
         self._web: web.AppRunner | None = None
         self._stopped = asyncio.Event()
 
@@ -167,6 +183,8 @@ class TelegramRunner:
 
     async def _lead(self) -> None:
         """Run the scheduled jobs if this process leads; otherwise try to take over."""
+        if not await asyncio.to_thread(self.readiness.check):
+            return  # said once in the log; every job would fail the same way
         if not await asyncio.to_thread(self.leadership.acquire):
             return
         for job in self.jobs:
@@ -199,16 +217,42 @@ class TelegramRunner:
         """Serve until ``stop()``; stop the scheduler and close the bot session on the way out."""
         try:
             self.scheduler.start()  # inside the running loop, as APScheduler needs
-            await publish_commands(self.bot, self.delivery, self.core.content)
+            # Telegram may be unreachable at start: the menu is set whenever it answers.
+            menu = asyncio.create_task(
+                self._keep_trying(
+                    lambda: publish_commands(self.bot, self.delivery, self.core.content),
+                    "setMyCommands",
+                )
+            )
             if self.core.settings.webhook_url:
                 await self._serve_webhook()
             else:
-                await self.bot.delete_webhook(drop_pending_updates=False)
+                await self._keep_trying(
+                    lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook"
+                )
                 await self.poller.run()
         finally:
+            menu.cancel()
             await self.scheduler.stop()
             await asyncio.to_thread(self.leadership.release)
             await self.bot.session.close()
+
+    async def _keep_trying(self, call: Callable[[], Awaitable[object]], what: str) -> None:
+        """Call Telegram until it answers (or the bot stops), waiting longer each time."""
+        delay = 1.0
+        while not self._stopped.is_set():
+            try:
+                await call()
+                return
+            except TelegramUnauthorizedError:
+                raise  # a revoked token: waiting cannot help
+            except Exception as error:
+                log.warning(
+                    "%s failed (%s); retrying in %.0f s", what, type(error).__name__, delay
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=delay)
+            delay = min(delay * 2, MAX_START_BACKOFF)
 
     async def stop(self) -> None:
         """Stop polling or the webhook server."""
@@ -220,11 +264,9 @@ class TelegramRunner:
         assert settings.webhook_url is not None and settings.webhook_secret is not None
         secret = settings.webhook_secret.get_secret_value()
         app = web.Application()
-        # Handle in the request, so a failure answers 500 and Telegram delivers the update again.
-        handler = SimpleRequestHandler(
-            self.dispatcher, self.bot, secret_token=secret, handle_in_background=False
-        )
-        handler.register(app, path=urlparse(settings.webhook_url).path or "/")
+        # Handle in the request, so a transient failure answers 500 and Telegram tries again.
+        endpoint = WebhookEndpoint(self.bot, self.applier, secret)
+        endpoint.register(app, urlparse(settings.webhook_url).path or "/")
         setup_application(app, self.dispatcher, bot=self.bot)
         self._web = web.AppRunner(app)
         await self._web.setup()
@@ -233,7 +275,10 @@ class TelegramRunner:
             self._web, settings.webhook_host, settings.webhook_port, reuse_port=True
         )
         await site.start()
-        await self.bot.set_webhook(settings.webhook_url, secret_token=secret)
+        url = settings.webhook_url
+        await self._keep_trying(
+            lambda: self.bot.set_webhook(url, secret_token=secret), "setWebhook"
+        )
         log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
         try:
             await self._stopped.wait()
