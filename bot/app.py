@@ -142,7 +142,7 @@ class TelegramRunner:
         self.applier = Applier(
             self.bot, self.dispatcher, notify=not_applied_notice(self.delivery, notices)
         )
-        self.poller = Poller(self.bot, self.dispatcher, self.applier)
+        self.poller = Poller(self.bot, self.dispatcher, self.applier, throttle=throttle)
         self.readiness = Readiness(core.db.engine)
         self._web: web.AppRunner | None = None
         self._stopped = asyncio.Event()

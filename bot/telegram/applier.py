@@ -119,17 +119,23 @@ class Applier:
         self._noticed: dict[int, float] = {}
 
     async def apply(
-        self, update: Update, *, applied: Applied | None = None, keep_trying: bool = True
+        self,
+        update: Update,
+        *,
+        applied: Applied | None = None,
+        keep_trying: bool = True,
+        **data: Any,
     ) -> Outcome:
         """Apply ``update``; ``applied`` is called once its database work is committed.
 
         Transient faults are retried for as long as it takes with ``keep_trying``, else
         returned as RETRY_LATER at once. Other failures park the update after a few attempts.
+        ``data`` goes to the handlers with the update.
         """
         failures, delay = 0, self.backoff
         while True:
             try:
-                await self.dispatcher.feed_update(self.bot, update, applied=applied)
+                await self.dispatcher.feed_update(self.bot, update, applied=applied, **data)
                 return Outcome.APPLIED
             except Exception as error:
                 what = (update.update_id, update_kind(update), type(error).__name__)

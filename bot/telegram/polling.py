@@ -19,9 +19,10 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
-from aiogram.types import Update
+from aiogram.types import TelegramObject, Update, User
 
 from bot.telegram.applier import Applier, chat_of, read_update
+from bot.telegram.throttle import ADMITTED, Throttle
 
 log = logging.getLogger(__name__)
 FIRST_BACKOFF = 0.5
@@ -45,6 +46,7 @@ class Poller:
         dispatcher: Dispatcher,
         applier: Applier,
         *,
+        throttle: Throttle | None = None,
         poll_timeout: int = 25,
         max_backoff: float = 30.0,
         remember: int = 10_000,
@@ -52,6 +54,7 @@ class Poller:
         self.bot = bot
         self.dispatcher = dispatcher
         self.applier = applier
+        self.throttle = throttle
         self.poll_timeout = poll_timeout
         self.max_backoff = max_backoff
         self._remember = remember
@@ -129,10 +132,30 @@ class Poller:
             self._remember_seen(update_id)
             self._next = max(self._next or 0, update_id + 1)
             update = read_update(raw, self.bot, self.applier.counts)
-            if update is not None:
+            if update is not None and self._admit(update):
                 self._open.add(update_id)
                 self._enqueue(update)
         return fresh
+
+    def _admit(self, update: Update) -> bool:
+        """Apply the rate limit on arrival: a flood is dropped here, warned once per window."""
+        event = update.message or update.callback_query
+        user = event.from_user if event is not None else None
+        if self.throttle is None or event is None or user is None:
+            return True
+        admitted, warn = self.throttle.admit(user)
+        if warn:
+            task = asyncio.create_task(self._warn(self.throttle, user, event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return admitted
+
+    async def _warn(self, throttle: Throttle, user: User, event: TelegramObject) -> None:
+        """Send the "slow down" beside the flooder's lane, not behind their queued replies."""
+        try:
+            await throttle.warn(user, event)
+        except Exception as error:
+            log.warning("slow-down notice not delivered (%s)", type(error).__name__)
 
     def _enqueue(self, update: Update) -> None:
         chat = chat_of(update)
@@ -155,7 +178,7 @@ class Poller:
                 self._close(update_id)
 
             try:
-                await self.applier.apply(update, applied=committed)
+                await self.applier.apply(update, applied=committed, **{ADMITTED: True})
             finally:
                 lane.popleft()
                 self._close(update.update_id)
