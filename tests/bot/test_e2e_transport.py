@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from bot.app import Core
 from flows.events import Event, EventKind
 from storage import queries
-from storage.engine import make_engine, session_scope
+from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, session_scope
 from tests.bot.harness import Resident, running_bot, settings_for, text_of
 from tests.bot.test_e2e_bad_input import consented, count
 from tests.factories import make_message_update
@@ -257,3 +258,32 @@ async def test_webhook_answers_what_can_never_succeed_with_200_or_400(
         assert messages[-1].text == text_of(core, "not_applied")
     assert count(sqlite_url, "problem") == 0
     assert CRASH not in caplog.text and "Søppeldunkene" not in caplog.text
+
+
+@contextmanager
+def sqlite_write_locked(database_url: str) -> Iterator[None]:
+    """Hold SQLite's write lock from another connection, as another process would."""
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+async def test_an_update_waits_out_a_locked_sqlite_database_and_the_bot_keeps_answering(
+    api: FakeBotAPI, sqlite_url: str
+) -> None:
+    async with running_bot(settings_for(api, sqlite_url)) as core:
+        anna = await consented(api, core, ANNA)
+        bob = await consented(api, core, BOB)
+        with sqlite_write_locked(sqlite_url):
+            api.send_text(ANNA, BUS)
+            await asyncio.sleep(SQLITE_BUSY_TIMEOUT_MS / 1000 + 8)  # past the busy timeout
+            assert len(api.sent_to(ANNA)) == anna.seen  # nothing applied, nothing answered
+            assert api.pending_update_count == 1  # and Telegram still holds the update
+        assert await anna.reads(1, within=60) == [text_of(core, "ask_frequency")]
+        assert await bob.says(BUS) == [text_of(core, "ask_frequency")]
+        assert await anna.presses("frequency:daily") == [text_of(core, "ask_severity")]
+    assert drafts(sqlite_url).count(BUS) == 2
