@@ -287,3 +287,69 @@ async def test_an_update_waits_out_a_locked_sqlite_database_and_the_bot_keeps_an
         assert await bob.says(BUS) == [text_of(core, "ask_frequency")]
         assert await anna.presses("frequency:daily") == [text_of(core, "ask_severity")]
     assert drafts(sqlite_url).count(BUS) == 2
+
+
+AREAS = ("sentrum", "hunndalen", "biri", "snertingdal", "redalen")
+PROBLEMS = (
+    "Bussen til Hunndalen går bare én gang i timen om kvelden.",
+    "Det er ingen benker langs turveien ved Mjøsa for eldre.",
+    "Fortauet i Storgata er islagt hver morgen hele vinteren.",
+    "Legekontoret svarer ikke på telefon før etter en halvtime.",
+    "Biblioteket stenger klokka fire, før vi kommer fra jobb.",
+)
+FORGED = ("fu:¹:1:no", "idle:confirm", "declined:review", "x" * 64, "🙂", "change:delete")
+
+
+async def interview(api: FakeBotAPI, core: Core, user_id: int, number: int) -> float:
+    """Go through a whole report at a human pace; return the slowest answer's wait."""
+    resident, slowest = Resident(api, user_id), 0.0
+    steps: list[tuple[str, int]] = [
+        ("/start", 2),
+        ("[consent:yes", 1),
+        (PROBLEMS[number], 1),
+        ("[frequency:daily", 1),
+        ("[severity:4", 1),
+        ("[groups:senior", 0),
+        ("[groups:done", 1),
+        (f"[area:{AREAS[number]}", 1),
+        ("[review:confirm", 2),
+    ]
+    for step, expect in steps:
+        await asyncio.sleep(0.5)  # thinking
+        started = time.monotonic()
+        if step.startswith("["):
+            api.press(user_id, step[1:])
+            await resident.reads(expect, within=40)
+        else:
+            await resident.says(step, expect, within=40)
+        if expect == 0:  # the group ticked is an edit of the question
+            await api.wait_for(lambda a: any("✓" in b for b, _ in a.sent_to(user_id)[-1].buttons))
+        slowest = max(slowest, time.monotonic() - started)
+    return slowest
+
+
+async def test_forged_button_presses_do_not_slow_down_other_residents(
+    api: FakeBotAPI, sqlite_url: str
+) -> None:
+    async with running_bot(settings_for(api, sqlite_url)) as core:
+        forger = await consented(api, core, 7_340_055_555)
+        stop = asyncio.Event()
+
+        async def forge() -> None:
+            n = 0
+            while not stop.is_set():
+                api.forge_press(forger.user_id, FORGED[n % len(FORGED)])
+                n += 1
+                await asyncio.sleep(0.5)
+
+        attack = asyncio.create_task(forge())
+        try:
+            ids = [7_340_060_000 + n for n in range(5)]
+            waits = await asyncio.gather(
+                *(interview(api, core, user, n) for n, user in enumerate(ids))
+            )
+        finally:
+            stop.set()
+            await attack
+        assert max(waits) < 2.0, waits
+    assert count(sqlite_url, "problem") == 5
