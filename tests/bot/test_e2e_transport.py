@@ -18,6 +18,7 @@ from storage import queries
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, session_scope
 from tests.bot.harness import Resident, running_bot, settings_for, text_of
 from tests.bot.test_e2e_bad_input import consented, count
+from tests.bot.test_e2e_faults import database_down
 from tests.factories import make_message_update
 from tests.fakebotapi import FakeBotAPI
 
@@ -353,3 +354,24 @@ async def test_forged_button_presses_do_not_slow_down_other_residents(
             await attack
         assert max(waits) < 2.0, waits
     assert count(sqlite_url, "problem") == 5
+
+
+@pytest.mark.postgres
+async def test_webhook_answers_500_only_while_the_database_is_down(
+    api: FakeBotAPI, postgres_url: str, unused_tcp_port: int
+) -> None:
+    url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
+    settings = settings_for(
+        api,
+        postgres_url,
+        webhook_url="https://innspill.example.org/telegram",
+        webhook_secret=HOOK_SECRET,
+        webhook_port=unused_tcp_port,
+    )
+    async with running_bot(settings):
+        await api.wait_for(lambda a: a.webhook is not None)
+        start = make_message_update(text="/start", user_id=ANNA, update_id=50)
+        with database_down(postgres_url):
+            assert await post(url, start) == 500  # Telegram will deliver it again
+        assert await post(url, start) == 200
+        await api.wait_for_messages(ANNA, 2)
