@@ -275,11 +275,11 @@ class TelegramRunner:
             self._web, settings.webhook_host, settings.webhook_port, reuse_port=True
         )
         await site.start()
+        log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
         url = settings.webhook_url
         await self._keep_trying(
             lambda: self.bot.set_webhook(url, secret_token=secret), "setWebhook"
         )
-        log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
         try:
             await self._stopped.wait()
         finally:
