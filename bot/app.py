@@ -14,8 +14,9 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.content_files import load_content, load_page_texts, load_staff_texts
@@ -24,20 +25,29 @@ from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
 from bot.jobs.notices import StatusNews
+from bot.jobs.schema import SchemaWatch
 from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
 from bot.metrics import Backlogs, watch_engine
 from bot.services.conversation import Conversations, key_fingerprint
 from bot.services.digests import DigestBuilder
 from bot.settings import Settings, SettingsError
+from bot.telegram.applier import Applier
 from bot.telegram.delivery import Delivery, Pacer
 from bot.telegram.mine import make_mine_router
 from bot.telegram.observe import UpdateObserver
 from bot.telegram.polling import Poller
 from bot.telegram.responses import keep_responses
-from bot.telegram.router import Notices, make_router, publish_commands, slow_down_warning
+from bot.telegram.router import (
+    Notices,
+    make_router,
+    not_applied_notice,
+    publish_commands,
+    slow_down_warning,
+)
 from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
+from bot.telegram.webhook import WebhookEndpoint
 from bot.telegram.workshops import make_workshop_router
 from bot.web.app import WebContext, make_app
 from bot.web.ops import ops_routes
@@ -56,6 +66,7 @@ Job = Callable[[], Awaitable[object]]
 # A person may send this many messages or button presses per window; more are dropped.
 THROTTLE_LIMIT = 20
 THROTTLE_SECONDS = 30.0
+MAX_START_BACKOFF = 300.0  # seconds between tries to reach Telegram while it is unreachable
 
 
 def utc_now() -> datetime:
@@ -190,7 +201,17 @@ class TelegramRunner:
         self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
-        self.poller = Poller(self.bot, self.dispatcher, on_answer=self.heartbeat.beat)
+        self.applier = Applier(
+            self.bot, self.dispatcher, notify=not_applied_notice(self.delivery, notices)
+        )
+        self.poller = Poller(
+            self.bot,
+            self.dispatcher,
+            self.applier,
+            throttle=throttle,
+            on_answer=self.heartbeat.beat,
+        )
+        self.schema = SchemaWatch(core.db.engine)
         self._web: web.AppRunner | None = None
         self._stopped = asyncio.Event()
 
@@ -262,6 +283,8 @@ class TelegramRunner:
 
     async def _lead(self) -> None:
         """Run the scheduled jobs if this process leads; otherwise try to take over."""
+        if not await asyncio.to_thread(self.schema.check):
+            return  # said once in the log; every job would fail the same way
         if not await asyncio.to_thread(self.leadership.acquire):
             return
         for job in self.jobs:
@@ -296,23 +319,51 @@ class TelegramRunner:
         # What start-up built lives as long as the bot: keep it out of every full collection
         # (aiogram's heap made each one cost about 0.3 s on the reply path).
         gc.freeze()
+        starting: list[asyncio.Task[None]] = []
         try:
             await self.web.start()
             self.scheduler.start()  # inside the running loop, as APScheduler needs
-            await publish_commands(self.bot, self.delivery, self.core.content)
-            me = await self.delivery.call(self.bot.me, "getMe")
-            self.workspace.bot_username = me.username or ""  # for the workshops' QR posters
+            # Telegram may be unreachable at start: the menu is set whenever it answers, and
+            # the bot's username (for the workshops' QR posters) is learnt the same way.
+            menu = functools.partial(publish_commands, self.bot, self.delivery, self.core.content)
+            starting.append(asyncio.create_task(self._keep_trying(menu, "setMyCommands")))
+            starting.append(asyncio.create_task(self._keep_trying(self._learn_username, "getMe")))
             if self.core.settings.webhook_url:
                 await self._serve_webhook()
             else:
-                await self.bot.delete_webhook(drop_pending_updates=False)
+                await self._keep_trying(
+                    lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook"
+                )
                 self.heartbeat.beat()  # Telegram answers; getUpdates may hold 25 s before it does
                 await self.poller.run()
         finally:
+            for task in starting:
+                task.cancel()
             await self.web.stop()
             await self.scheduler.stop()
             await asyncio.to_thread(self.leadership.release)
             await self.bot.session.close()
+
+    async def _learn_username(self) -> None:
+        me = await self.delivery.call(self.bot.me, "getMe")
+        self.workspace.bot_username = me.username or ""
+
+    async def _keep_trying(self, call: Callable[[], Awaitable[object]], what: str) -> None:
+        """Call Telegram until it answers (or the bot stops), waiting longer each time."""
+        delay = 1.0
+        while not self._stopped.is_set():
+            try:
+                await call()
+                return
+            except TelegramUnauthorizedError:
+                raise  # a revoked token: waiting cannot help
+            except Exception as error:
+                log.warning(
+                    "%s failed (%s); retrying in %.0f s", what, type(error).__name__, delay
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=delay)
+            delay = min(delay * 2, MAX_START_BACKOFF)
 
     async def stop(self) -> None:
         """Stop polling or the webhook server."""
@@ -324,11 +375,9 @@ class TelegramRunner:
         assert settings.webhook_url is not None and settings.webhook_secret is not None
         secret = settings.webhook_secret.get_secret_value()
         app = web.Application()
-        # Handle in the request, so a failure answers 500 and Telegram delivers the update again.
-        handler = SimpleRequestHandler(
-            self.dispatcher, self.bot, secret_token=secret, handle_in_background=False
-        )
-        handler.register(app, path=urlparse(settings.webhook_url).path or "/")
+        # Handle in the request, so a transient failure answers 500 and Telegram tries again.
+        endpoint = WebhookEndpoint(self.bot, self.applier, secret)
+        endpoint.register(app, urlparse(settings.webhook_url).path or "/")
         setup_application(app, self.dispatcher, bot=self.bot)
         self._web = web.AppRunner(app)
         await self._web.setup()
@@ -337,10 +386,13 @@ class TelegramRunner:
             self._web, settings.webhook_host, settings.webhook_port, reuse_port=True
         )
         await site.start()
-        await self.bot.set_webhook(settings.webhook_url, secret_token=secret)
         log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        url = settings.webhook_url
+        await self._keep_trying(
+            lambda: self.bot.set_webhook(url, secret_token=secret), "setWebhook"
+        )
         self.heartbeat.beat()
-        watch = watch_webhook(self.bot, settings.webhook_url, self.heartbeat, WEBHOOK_CHECK_EVERY)
+        watch = watch_webhook(self.bot, url, self.heartbeat, WEBHOOK_CHECK_EVERY)
         watcher = asyncio.create_task(watch)
         try:
             await self._stopped.wait()

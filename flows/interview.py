@@ -34,7 +34,7 @@ from flows.outputs import (
 from flows.places import match_place, nearest_place
 from flows.privacy import mask_personal_data
 from flows.problem import Problem
-from flows.questions import PREFER_NOT_TO_SAY, groups_question, question
+from flows.questions import CHANGEABLE, PREFER_NOT_TO_SAY, groups_question, question
 from flows.similar import shown_to_others, similar_problems
 from flows.solution import looks_like_solution
 from flows.state import InterviewState, Step
@@ -296,9 +296,8 @@ class Interview:
         return self._save(state, event)
 
     def _chose_change(self, state: InterviewState, value: str, event: Event) -> Result:
-        try:
-            target = Step(value)
-        except ValueError:
+        target = next((step for step in CHANGEABLE if step.value == value), None)
+        if target is None:  # forged: "change:delete" must not jump to another question
             return self._reask(state, Reply("use_buttons"))
         changing = state.evolve(step=target, returning_to=Step.REVIEW)
         return changing, [*question(changing, self.content)]

@@ -383,6 +383,8 @@ class FakeBotAPI:
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file name, content)
         self._faults: dict[str, deque[ApiError]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._raw_faults: dict[str, deque[web.Response]] = defaultdict(deque)
+        self._hung: set[int] = set()  # chats whose sends are accepted and never answered
         self._tasks: set[asyncio.Task[tuple[int, dict[str, Any]]]] = set()
         self._runner: web.AppRunner | None = None
         # Telegram matches method names case-insensitively: "sendmessage" -> _api_send_message.
@@ -437,6 +439,9 @@ class FakeBotAPI:
             else:
                 fields[key] = str(value)
         method = request.match_info["method"]
+        if self._raw_faults[method.lower()]:
+            self.requests.append(Recorded(method, dict(fields), at=time.monotonic(), status=-1))
+            return self._raw_faults[method.lower()].popleft()
         if request.match_info["token"] != self.token:
             self.requests.append(Recorded(method, dict(fields), at=time.monotonic(), status=401))
             return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
@@ -475,6 +480,8 @@ class FakeBotAPI:
             raise ApiError(404, "Not Found: method not found")
         if self._faults[method]:
             raise self._faults[method].popleft()
+        if params.get("chat_id") in self._hung and method.startswith(("send", "edit")):
+            await self._closing.wait()  # a connection accepted and never answered
         if self._delays[method]:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), self._delays[method].popleft())
@@ -515,6 +522,24 @@ class FakeBotAPI:
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the next `times` calls of method before answering them (they still happen)."""
         self._delays[method.lower()].extend([seconds] * times)
+
+    def answer_raw_next(
+        self,
+        method: str,
+        *,
+        status: int = 502,
+        body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        content_type: str = "text/html",
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of method with a raw body, as a broken proxy does."""
+        for _ in range(times):
+            response = web.Response(status=status, text=body, content_type=content_type)
+            self._raw_faults[method.lower()].append(response)
+
+    def hang_sends_to(self, chat_id: int) -> None:
+        """Accept every later send or edit to chat_id and never answer it (until stop)."""
+        self._hung.add(chat_id)
 
     def block(self, user_id: int) -> None:
         """Make the resident block the bot: later sends to them fail with 403."""
@@ -590,6 +615,23 @@ class FakeBotAPI:
             raise ValueError(
                 f"message {stored.sent.message_id} has no button {data!r}: {stored.sent.buttons}"
             )
+        update_id = self._new_update_id()
+        update = factories.make_callback_update(
+            data=data,
+            update_id=update_id,
+            user_id=user_id,
+            message=stored.message,
+            callback_id=f"{user_id}{update_id}",
+            language_code=self._language(user_id),
+            bot_id=self.bot_id,
+        )
+        self._callbacks[update["callback_query"]["id"]] = update["callback_query"]
+        self.queue_update(update)
+        return update
+
+    def forge_press(self, user_id: int, data: str) -> dict[str, Any]:
+        """Queue a press with data no button carried, on the newest keyboard of the chat."""
+        stored = self._keyboard_message(user_id, None)
         update_id = self._new_update_id()
         update = factories.make_callback_update(
             data=data,

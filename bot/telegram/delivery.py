@@ -27,6 +27,9 @@ Monotonic = Callable[[], float]
 # (measured: 30/s drew ~3 % 429s from a strict counter, 29/s none and was faster overall).
 PER_SECOND = 29
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
+# A request Telegram accepted but never answered is given up (and retried) after this long, so
+# one hung send cannot hold its chat, or a job, for the session's default minute.
+SEND_TIMEOUT = 20.0
 
 
 class DeliveryFailed(RuntimeError):
@@ -104,8 +107,10 @@ class Delivery:
         max_wait: float = 60.0,
         sleep: Sleep = asyncio.sleep,
         pacer: Pacer | None = None,
+        timeout: float = SEND_TIMEOUT,
     ) -> None:
         self.bot = bot
+        self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
         self.max_wait = max_wait
@@ -120,22 +125,23 @@ class Delivery:
         chat_id: int | None = None,
         burst: int | None = None,
     ) -> T:
-        """Run ``request``, retrying on 429 (after ``retry_after``), 5xx and network errors.
+        """Run ``request``, retrying on 429 (after ``retry_after``), 5xx, network errors, timeouts.
 
+        An attempt that gets no answer within ``timeout`` seconds is given up and retried.
         With ``chat_id``, each attempt first waits for its turn under Telegram's send limits.
         """
         for attempt in range(1, self.attempts + 1):
             if chat_id is not None:
                 await self.pacer.wait(chat_id, burst)
             try:
-                result = await request()
+                result = await asyncio.wait_for(request(), self.timeout)
                 count_sent(what)
                 return result
             except TelegramRetryAfter as error:
                 wait = min(float(error.retry_after), self.max_wait)
                 FLOOD_WAITS.inc()
                 log.warning("%s: flood control, retrying in %.0f s", what, wait)
-            except (TelegramServerError, TelegramNetworkError) as error:
+            except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
                 wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
                 RETRIES.labels(type(error).__name__).inc()
                 log.warning("%s failed (%s), attempt %d", what, type(error).__name__, attempt)

@@ -1,59 +1,72 @@
-"""Long polling that confirms an update only after it was applied.
+"""Long polling that confirms an update only after its database work was committed.
 
 aiogram's own polling moves the offset past an update as soon as it is fetched, so an update
-whose handler failed (say, the database was down) is gone. Here the offset stays at the first
-update that failed, so Telegram hands it out again; the ones after it that did succeed are
-skipped (remembered here) or recognised by their claimed update id in the database.
-Updates of one chat are applied in order; different chats concurrently.
+whose handler failed (say, the database was down) is gone; and it waits for a whole batch,
+replies included, before fetching the next. Here each chat has a lane that applies its updates
+in order, while the poller goes on fetching: one chat's slow, paced or hung replies, or its
+failing update, never hold up another chat. The offset given to Telegram never passes an
+update whose database work is not committed, so Telegram hands such an update out again (the
+ones already in a lane are recognised and skipped). Updates are read one by one: one that
+cannot be read is skipped and logged by id and kind only.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.types import Update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.methods import GetUpdates
+from aiogram.types import TelegramObject, Update, User
+
+from bot.telegram.applier import Applier, chat_of, read_update
+from bot.telegram.throttle import ADMITTED, Throttle
 
 log = logging.getLogger(__name__)
-Sleep = Callable[[float], Awaitable[None]]
-TRANSIENT = (
-    OperationalError,
-    DBAPIError,
-    TelegramNetworkError,
-    TelegramServerError,
-    TelegramRetryAfter,
-)
+FIRST_BACKOFF = 0.5
+QUICK_LOOK = 0.02  # seconds between looks while only updates in lanes are pending
+SLOW_LOOK = 1.0
+DRAIN_SECONDS = 3.0  # on stop, how long lanes may finish what they hold
+
+
+class RawUpdates(GetUpdates):
+    """getUpdates answered as plain JSON, so each update is read (and refused) on its own."""
+
+    __returning__ = list[Any]
 
 
 class Poller:
-    """Fetch updates with getUpdates and feed them to the dispatcher, losing none."""
+    """Fetch updates with getUpdates and apply them in per-chat lanes, losing none."""
 
     def __init__(
         self,
         bot: Bot,
         dispatcher: Dispatcher,
+        applier: Applier,
         *,
+        throttle: Throttle | None = None,
         poll_timeout: int = 25,
         max_backoff: float = 30.0,
-        give_up_after: int = 5,
         remember: int = 10_000,
-        sleep: Sleep = asyncio.sleep,
         on_answer: Callable[[], None] = lambda: None,
     ) -> None:
         self.bot = bot
+        self.on_answer = on_answer  # Telegram answered getUpdates (readiness watches this)
         self.dispatcher = dispatcher
+        self.applier = applier
+        self.throttle = throttle
         self.poll_timeout = poll_timeout
         self.max_backoff = max_backoff
-        self.give_up_after = give_up_after
-        self.sleep = sleep
-        self.on_answer = on_answer  # Telegram answered getUpdates (readiness watches this)
-        self._done: OrderedDict[int, None] = OrderedDict()
         self._remember = remember
-        self._failures: dict[int, int] = {}
+        self._seen: OrderedDict[int, None] = OrderedDict()  # fetched ids, to skip repeats
+        self._open: set[int] = set()  # fetched ids whose database work is not committed
+        self._next: int | None = None  # one past the highest id fetched
+        self._lanes: dict[int | None, deque[Update]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._progress = asyncio.Event()
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -61,35 +74,48 @@ class Poller:
         self._stop.set()
 
     async def run(self) -> None:
-        """Poll until ``stop()``."""
-        offset: int | None = None
-        backoff = 0.5
+        """Poll until ``stop()``; then let the lanes finish briefly."""
+        try:
+            await self._poll()
+        finally:
+            await self._drain()
+
+    async def _poll(self) -> None:
+        backoff, look = FIRST_BACKOFF, QUICK_LOOK
         allowed = self.dispatcher.resolve_used_update_types()
         while not self._stop.is_set():
+            self._progress.clear()  # a commit from now on ends the wait below at once
             try:
-                updates = await self._fetch(offset, allowed)
-            except TRANSIENT as error:
-                log.warning("getUpdates failed (%s); retrying", type(error).__name__)
+                batch = await self._fetch(allowed)
+            except TelegramUnauthorizedError:
+                raise  # a revoked token: retrying cannot help
+            except Exception as error:  # an HTML error page, a 5xx, a timeout, a refusal…
+                log.warning(
+                    "getUpdates failed (%s); retrying in %.1f s", type(error).__name__, backoff
+                )
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
-            if updates is None:
-                break
+            if batch is None:
+                return
             self.on_answer()
-            failed = await self._apply(updates)
-            if failed is None:
-                backoff = 0.5
-                offset = updates[-1].update_id + 1 if updates else offset
-            else:
-                offset = failed
-                await self._pause(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
+            backoff = FIRST_BACKOFF
+            if self._take(batch) or not self._open:
+                look = QUICK_LOOK
+                continue
+            # Only updates already in lanes came back: wait for one to commit, not for nothing.
+            await self._wait_progress(look)
+            look = min(look * 2, SLOW_LOOK)
 
-    async def _fetch(self, offset: int | None, allowed: list[str]) -> list[Update] | None:
-        """Return the next updates, or None once stopped while waiting."""
-        request = asyncio.ensure_future(
-            self.bot.get_updates(offset=offset, timeout=self.poll_timeout, allowed_updates=allowed)
-        )
+    def _offset(self) -> int | None:
+        """Return the offset to confirm everything committed, and nothing that is not."""
+        return min(self._open) if self._open else self._next
+
+    async def _fetch(self, allowed: list[str]) -> list[Any] | None:
+        """Return the next raw updates, or None once stopped while waiting."""
+        timeout = 0 if self._open else self.poll_timeout
+        method = RawUpdates(offset=self._offset(), timeout=timeout, allowed_updates=allowed)
+        request = asyncio.ensure_future(self.bot(method, request_timeout=timeout + 10))
         stopped = asyncio.ensure_future(self._stop.wait())
         done, _ = await asyncio.wait({request, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if request not in done:
@@ -97,59 +123,94 @@ class Poller:
             await asyncio.gather(request, return_exceptions=True)
             return None
         stopped.cancel()
-        return request.result()
+        return list(request.result())
+
+    def _take(self, batch: list[Any]) -> bool:
+        """Put each new update in its chat's lane; return whether any was new."""
+        fresh = False
+        for raw in batch:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if not isinstance(update_id, int) or update_id in self._seen:
+                continue
+            fresh = True
+            self._remember_seen(update_id)
+            self._next = max(self._next or 0, update_id + 1)
+            update = read_update(raw, self.bot, self.applier.counts)
+            if update is not None and self._admit(update):
+                self._open.add(update_id)
+                self._enqueue(update)
+        return fresh
+
+    def _admit(self, update: Update) -> bool:
+        """Apply the rate limit on arrival: a flood is dropped here, warned once per window."""
+        event = update.message or update.callback_query
+        user = event.from_user if event is not None else None
+        if self.throttle is None or event is None or user is None:
+            return True
+        admitted, warn = self.throttle.admit(user)
+        if warn:
+            task = asyncio.create_task(self._warn(self.throttle, user, event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return admitted
+
+    async def _warn(self, throttle: Throttle, user: User, event: TelegramObject) -> None:
+        """Send the "slow down" beside the flooder's lane, not behind their queued replies."""
+        try:
+            await throttle.warn(user, event)
+        except Exception as error:
+            log.warning("slow-down notice not delivered (%s)", type(error).__name__)
+
+    def _enqueue(self, update: Update) -> None:
+        chat = chat_of(update)
+        lane = self._lanes.get(chat)
+        if lane is not None:
+            lane.append(update)
+            return
+        self._lanes[chat] = deque([update])
+        task = asyncio.create_task(self._run_lane(chat))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_lane(self, chat: int | None) -> None:
+        """Apply one chat's updates in order, replies included, then end."""
+        lane = self._lanes[chat]
+        while lane:
+            update = lane[0]
+
+            def committed(update_id: int = update.update_id) -> None:
+                self._close(update_id)
+
+            try:
+                await self.applier.apply(update, applied=committed, **{ADMITTED: True})
+            finally:
+                lane.popleft()
+                self._close(update.update_id)
+        del self._lanes[chat]
+
+    def _close(self, update_id: int) -> None:
+        """Let the offset pass ``update_id``: it is committed, parked or done."""
+        if update_id in self._open:
+            self._open.discard(update_id)
+            self._progress.set()
+
+    async def _wait_progress(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), timeout=seconds)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), timeout=seconds)
 
-    async def _apply(self, updates: list[Update]) -> int | None:
-        """Apply a batch; return the id of the first update that must come again, or None."""
-        by_chat: dict[int, list[Update]] = {}
-        for update in updates:
-            if update.update_id not in self._done:
-                by_chat.setdefault(_chat_key(update), []).append(update)
-        results = await asyncio.gather(*(self._apply_chat(batch) for batch in by_chat.values()))
-        failed = [update_id for update_id in results if update_id is not None]
-        return min(failed) if failed else None
+    async def _drain(self) -> None:
+        """Give the lanes a moment to finish; cancel what is left (Telegram still has it)."""
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _apply_chat(self, updates: list[Update]) -> int | None:
-        for update in updates:
-            try:
-                await self.dispatcher.feed_update(self.bot, update)
-            except Exception as error:
-                if self._should_retry(update.update_id, error):
-                    return update.update_id
-            self._remember_done(update.update_id)
-        return None
-
-    def _should_retry(self, update_id: int, error: Exception) -> bool:
-        """Retry transient failures without end; give up on others after a few tries."""
-        if isinstance(error, TRANSIENT):
-            log.warning("update %s not applied (%s); will retry", update_id, type(error).__name__)
-            return True
-        count = self._failures.get(update_id, 0) + 1
-        self._failures[update_id] = count
-        if count < self.give_up_after:
-            log.warning(
-                "update %s failed (%s), attempt %d", update_id, type(error).__name__, count
-            )
-            return True
-        log.exception("update %s failed %d times; skipping it", update_id, count, exc_info=error)
-        self._failures.pop(update_id, None)
-        return False
-
-    def _remember_done(self, update_id: int) -> None:
-        self._done[update_id] = None
-        if len(self._done) > self._remember:
-            self._done.popitem(last=False)
-
-
-def _chat_key(update: Update) -> int:
-    """Return the chat (or user) an update belongs to, for ordering."""
-    for event in (update.message, update.edited_message, update.channel_post):
-        if event is not None:
-            return event.chat.id
-    if update.callback_query is not None:
-        return update.callback_query.from_user.id
-    return 0
+    def _remember_seen(self, update_id: int) -> None:
+        self._seen[update_id] = None
+        if len(self._seen) > self._remember:
+            self._seen.popitem(last=False)

@@ -18,6 +18,7 @@ from aiogram.types import (
 )
 
 from bot.services.conversation import Conversations, Document, Turn, pseudonym
+from bot.telegram.applier import Applied, Notify
 from bot.telegram.delivery import REPLY_BURST, Delivery
 from bot.telegram.throttle import Warn
 from flows.content import Content
@@ -63,7 +64,9 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
     notices = Notices(conversations.content, conversations.default_language)
 
     @router.message(F.chat.type == "private", F.from_user)
-    async def on_message(message: Message, event_update: Update) -> None:
+    async def on_message(
+        message: Message, event_update: Update, applied: Applied | None = None
+    ) -> None:
         assert message.from_user is not None
         resident = pseudonym(key, "telegram", message.from_user.id)
         turn = await conversations.handle(
@@ -73,11 +76,15 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
             update_id=event_update.update_id,
             chat_id=message.chat.id,
         )
+        if applied is not None:  # committed: the poller may confirm it before the replies
+            applied()
         await _deliver(delivery, message.chat.id, turn, None)
         await conversations.mark_replied(event_update.update_id)
 
     @router.callback_query(F.message.chat.type == "private")
-    async def on_button(query: CallbackQuery, event_update: Update) -> None:
+    async def on_button(
+        query: CallbackQuery, event_update: Update, applied: Applied | None = None
+    ) -> None:
         hint = query.from_user.language_code
         event = Event(EventKind.CHOICE, clock(), choice=query.data or "", language_hint=hint)
         resident = pseudonym(key, "telegram", query.from_user.id)
@@ -88,6 +95,8 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
             update_id=event_update.update_id,
             chat_id=query.from_user.id,  # a private chat's id is its user's id
         )
+        if applied is not None:
+            applied()
         with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to stop
             await delivery.call(lambda: query.answer(), "answerCallbackQuery")
         message_id = query.message.message_id if query.message else None
@@ -135,6 +144,15 @@ def slow_down_warning(delivery: Delivery, notices: Notices) -> Warn:
         await _notify(delivery, user.id, notices.render("slow_down", user.language_code))
 
     return warn
+
+
+def not_applied_notice(delivery: Delivery, notices: Notices) -> Notify:
+    """Return the applier's notice: "your last message was not taken in", politely."""
+
+    async def notify(chat_id: int, hint: str | None) -> None:
+        await _notify(delivery, chat_id, notices.render("not_applied", hint))
+
+    return notify
 
 
 async def _notify(delivery: Delivery, chat_id: int, notice: Rendered) -> None:

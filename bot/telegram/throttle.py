@@ -1,4 +1,9 @@
-"""A per-person rate limit: a flood of messages gets one polite "slow down", not a crash."""
+"""A per-person rate limit: a flood of messages gets one polite "slow down", not a crash.
+
+The poller asks it when an update arrives (``admit``), before any database or Telegram work,
+so a flood is dropped without queueing behind the flooder's own replies; in webhook mode the
+same check runs as a middleware. An update the poller admitted is not counted twice.
+"""
 
 import time
 from collections import deque
@@ -9,6 +14,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 Warn = Callable[[User, TelegramObject], Awaitable[None]]
+ADMITTED = "throttle_admitted"  # the key in handler data for an update admitted on arrival
 
 
 class Throttle(BaseMiddleware):
@@ -42,13 +48,25 @@ class Throttle(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self._allow(user.id):
+        if data.get(ADMITTED) or user is None or self._allow(user.id):
             return await handler(event, data)
-        now = self.monotonic()
-        if now - self._warned.get(user.id, -self.per) >= self.per:
-            self._warned[user.id] = now
+        if self._warn_now(user.id):
             await self.warn(user, event)
         return None
+
+    def admit(self, user: User) -> tuple[bool, bool]:
+        """Count one update from ``user``; return (let it through, warn them now)."""
+        if self._allow(user.id):
+            return True, False
+        return False, self._warn_now(user.id)
+
+    def _warn_now(self, user_id: int) -> bool:
+        """Tell whether a dropped update's sender is due their once-a-window warning."""
+        now = self.monotonic()
+        if now - self._warned.get(user_id, -self.per) < self.per:
+            return False
+        self._warned[user_id] = now
+        return True
 
     def _allow(self, user_id: int) -> bool:
         now = self.monotonic()
