@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.privacy import mask_personal_data
-from flows.themes import ThemeModel, ThemeParams, assign, label, merge, rebuild, representative
+from flows.theme_labels import labels
+from flows.themes import ThemeModel, ThemeParams, assign, merge, rebuild, representative
 from storage import queries
 from storage.engine import session_scope
 from storage.models import ThemeState
@@ -102,8 +103,8 @@ class ThemeAssigner:
                 model, assignment = assign(model, text, language)
                 seq += 1
                 chosen[problem_id], seqs[problem_id] = assignment.theme_id, seq
-            labels = {theme_id: label(model, theme_id) for theme_id in set(chosen.values())}
-            queries.store_themes(session=session, labels=labels, now=now)
+            named = {theme_id: labels(model, theme_id) for theme_id in set(chosen.values())}
+            queries.store_themes(session=session, labels=named, now=now)
             queries.set_problem_themes(session=session, themes=chosen, seqs=seqs)
             due = seq - state.snapshot_seq >= self.snapshot_every
             revision = queries.write_theme_state(
@@ -158,8 +159,8 @@ def rebuild_themes(
         offset = queries.max_theme_id(session=session)
         model = _renumbered(model, offset)
         chosen = {row[0]: theme_id + offset for row, theme_id in zip(rows, ids, strict=True)}
-        labels = {theme.id: label(model, theme.id) for theme in model.themes}
-        queries.store_themes(session=session, labels=labels, now=now)
+        named = {theme.id: labels(model, theme.id) for theme in model.themes}
+        queries.store_themes(session=session, labels=named, now=now)
         queries.set_problem_themes(session=session, themes=chosen)
         late = [row[0] for row in queries.problem_texts(session=session, since=since)]
         queries.clear_problem_themes(session=session, ids=[i for i in late if i not in chosen])
@@ -254,6 +255,6 @@ def merge_themes(engine: Engine, *, keep: int, absorb: int, now: datetime) -> in
             else:  # ``keep`` predates the last rebuild: it takes over the live theme
                 themes = (replace(t, id=keep) if t.id == absorb else t for t in model.themes)
                 model = replace(model, themes=tuple(themes), index=None)
-            queries.store_themes(session=session, labels={keep: label(model, keep)}, now=now)
+            queries.store_themes(session=session, labels={keep: labels(model, keep)}, now=now)
             queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
     return moved

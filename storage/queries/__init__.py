@@ -76,6 +76,10 @@ from storage.queries.themes import (
     unthemed_problems,
     write_theme_state,
 )
+from storage.queries.translations import (
+    cached_translations,
+    store_translations,
+)
 from storage.queries.updates import (
     claim_update,
     mark_replied,
@@ -95,6 +99,7 @@ __all__ = [
     "add_problem",
     "add_staff",
     "add_workshop",
+    "cached_translations",
     "claim_delivery",
     "claim_follow_up",
     "claim_update",
@@ -146,6 +151,7 @@ __all__ = [
     "similar_candidates",
     "stop_follow_ups",
     "store_themes",
+    "store_translations",
     "subscribe",
     "subscribers",
     "theme_counts",

@@ -44,10 +44,12 @@ def problem_records(
     since: datetime | None = None,
     until: datetime | None = None,
     hide_blocked: bool = False,
+    language: str = "nb",
 ) -> list[ProblemRecord]:
     """Return the problems created in [since, until), oldest first.
 
-    ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests).
+    ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests);
+    theme labels are in the staff ``language``.
     """
     # Counted in the same query: a list of ids as parameters breaks past SQLite's variable limit.
     endorsed = (
@@ -69,12 +71,14 @@ def problem_records(
         query = query.where(Problem.created_at < until)
     query = query.order_by(col(Problem.created_at), col(Problem.id))
     return [
-        replace(_record(problem, pseudonym, theme), endorsements=count or 0)
+        replace(_record(problem, pseudonym, theme, language), endorsements=count or 0)
         for problem, pseudonym, theme, count in session.exec(query)
     ]
 
 
-def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None) -> ProblemRecord:
+def _record(
+    problem: Problem, pseudonym: str | None, theme: Theme | None = None, language: str = "nb"
+) -> ProblemRecord:
     assert problem.id is not None  # loaded rows have ids
     described = {f.name: getattr(problem, f.name) for f in fields(flows.problem.Problem)}
     return ProblemRecord.from_values(
@@ -85,7 +89,7 @@ def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None)
             "resident": pseudonym or "",
             "source": problem.source,
             "theme": problem.theme_id,
-            "theme_label": theme_label(theme) if theme is not None else "",
+            "theme_label": theme_label(theme, language) if theme is not None else "",
         }
     )
 
