@@ -22,6 +22,7 @@ from bot.jobs.themes import ThemeAssigner
 from bot.jobs.ticker import Scheduler
 from bot.services.conversation import Conversations
 from bot.services.digests import DigestBuilder
+from bot.services.translation import make_translator
 from bot.settings import Settings, SettingsError
 from bot.telegram.delivery import Delivery, Pacer
 from bot.telegram.polling import Poller
@@ -119,6 +120,7 @@ class TelegramRunner:
             texts=core.staff_texts,
             zone=core.settings.zone,
             weights=core.settings.priority_weights,
+            translator=make_translator(core.settings, core.db, utc_now),
         )
         every = digest_every or core.settings.scheduler_seconds
         self.scheduler = self._scheduler(builder, every)

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     priority_weights: Annotated[Weights, NoDecode] = Field(
         DEFAULT_WEIGHTS, description="Weights of a theme's priority score, e.g. reach=0.4,…"
     )
+    translate_url: str | None = Field(
+        None, description="LibreTranslate-compatible server translating quotes for staff."
+    )
+    translate_api_key: SecretStr | None = Field(None, description="API key of TRANSLATE_URL.")
+    translate_timeout: float = Field(
+        3.0, gt=0, le=30, description="Seconds a digest or export waits for translations at most."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -104,7 +111,7 @@ class Settings(BaseSettings):
     def _weights(cls, value: object) -> object:
         return Weights.parse(value) if isinstance(value, str) else value
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "translate_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and urlparse(value).scheme not in ("http", "https"):

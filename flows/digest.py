@@ -135,6 +135,7 @@ class Quote:
     area: str
     groups: tuple[str, ...]
     severity: int | None
+    translated: str = ""  # machine translation into the reader's language, masked and cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,11 +496,17 @@ def _theme_line(w: _Writer, theme: ThemeLine) -> str:
 
 def _severe_line(w: _Writer, names: Names, quote: Quote) -> str:
     place = w.name(names, quote.area)
-    return w("digest_severe_item", severity=str(quote.severity), place=place, quote=quote.text)
+    line = w("digest_severe_item", severity=str(quote.severity), place=place, quote=quote.text)
+    return line + _translated(w, quote)
 
 
 def _quote_line(w: _Writer, names: Names, quote: Quote) -> str:
-    return w("digest_quote_item", quote=quote.text, place=w.name(names, quote.area))
+    line = w("digest_quote_item", quote=quote.text, place=w.name(names, quote.area))
+    return line + _translated(w, quote)
+
+
+def _translated(w: _Writer, quote: Quote) -> str:
+    return "\n" + w("digest_translated", text=quote.translated) if quote.translated else ""
 
 
 def _footer(digest: Digest, w: _Writer) -> list[str]:

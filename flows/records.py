@@ -17,3 +17,4 @@ class ProblemRecord(Problem):
     theme: int | None = None
     theme_label: str = ""
     endorsements: int = 0
+    text_translated: str = ""  # machine translation into the reader's language, if any

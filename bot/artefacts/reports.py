@@ -17,6 +17,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "created_at",
     "language",
     "text",
+    "text_translated",
     "suggested_solution",
     "groups",
     "area",
@@ -41,8 +42,14 @@ PRIORITY_COLUMNS: tuple[str, ...] = (
 )
 CSV_DELIMITER = ";"  # Excel with Norwegian regional settings splits on ";" (decimal comma)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_WIDTHS = {"text": 60, "suggested_solution": 40, "created_at": 22, "theme_label": 28}
-_WRAPPED = {"text", "suggested_solution", "theme_label"}
+_WIDTHS = {
+    "text": 60,
+    "text_translated": 60,
+    "suggested_solution": 40,
+    "created_at": 22,
+    "theme_label": 28,
+}
+_WRAPPED = {"text", "text_translated", "suggested_solution", "theme_label"}
 _CHART_BARS = 12  # more rows than this are unreadable on a phone
 _EXACT_COLOUR = "#1f5f99"
 _SMALL_COLOUR = "#c9d1d9"
@@ -140,6 +147,7 @@ def _cells(record: ProblemRecord, names: Names | None) -> tuple[Cell, ...]:
         record.created_at.astimezone(UTC).replace(tzinfo=None),
         record.language,
         record.text,
+        record.text_translated,
         record.suggested_solution,
         ";".join(label(group) for group in record.groups),
         label(record.area),

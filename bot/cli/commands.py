@@ -17,6 +17,7 @@ from bot.cli.workshops import run_import, run_workshop
 from bot.content_files import load_content, load_staff_texts
 from bot.jobs.themes import assign_pending
 from bot.services.digests import ROLLING_DAYS, DigestBuilder
+from bot.services.translation import make_translator
 from bot.settings import Settings, SettingsError
 from flows.digest import rolling_period
 from flows.language import normalise_language_code
@@ -205,12 +206,14 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     content = load_content(settings.interview_file)
     engine = _database(settings)
     assign_pending(engine, clock=_now)  # problems saved since the bot last assigned themes
+    db = Database(engine)
     builder = DigestBuilder(
-        db=Database(engine),
+        db=db,
         content=content,
         texts=texts,
         zone=settings.zone,
         weights=settings.priority_weights,
+        translator=make_translator(settings, db, _now),
     )
     if args.print:
         period = rolling_period(_now(), ROLLING_DAYS)

@@ -28,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        secrets = [s.get_secret_value() for s in (settings.bot_token, settings.secret_key) if s]
+        keys = (settings.bot_token, settings.secret_key, settings.translate_api_key)
+        secrets = [s.get_secret_value() for s in keys if s]
         configure_logging(settings.log_level, secrets)
         if args.command == "run" and settings.bot_token is None:
             sys.stderr.write(NO_TOKEN_HINT)

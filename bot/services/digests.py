@@ -6,8 +6,8 @@ the files of ``/export``; ``send_package`` delivers one, resuming after the part
 
 import io
 import threading
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -15,9 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.artefacts.reports import chart_png, write_csv, write_xlsx
+from bot.services.translation import Original, Translator
 from flows.content import Content
 from flows.digest import (
+    QUOTE_CHARS,
+    Digest,
     Period,
+    Quote,
     build_digest,
     period_dates,
     previous,
@@ -25,8 +29,10 @@ from flows.digest import (
     render_digest_plain,
     render_stats,
     rolling_period,
+    trim,
 )
 from flows.priority import DEFAULT_WEIGHTS, Weights
+from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
 from flows.render import split_message
 from flows.staff_texts import StaffTexts
@@ -76,25 +82,56 @@ class DigestBuilder:
         texts: StaffTexts,
         zone: ZoneInfo,
         weights: Weights = DEFAULT_WEIGHTS,
+        translator: Translator | None = None,
     ) -> None:
         self.db = db
         self.content = content
         self.texts = texts
         self.zone = zone
         self.weights = weights  # PRIORITY_WEIGHTS
+        self.translator = translator  # TRANSLATE_URL; None: quotes as written
 
     def names(self, language: str) -> Callable[[str], str]:
         """Return display names of groups and areas in ``language``."""
         return lambda key: self.content.name(key, language)
 
-    def records(self, period: Period) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
+    def records(
+        self, period: Period, language: str = "nb"
+    ) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
         """Return the problems of ``period`` and of the period before it (blocked left out)."""
-        return self.db.call(_records, period=period, before=previous(period, self.zone))
+        before = previous(period, self.zone)
+        return self.db.call(_records, period=period, before=before, language=language)
+
+    def translated(
+        self, records: Sequence[ProblemRecord], language: str, *, first: Sequence[int] = ()
+    ) -> list[ProblemRecord]:
+        """Return ``records`` with their machine translations into ``language``, if any.
+
+        The problems ``first`` names are asked for before the rest (a digest's quotes).
+        """
+        if self.translator is None:
+            return list(records)
+        originals = [Original(r.id, r.text, r.language) for r in records]
+        wanted = set(first)
+        self.translator.translate([o for o in originals if o.problem_id in wanted], language)
+        found = self.translator.translate(originals, language)
+        return [replace(r, text_translated=found.get(r.id, "")) for r in records]
+
+    def _digest(self, period: Period, language: str) -> tuple[Digest, list[ProblemRecord]]:
+        """Build the digest of ``period`` with its quotes translated into ``language``."""
+        current, earlier = self.records(period, language)
+        digest = build_digest(current, earlier, period, self.weights)
+        if self.translator is None:
+            return digest, current
+        quoted = [q.problem_id for q in (*digest.severe, *digest.quotes)]
+        current = self.translated(current, language, first=quoted)
+        found = {r.id: r.text_translated for r in current if r.text_translated}
+        severe, quotes = _with(digest.severe, found), _with(digest.quotes, found)
+        return replace(digest, severe=severe, quotes=quotes), current
 
     def package(self, period: Period, language: str, *, rolling: bool = False) -> Package:
         """Build the digest of ``period``: text, and a chart and XLSX when there is anything."""
-        current, earlier = self.records(period)
-        digest = build_digest(current, earlier, period, self.weights)
+        digest, current = self._digest(period, language)
         names = self.names(language)
         text = render_digest(digest, self.texts, language, names, self.zone)
         text += self.workshops(period, language, html=True)
@@ -127,8 +164,7 @@ class DigestBuilder:
 
     def plain(self, period: Period, language: str) -> str:
         """Render the digest of ``period`` as plain text (for the terminal)."""
-        current, earlier = self.records(period)
-        digest = build_digest(current, earlier, period, self.weights)
+        digest, _ = self._digest(period, language)
         text = render_digest_plain(digest, self.texts, language, self.names(language), self.zone)
         return text + self.workshops(period, language, html=False)
 
@@ -147,7 +183,10 @@ class DigestBuilder:
     def export(self, file_format: str, period: Period | None, language: str) -> Attachment:
         """Build a CSV or XLSX file of every problem, or of those in ``period``."""
         since, until = (period.start, period.end) if period else (None, None)
-        records = self.db.call(queries.problem_records, since=since, until=until)
+        records = self.db.call(
+            queries.problem_records, since=since, until=until, language=language
+        )
+        records = self.translated(records, language)
         if period is None:
             shown = self.texts.html("export_all", language)
             return self._spreadsheet(records, file_format, "innspill", language, shown)
@@ -179,14 +218,32 @@ class DigestBuilder:
         return f"innspill-{first:%Y-%m-%d}-{last:%Y-%m-%d}"
 
 
+def _with(quotes: Sequence[Quote], found: Mapping[int, str]) -> tuple[Quote, ...]:
+    """Return ``quotes`` with the translations ``found`` for them, masked and cut like them."""
+    return tuple(
+        replace(q, translated=trim(mask_personal_data(found[q.problem_id]), QUOTE_CHARS))
+        if q.problem_id in found
+        else q
+        for q in quotes
+    )
+
+
 def _records(
-    session: Session, *, period: Period, before: Period
+    session: Session, *, period: Period, before: Period, language: str
 ) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
     current = queries.problem_records(
-        session=session, since=period.start, until=period.end, hide_blocked=True
+        session=session,
+        since=period.start,
+        until=period.end,
+        hide_blocked=True,
+        language=language,
     )
     earlier = queries.problem_records(
-        session=session, since=before.start, until=before.end, hide_blocked=True
+        session=session,
+        since=before.start,
+        until=before.end,
+        hide_blocked=True,
+        language=language,
     )
     return current, earlier
 

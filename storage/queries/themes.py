@@ -16,7 +16,6 @@ from storage.models import (
     ThemeState,
 )
 
-
 Labels = Mapping[str, str] | str  # by staff language, or one label for every language
 
 

@@ -43,7 +43,9 @@ def store_translations(
     for problem_id, (original, translated) in translations.items():
         row = session.get(Translation, (problem_id, target))
         if row is None:
-            row = Translation(problem_id=problem_id, target=target, created_at=now)
+            row = Translation(
+                problem_id=problem_id, target=target, source_hash="", text="", created_at=now
+            )
             session.add(row)
         row.source_hash, row.text, row.created_at = text_hash(original), translated, now
     session.flush()
