@@ -17,7 +17,6 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "created_at",
     "language",
     "text",
-    "text_translated",
     "suggested_solution",
     "groups",
     "area",
@@ -28,6 +27,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "theme",
     "theme_label",
     "endorsements",
+    "text_translated",  # last: columns people and scripts already read keep their places
 )
 PRIORITY_COLUMNS: tuple[str, ...] = (
     "theme",
@@ -147,7 +147,6 @@ def _cells(record: ProblemRecord, names: Names | None) -> tuple[Cell, ...]:
         record.created_at.astimezone(UTC).replace(tzinfo=None),
         record.language,
         record.text,
-        record.text_translated,
         record.suggested_solution,
         ";".join(label(group) for group in record.groups),
         label(record.area),
@@ -158,6 +157,7 @@ def _cells(record: ProblemRecord, names: Names | None) -> tuple[Cell, ...]:
         record.theme,
         record.theme_label,
         record.endorsements,
+        record.text_translated,
     )
 
 

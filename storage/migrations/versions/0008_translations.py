@@ -68,6 +68,10 @@ def downgrade() -> None:
 def _start_themes_afresh(version: int) -> None:
     """Store an empty model of ``version`` numbering after every theme id, unassign problems."""
     bind = op.get_bind()
+    themed = sa.select(_PROBLEM.c.theme_id).where(_PROBLEM.c.theme_id.is_not(None)).limit(1)
+    modelled = sa.select(_STATE.c.id).where(_STATE.c.snapshot.is_not(None)).limit(1)
+    if bind.execute(themed).first() is None and bind.execute(modelled).first() is None:
+        return  # no theme formed yet: nothing to start again
     highest = bind.execute(sa.select(sa.func.max(_THEME.c.id))).scalar() or 0
     empty = {
         "version": version,
