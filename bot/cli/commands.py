@@ -17,8 +17,9 @@ from bot.cli.workshops import run_import, run_workshop
 from bot.content_files import load_content, load_staff_texts
 from bot.jobs.themes import assign_pending
 from bot.services.digests import ROLLING_DAYS, DigestBuilder
-from bot.services.translation import make_translator
+from bot.services.translation import make_translator, translated_records
 from bot.settings import Settings, SettingsError
+from flows.concepts import STAFF_LANGUAGES
 from flows.digest import rolling_period
 from flows.language import normalise_language_code
 from storage import queries
@@ -111,10 +112,15 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     assign_pending(engine, clock=_now)  # the export shows every problem's theme
     since = _midnight(args.since)
     until = _midnight(args.until)
+    reader = settings.default_language if settings.default_language in STAFF_LANGUAGES else "nb"
     with session_scope(engine) as session:
-        records = queries.problem_records(session=session, since=since, until=until)
+        records = queries.problem_records(
+            session=session, since=since, until=until, language=reader
+        )
     if args.workshop:
         records = [record for record in records if record.workshop == args.workshop]
+    translator = make_translator(settings, Database(engine), _now)
+    records = translated_records(translator, records, reader)
     if args.format == "xlsx":
         write_xlsx(records, args.out, weights=settings.priority_weights)
     else:

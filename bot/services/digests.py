@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.artefacts.reports import chart_png, write_csv, write_xlsx
-from bot.services.translation import Original, Translator
+from bot.services.translation import Translator, translated_records
 from flows.content import Content
 from flows.digest import (
     QUOTE_CHARS,
@@ -109,13 +109,7 @@ class DigestBuilder:
 
         The problems ``first`` names are asked for before the rest (a digest's quotes).
         """
-        if self.translator is None:
-            return list(records)
-        originals = [Original(r.id, r.text, r.language) for r in records]
-        wanted = set(first)
-        self.translator.translate([o for o in originals if o.problem_id in wanted], language)
-        found = self.translator.translate(originals, language)
-        return [replace(r, text_translated=found.get(r.id, "")) for r in records]
+        return translated_records(self.translator, records, language, first=first)
 
     def _digest(self, period: Period, language: str) -> tuple[Digest, list[ProblemRecord]]:
         """Build the digest of ``period`` with its quotes translated into ``language``."""

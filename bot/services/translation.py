@@ -15,10 +15,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flows.records import ProblemRecord
 from storage import queries
 from storage.database import Database
 
@@ -172,3 +173,24 @@ def make_translator(settings: "Settings", db: Database, clock: Clock) -> Transla
         timeout=settings.translate_timeout,
         clock=clock,
     )
+
+
+def translated_records(
+    translator: Translator | None,
+    records: Sequence[ProblemRecord],
+    language: str,
+    *,
+    first: Sequence[int] = (),
+) -> list[ProblemRecord]:
+    """Return ``records`` with ``text_translated`` into ``language`` where a translation exists.
+
+    The problems ``first`` names are asked for before the rest (a digest's quotes).
+    """
+    if translator is None:
+        return list(records)
+    originals = [Original(r.id, r.text, r.language) for r in records]
+    wanted = set(first)
+    if wanted:
+        translator.translate([o for o in originals if o.problem_id in wanted], language)
+    found = translator.translate(originals, language)
+    return [replace(r, text_translated=found.get(r.id, "")) for r in records]

@@ -3,7 +3,7 @@
 from dataclasses import fields, replace
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -142,18 +142,19 @@ def endorse(session: Session, *, resident_id: int, problem_id: int, now: datetim
 def similar_candidates(
     session: Session, *, resident_id: int, workshop: str, area: str, limit: int = 200
 ) -> list[Candidate]:
-    """Return recent problems of others in the same workshop or area, not yet endorsed by them."""
+    """Return recent problems of others in the same workshop or area, not yet endorsed by them.
+
+    A problem tied to no place (no workshop, no area or "other") is compared with every area's.
+    """
     places = []
     if workshop:
         places.append(col(Problem.workshop) == workshop)
     if area and area != "other":
         places.append(col(Problem.area) == area)
-    if not places:
-        return []
     query = (
         select(Problem)
         .where(
-            or_(*places),
+            or_(*places) if places else true(),
             or_(col(Problem.resident_id).is_(None), col(Problem.resident_id) != resident_id),
             col(Problem.id).not_in(  # once said "same for me", not asked about again
                 select(Endorsement.problem_id).where(Endorsement.resident_id == resident_id)
