@@ -3,7 +3,9 @@
 Run with ``.venv/bin/python -m bench.themes_assigner [--database-url URL]`` (default: a SQLite
 file in a temporary directory). Problems are bulk-inserted up to each mark and assigned; then
 ``--probes`` more are saved and the time a warm assigner takes for them, batch by batch, with
-the snapshot written once per batch, is reported per problem. Never part of the test suite.
+the snapshot written once per batch, is reported per problem. Last, ``innspill themes rebuild``
+re-clusters every stored problem and its wall-clock time is reported. Never part of the test
+suite.
 """
 
 import argparse
@@ -18,7 +20,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from bench.themes_quality import load, perturbed
-from bot.jobs.themes import BATCH, ThemeAssigner
+from bot.jobs.themes import BATCH, ThemeAssigner, rebuild_themes
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Problem
@@ -85,6 +87,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         upgrade_database(engine)
         try:
             measure(engine, (1_000, 10_000, 100_000), args.probes, args.batch)
+            started = time.perf_counter()
+            rebuilt = rebuild_themes(engine, now=NOW)
+            print(  # noqa: T201 - a benchmark prints
+                f"rebuild of {rebuilt.problems} problems into {rebuilt.themes} themes: "
+                f"{time.perf_counter() - started:.0f} s"
+            )
         finally:
             engine.dispose()
 

@@ -32,6 +32,7 @@ from bot.telegram.throttle import Throttle
 from bot.telegram.workshops import make_workshop_router
 from flows.content import Content
 from flows.language import warm_up
+from flows.text_normalise import warm_up as load_dictionaries
 from flows.staff_texts import StaffTexts
 from storage import queries
 from storage.database import Database
@@ -71,6 +72,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
             f"{content.path} (languages: {offered})"
         )
     warm_up()  # load the language profiles once, before residents (and threads) need them
+    load_dictionaries(content.languages)  # simplemma's, for themes and "me too"
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
     db = Database(engine)

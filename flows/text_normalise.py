@@ -184,6 +184,13 @@ def terms(text: str, language: str) -> list[Term]:
     return found
 
 
+def warm_up(languages: Iterable[str]) -> None:
+    """Load the lexicon and the dictionaries of ``languages`` now (about 1 s each), not later."""
+    _lexicon()
+    for language in languages:
+        lemmatise("a", language)
+
+
 def is_stop_word(word: str) -> bool:
     """Tell whether ``word`` is a stop word of any language."""
     return word.casefold() in _lexicon().stop
