@@ -32,8 +32,8 @@ from bot.telegram.throttle import Throttle
 from bot.telegram.workshops import make_workshop_router
 from flows.content import Content
 from flows.language import warm_up
-from flows.text_normalise import warm_up as load_dictionaries
 from flows.staff_texts import StaffTexts
+from flows.text_normalise import warm_up as load_dictionaries
 from storage import queries
 from storage.database import Database
 from storage.engine import Leadership, make_engine, upgrade_database
