@@ -190,8 +190,10 @@ class ThemeSummary:
     quotes: tuple[str, ...]
 
 
-def summaries(engine: Engine, *, limit: int = 20, quotes: int = QUOTES) -> list[ThemeSummary]:
-    """Return the largest themes with up to ``quotes`` masked quotes each."""
+def summaries(
+    engine: Engine, *, limit: int = 20, quotes: int = QUOTES, language: str = "nb"
+) -> list[ThemeSummary]:
+    """Return the largest themes, labelled in ``language``, with up to ``quotes`` quotes each."""
     with session_scope(engine) as session:
         model = current_model(session, queries.lock_theme_state(session=session))
         counted = queries.theme_counts(session=session)[:limit]
@@ -199,7 +201,7 @@ def summaries(engine: Engine, *, limit: int = 20, quotes: int = QUOTES) -> list[
     return [
         ThemeSummary(
             t.id,
-            mask_personal_data(queries.theme_label(t)),
+            mask_personal_data(queries.theme_label(t, language)),
             n,
             _quotes(model, t.id, members[t.id], quotes),
         )
