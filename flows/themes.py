@@ -493,19 +493,22 @@ def _merged(
 def _refined(
     groups: list[list[int]], docs: Sequence[_Document], idf: _Idf, params: ThemeParams
 ) -> list[list[int]]:
-    """Move each problem to a theme that fits it better than its own does (three rounds)."""
+    """Move each problem to a theme that fits it better than its own does (three rounds).
+
+    O(N·(d·P + d)) a round: only themes sharing a term with a problem are visited, and its own
+    theme without it is measured from that theme's whole sum by correcting the problem's terms.
+    """
     for _ in range(3):
         sums = [_centroid(members, docs, None)[0] for members in groups]
-        centroids = [_added({}, summed, params.top_terms) for summed in sums]
+        index = _Postings([_added({}, summed, params.top_terms) for summed in sums], idf)
+        lengths = [sum((w * idf(t)) ** 2 for t, w in summed.items()) for summed in sums]
         owner = {position: g for g, members in enumerate(groups) for position in members}
         moved: list[list[int]] = [[] for _ in groups]
         for position, doc in enumerate(docs):
             own = owner[position]
-            rest = {t: w - doc.weights.get(t, 0.0) for t, w in sums[own].items()}
-            rest = {t: w for t, w in rest.items() if w > 1e-9}  # its theme without it
-            fit = next(_similarities(doc, [rest], idf), (0, 0.0))[1]
+            fit = _fit(doc, sums[own], lengths[own], idf)
             best, similarity = own, 0.0
-            for group, value in _similarities(doc, centroids, idf):
+            for group, value in index.cosines(doc, idf):
                 if group != own and value > similarity:
                     best, similarity = group, value
             target = best if similarity >= params.threshold and similarity > fit else own
@@ -514,3 +517,48 @@ def _refined(
             break
         groups = [members for members in moved if members]
     return groups
+
+
+class _Postings:
+    """Centroids by term, with their idf-weighted lengths, for comparing many problems."""
+
+    def __init__(self, centroids: Sequence[Mapping[str, float]], idf: _Idf) -> None:
+        self.terms: dict[str, list[tuple[int, float]]] = {}
+        for group, weights in enumerate(centroids):
+            for term, weight in weights.items():
+                self.terms.setdefault(term, []).append((group, weight))
+        self.norms = [idf.norm(weights) for weights in centroids]
+
+    def cosines(self, doc: _Document, idf: _Idf) -> list[tuple[int, float]]:
+        """Return (group, cosine) of the centroids sharing a term with ``doc``, by group."""
+        dots: dict[int, float] = {}
+        for term, weight in doc.weights.items():
+            query = weight * idf(term) ** 2
+            for group, value in self.terms.get(term, ()):
+                dots[group] = dots.get(group, 0.0) + query * value
+        query_norm = idf.norm(doc.weights)
+        return sorted(
+            (group, dot / (self.norms[group] * query_norm))
+            for group, dot in dots.items()
+            if dot > 0.0
+        )
+
+
+def _fit(doc: _Document, summed: Mapping[str, float], length: float, idf: _Idf) -> float:
+    """Return the cosine of ``doc`` with its theme's ``summed`` vector less ``doc`` itself.
+
+    ``length`` is the squared idf-weighted length of ``summed``; only ``doc``'s terms change.
+    """
+    dot, rest = 0.0, length
+    for term, weight in doc.weights.items():
+        total = summed.get(term)
+        if total is None:
+            continue
+        scale, left = idf(term) ** 2, total - weight
+        rest -= total * total * scale
+        if left > 1e-9:  # a term only this problem held leaves the theme with it
+            rest += left * left * scale
+            dot += weight * scale * left
+    if dot <= 0.0 or rest <= 0.0:
+        return 0.0
+    return dot / (math.sqrt(rest) * idf.norm(doc.weights))
