@@ -80,13 +80,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
     parser.add_argument("--probes", type=int, default=500)
     parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument(
+        "--rebuild-only", type=int, metavar="N", help="only time a rebuild of N stored problems"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         engine = make_engine(url)
         upgrade_database(engine)
         try:
-            measure(engine, (1_000, 10_000, 100_000), args.probes, args.batch)
+            if args.rebuild_only:
+                labelled = load()
+                stream = random.Random(20261127)
+                store(
+                    engine,
+                    [(r.text, r.language) for r in perturbed(labelled, args.rebuild_only, stream)],
+                )
+            else:
+                measure(engine, (1_000, 10_000, 100_000), args.probes, args.batch)
             started = time.perf_counter()
             rebuilt = rebuild_themes(engine, now=NOW)
             print(  # noqa: T201 - a benchmark prints
