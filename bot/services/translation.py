@@ -95,13 +95,13 @@ class Translator:
         return found | fresh
 
     def _fetch(self, problems: Sequence[Original], goal: str) -> dict[int, str]:
-        """Ask the server for ``problems`` by source language, until the budget is spent."""
+        """Ask for ``problems`` by source language, in their order, until the budget is spent."""
         deadline = time.monotonic() + self.timeout
         found: dict[int, str] = {}
         by_source: dict[str, list[Original]] = {}
         for problem in problems:
             by_source.setdefault(_source(problem.language), []).append(problem)
-        for source, group in sorted(by_source.items()):
+        for source, group in by_source.items():  # the language of the first problem first
             for start in range(0, len(group), CHUNK):
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._awake():
@@ -188,9 +188,7 @@ def translated_records(
     """
     if translator is None:
         return list(records)
-    originals = [Original(r.id, r.text, r.language) for r in records]
     wanted = set(first)
-    if wanted:
-        translator.translate([o for o in originals if o.problem_id in wanted], language)
-    found = translator.translate(originals, language)
+    ordered = sorted(records, key=lambda r: r.id not in wanted)  # stable: otherwise as given
+    found = translator.translate([Original(r.id, r.text, r.language) for r in ordered], language)
     return [replace(r, text_translated=found.get(r.id, "")) for r in records]
