@@ -9,6 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+from storage import queries
 from storage.engine import (
     MIGRATIONS_DIR,
     alembic_config,
@@ -18,7 +19,6 @@ from storage.engine import (
     session_scope,
     upgrade_database,
 )
-from storage import queries
 from storage.queries import get_or_create_resident
 
 TABLES = {"resident", "conversation", "problem", "processed_update", "alembic_version"} | {
