@@ -2,7 +2,8 @@
 
 Terms include the shared concepts of ``flows.text_normalise``, so "Autobus jeździ za rzadko
 wieczorem" meets "Bussen går sjelden om kvelden": two texts in different languages share few
-words but the same concepts, which are compared on their own as well.
+words but the same concepts, which are compared on their own as well. Within one language all
+terms count, so the closer wording ranks first.
 """
 
 from collections.abc import Sequence
@@ -26,7 +27,8 @@ def similar_problems(
         return []
     scored = []
     for candidate in candidates:
-        overlap = _overlap(mine, _terms(candidate.text, candidate.language))
+        theirs = _terms(candidate.text, candidate.language)
+        overlap = _overlap(mine, theirs, across=candidate.language != problem.language)
         if overlap >= SIMILAR_MIN:
             place = 0 if problem.workshop and candidate.workshop == problem.workshop else 1
             place += 0 if problem.area and candidate.area == problem.area else 1
@@ -40,12 +42,14 @@ def _terms(text: str, language: str) -> tuple[set[str], set[str]]:
     return {t.term for t in found}, {t.term for t in found if t.concept}
 
 
-def _overlap(mine: tuple[set[str], set[str]], theirs: tuple[set[str], set[str]]) -> float:
-    """Return the Jaccard overlap of all terms, or of concepts alone when that is higher."""
+def _overlap(
+    mine: tuple[set[str], set[str]], theirs: tuple[set[str], set[str]], *, across: bool
+) -> float:
+    """Return the Jaccard overlap of all terms; ``across`` languages, of concepts if higher."""
     (words, concepts), (their_words, their_concepts) = mine, theirs
     overlap = len(words & their_words) / len(words | their_words) if their_words else 0.0
     shared = concepts & their_concepts
-    if len(shared) >= SHARED_CONCEPTS:  # across languages only concepts can meet
+    if across and len(shared) >= SHARED_CONCEPTS:  # across languages only concepts can meet
         overlap = max(overlap, len(shared) / len(concepts | their_concepts))
     return overlap
 
