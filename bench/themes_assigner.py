@@ -3,7 +3,9 @@
 Run with ``.venv/bin/python -m bench.themes_assigner [--database-url URL]`` (default: a SQLite
 file in a temporary directory). Problems are bulk-inserted up to each mark and assigned; then
 ``--probes`` more are saved and the time a warm assigner takes for them, batch by batch, with
-the snapshot written once per batch, is reported per problem. Never part of the test suite.
+the snapshot written once per batch, is reported per problem. Last, ``innspill themes rebuild``
+re-clusters every stored problem and its wall-clock time is reported. Never part of the test
+suite.
 """
 
 import argparse
@@ -18,7 +20,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from bench.themes_quality import load, perturbed
-from bot.jobs.themes import BATCH, ThemeAssigner
+from bot.jobs.themes import BATCH, ThemeAssigner, rebuild_themes
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Problem
@@ -78,13 +80,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
     parser.add_argument("--probes", type=int, default=500)
     parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument(
+        "--rebuild-only", type=int, metavar="N", help="only time a rebuild of N stored problems"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         engine = make_engine(url)
         upgrade_database(engine)
         try:
-            measure(engine, (1_000, 10_000, 100_000), args.probes, args.batch)
+            if args.rebuild_only:
+                labelled = load()
+                stream = random.Random(20261127)
+                store(
+                    engine,
+                    [(r.text, r.language) for r in perturbed(labelled, args.rebuild_only, stream)],
+                )
+            else:
+                measure(engine, (1_000, 10_000, 100_000), args.probes, args.batch)
+            started = time.perf_counter()
+            rebuilt = rebuild_themes(engine, now=NOW)
+            print(  # noqa: T201 - a benchmark prints
+                f"rebuild of {rebuilt.problems} problems into {rebuilt.themes} themes: "
+                f"{time.perf_counter() - started:.0f} s"
+            )
         finally:
             engine.dispose()
 

@@ -86,6 +86,39 @@ def adjusted_rand_index(truth: Sequence[object], found: Sequence[object]) -> flo
     return (together - expected) / (maximum - expected)
 
 
+NEWCOMER_LANGUAGES = frozenset({"pl", "uk"})
+
+
+def crossing(rows: Sequence[Row], found: Sequence[int]) -> float:
+    """Return the share of pl/uk rows in the theme holding most nb/nn/en rows of their label."""
+    home: dict[str, Counter[int]] = {}
+    for row, theme in zip(rows, found, strict=True):
+        if row.language not in NEWCOMER_LANGUAGES:
+            home.setdefault(row.theme, Counter())[theme] += 1
+    majority = {label: counts.most_common(1)[0][0] for label, counts in home.items()}
+    newcomers = [
+        (row, theme)
+        for row, theme in zip(rows, found, strict=True)
+        if row.language in NEWCOMER_LANGUAGES
+    ]
+    if not newcomers:
+        return 1.0
+    joined = sum(majority.get(row.theme) == theme for row, theme in newcomers)
+    return joined / len(newcomers)
+
+
+def confusion(rows: Sequence[Row], found: Sequence[int]) -> dict[str, Counter[str]]:
+    """Return, per label, how many of its rows fell in a theme that mostly holds each label."""
+    by_theme: dict[int, Counter[str]] = {}
+    for row, theme in zip(rows, found, strict=True):
+        by_theme.setdefault(theme, Counter())[row.theme] += 1
+    named = {theme: counts.most_common(1)[0][0] for theme, counts in by_theme.items()}
+    table: dict[str, Counter[str]] = {}
+    for row, theme in zip(rows, found, strict=True):
+        table.setdefault(row.theme, Counter())[named[theme]] += 1
+    return table
+
+
 def scores(rows: Sequence[Row], found: Sequence[int]) -> Scores:
     """Score found theme ids against the rows' labels."""
     truth = [row.theme for row in rows]
@@ -194,7 +227,7 @@ def cost(rows: Sequence[Row], marks: Sequence[int], probes: int = 500) -> list[C
 
 
 def report(rows: Sequence[Row], params: ThemeParams) -> None:
-    """Print quality on each half and for the incremental pass."""
+    """Print quality on each half and for the incremental pass, then the confusion."""
     dev, held_out, blind = halves(rows)
     for name, part in (("dev", dev), ("held-out", held_out), ("blind", blind), ("all", rows)):
         whole, step = rebuilt(part, params), incremental(part, params)
@@ -203,6 +236,12 @@ def report(rows: Sequence[Row], params: ThemeParams) -> None:
             f"themes={whole.themes:3} | assign purity={step.purity:.3f} ari={step.ari:.3f} "
             f"themes={step.themes:3}"
         )
+    _, ids = rebuild([(row.text, row.language) for row in rows], params)
+    print(f"pl/uk rows in the theme of their label's nb/nn/en rows: {crossing(rows, ids):.3f}")  # noqa: T201
+    print("confusion (rebuild, all rows): label → rows in themes mostly of another label")  # noqa: T201
+    for name, counts in sorted(confusion(rows, ids).items()):
+        strays = ", ".join(f"{other} {n}" for other, n in counts.most_common() if other != name)
+        print(f"  {name:16} {counts[name]:3} at home; {strays or '-'}")  # noqa: T201
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -31,6 +31,7 @@ from bot.jobs.ticker import Scheduler
 from bot.metrics import Backlogs, watch_engine
 from bot.services.conversation import Conversations, key_fingerprint
 from bot.services.digests import DigestBuilder
+from bot.services.translation import make_translator
 from bot.settings import Settings, SettingsError
 from bot.telegram.applier import Applier
 from bot.telegram.delivery import Delivery, Pacer
@@ -56,6 +57,7 @@ from bot.web.server import WebServer
 from flows.content import Content
 from flows.language import warm_up
 from flows.staff_texts import StaffTexts
+from flows.text_normalise import warm_up as load_dictionaries
 from storage import queries
 from storage.database import Database
 from storage.engine import Leadership, make_engine, upgrade_database
@@ -95,6 +97,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
             f"{content.path} (languages: {offered})"
         )
     warm_up()  # load the language profiles once, before residents (and threads) need them
+    load_dictionaries(content.languages)  # simplemma's, for themes and "me too"
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
     db = Database(engine)
@@ -183,6 +186,7 @@ class TelegramRunner:
             texts=core.staff_texts,
             zone=core.settings.zone,
             weights=core.settings.priority_weights,
+            translator=make_translator(core.settings, core.db, utc_now),
         )
         every = digest_every or core.settings.scheduler_seconds
         self.scheduler = self._scheduler(builder, every)

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     public_results: bool = Field(
         False, description="Publish the themes staff marked public at /results (on/off)."
     )
+    translate_url: str | None = Field(
+        None, description="LibreTranslate-compatible server translating quotes for staff."
+    )
+    translate_api_key: SecretStr | None = Field(None, description="API key of TRANSLATE_URL.")
+    translate_timeout: float = Field(
+        3.0, gt=0, le=30, description="Seconds a digest or export waits for translations at most."
+    )
 
     web_host: str = Field("127.0.0.1", description="Address the web server listens on.")
     web_port: int = Field(
@@ -158,7 +165,9 @@ class Settings(BaseSettings):
     def _quiet_hours(cls, value: object) -> object:
         return QuietHours.parse(value) if isinstance(value, str) else value
 
-    @field_validator("telegram_api_url", "webhook_url", "public_url", "map_tiles_url")
+    @field_validator(
+        "telegram_api_url", "webhook_url", "public_url", "map_tiles_url", "translate_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and urlparse(value).scheme not in ("http", "https"):
@@ -210,7 +219,13 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Return every secret value set, for the log redaction."""
-        kept = (self.bot_token, self.secret_key, self.webhook_secret, self.metrics_token)
+        kept = (
+            self.bot_token,
+            self.secret_key,
+            self.webhook_secret,
+            self.metrics_token,
+            self.translate_api_key,
+        )
         return [value.get_secret_value() for value in kept if value is not None]
 
     def pseudonym_key(self) -> bytes:

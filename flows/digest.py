@@ -136,6 +136,7 @@ class Quote:
     area: str
     groups: tuple[str, ...]
     severity: int | None
+    translated: str = ""  # machine translation into the reader's language, masked and cut
 
 
 @dataclass(frozen=True, slots=True)

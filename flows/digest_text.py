@@ -260,6 +260,7 @@ def severe_section(digest: Digest, w: Writer) -> list[str]:
             place=w.name(q.area),
             quote=q.text,
         )
+        + _translated(w, q)
         for q in digest.severe
     ]
     return [w("digest_severe"), *items] if items else []
@@ -272,7 +273,13 @@ def quotes_section(digest: Digest, w: Writer) -> list[str]:
 
 
 def _quote_line(w: Writer, quote: Quote) -> str:
-    return w("digest_quote_item", quote=quote.text, place=w.name(quote.area))
+    line = w("digest_quote_item", quote=quote.text, place=w.name(quote.area))
+    return line + _translated(w, quote)
+
+
+def _translated(w: Writer, quote: Quote) -> str:
+    """Return the quote's machine translation as a line of its own, or ""."""
+    return "\n" + w("digest_translated", text=quote.translated) if quote.translated else ""
 
 
 DETAILS: tuple[Section, ...] = (

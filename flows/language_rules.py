@@ -53,7 +53,7 @@ _ARRAYS = {
     ("detect", "endings"),
     ("detect", "same_in_both_endings"),
 }
-_STRINGS = {("normalise", "stemmer"), ("detect", "letters")}
+_STRINGS = {("normalise", "stemmer"), ("detect", "letters"), ("normalise", "plain")}
 _KNOWN = _WORDS | _ARRAYS | _STRINGS
 # What every language the interview offers must have, its own or lent by ``rules_from``.
 REQUIRED = (
@@ -177,7 +177,7 @@ class RuleBook:
 
     def __init__(self, files: Iterable[LanguageFile], concepts: str = "") -> None:
         own = {f.code: f for f in files}
-        self.concepts = concepts  # the shared domain lexicon (see languages/concepts.toml)
+        self.concepts = concepts  # the text of the shared domain lexicon (flows/concepts.py)
         self.languages: dict[str, LanguageRules] = {}
         for code, file in own.items():
             lent = own.get(file.rules_from)
@@ -210,8 +210,7 @@ def load_rule_book(directory: Path = LANGUAGES_DIRECTORY) -> RuleBook:
     """Read every ``<code>.toml`` in ``directory`` and its ``concepts.toml`` (file access)."""
     paths = sorted(directory.glob("*.toml"))
     files = [parse(p.read_text("utf-8"), p.name) for p in paths if p.name != CONCEPTS_FILE]
-    concepts = tomllib.loads((directory / CONCEPTS_FILE).read_text("utf-8"))["lexicon"]
-    return RuleBook(files, str(concepts))
+    return RuleBook(files, (directory / CONCEPTS_FILE).read_text("utf-8"))
 
 
 @functools.cache

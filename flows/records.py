@@ -18,6 +18,7 @@ class ProblemRecord(Problem):
     theme: int | None = None
     theme_label: str = ""
     endorsements: int = 0
+    text_translated: str = ""  # machine translation into the reader's language, if any
 
 
 IMPORTED = "import"  # the source of notes imported from a workshop room

@@ -1,4 +1,10 @@
-"""Others' problems close to a resident's own ("me too"): ranked by shared terms and place."""
+"""Others' problems close to a resident's own ("me too"): ranked by shared terms and place.
+
+Terms include the shared concepts of ``flows.text_normalise``, so "Autobus jeździ za rzadko
+wieczorem" meets "Bussen går sjelden om kvelden": two texts in different languages share few
+words but the same concepts, which are compared on their own as well. Within one language all
+terms count, so the closer wording ranks first.
+"""
 
 from collections.abc import Sequence
 
@@ -10,24 +16,43 @@ from flows.text_normalise import terms
 
 SIMILAR_SHOWN = 3
 SIMILAR_MIN = 0.2  # least term overlap (Jaccard) for "someone else said much the same"
+SHARED_CONCEPTS = 2  # concepts two texts must share before their concepts alone may match
 
 
 def similar_problems(
     problem: Problem, candidates: Sequence[Candidate], *, limit: int = SIMILAR_SHOWN
 ) -> list[Candidate]:
     """Pick up to ``limit`` candidates close to ``problem``: same workshop first, then area."""
-    mine = {t.term for t in terms(problem.text, problem.language)}
-    if not mine:
+    mine = _terms(problem.text, problem.language)
+    if not mine[0]:
         return []
     scored = []
     for candidate in candidates:
-        theirs = {t.term for t in terms(candidate.text, candidate.language)}
-        overlap = len(mine & theirs) / len(mine | theirs) if theirs else 0.0
+        theirs = _terms(candidate.text, candidate.language)
+        overlap = _overlap(mine, theirs, across=candidate.language != problem.language)
         if overlap >= SIMILAR_MIN:
             place = 0 if problem.workshop and candidate.workshop == problem.workshop else 1
             place += 0 if problem.area and candidate.area == problem.area else 1
             scored.append((place, -overlap, candidate.id, candidate))
     return [candidate for *_, candidate in sorted(scored)[:limit]]
+
+
+def _terms(text: str, language: str) -> tuple[set[str], set[str]]:
+    """Return the terms of ``text`` and, of those, its concepts."""
+    found = terms(text, language)
+    return {t.term for t in found}, {t.term for t in found if t.concept}
+
+
+def _overlap(
+    mine: tuple[set[str], set[str]], theirs: tuple[set[str], set[str]], *, across: bool
+) -> float:
+    """Return the Jaccard overlap of all terms; ``across`` languages, of concepts if higher."""
+    (words, concepts), (their_words, their_concepts) = mine, theirs
+    overlap = len(words & their_words) / len(words | their_words) if their_words else 0.0
+    shared = concepts & their_concepts
+    if across and len(shared) >= SHARED_CONCEPTS:  # across languages only concepts can meet
+        overlap = max(overlap, len(shared) / len(concepts | their_concepts))
+    return overlap
 
 
 def shown_to_others(candidates: Sequence[Candidate], reader: str) -> tuple[Candidate, ...]:

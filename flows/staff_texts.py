@@ -72,6 +72,7 @@ STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "digest_combination": frozenset({"group", "area", "count"}),
         "digest_severe_item": frozenset({"severity", "place", "quote"}),
         "digest_quote_item": frozenset({"quote", "place"}),
+        "digest_translated": frozenset({"text"}),
         "digest_languages": frozenset({"items"}),
         **dict.fromkeys(("digest_suggestions", "stats_total"), frozenset({"count"})),
         "digest_privacy": frozenset({"small"}),

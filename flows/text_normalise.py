@@ -1,16 +1,25 @@
-"""Turn a resident's free text into comparable terms: tokens, nynorsk folded, stems, concepts.
+"""Turn a resident's free text into comparable terms: tokens, lemmas, stems, concepts.
 
-Bokmål is the pivot: nynorsk forms are folded to bokmål, and a small domain lexicon maps words
-from nb, nn, en (and a few pl/uk) to shared concept terms ("bussane", "bus" → "buss"), so that
-the same everyday problem yields overlapping terms whatever the language it was written in.
+Each word is reduced to its dictionary form with simplemma (its dictionaries ship in the
+package: no download, no network), nynorsk is folded to bokmål, and the concept lexicon
+(``flows/languages/concepts.toml``, read by ``flows.concepts``) maps the words of every
+language to shared concept terms ("bussane", "bus", "autobusy", "автобуси" → "buss"), so that
+the same everyday problem yields overlapping terms whatever language it was written in.
 """
 
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flows.language_rules import packaged_rule_book
+import simplemma
+from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+from flows.concepts import ConceptLexicon
+from flows.concepts import parse as parse_concepts
+from flows.language_rules import RuleBook, packaged_rule_book
+from flows.privacy import EMAIL_MASK, ID_NUMBER_MASK, PHONE_MASK
 
 # Inflections of a lexicon word that count as the word itself (nb/nn noun/verb, en plural).
 _INFLECTIONS = ("", "s", "es", "en", "er", "ene", "et", "a", "ar", "ane", "ing", "ed")
@@ -28,7 +37,7 @@ def _expand(word: str) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    """The language files' normalisation rules, prepared for lookups."""
+    """The language files' normalisation rules and the concepts, prepared for lookups."""
 
     stop: frozenset[str]
     fold: dict[str, str]
@@ -37,13 +46,21 @@ class _Lexicon:
     prefixes: dict[str, list[tuple[str, str]]]  # prefixes by their first three letters
     tails: dict[str, str]  # compound tails and their inflections → concept
     stemmers: dict[str, str]  # language code → stemmer name
+    plain: dict[str, dict[int, str]]  # language → its letters residents often write plain
+
+
+@functools.cache
+def concept_lexicon() -> ConceptLexicon:
+    """Return the packaged concept lexicon, read once."""
+    return parse_concepts(packaged_rule_book().concepts)
 
 
 @functools.cache
 def _lexicon() -> _Lexicon:
     """Build the lexicon from the language files and the shared concepts (once)."""
     book = packaged_rule_book()
-    exact, prefixes, tails = _parse_concepts(book.concepts)
+    plain = _plain_letters(book)
+    exact, prefixes, tails = _parse_concepts(concept_lexicon(), plain)
     stemmers = {
         alias: language.text("normalise", "stemmer", "nordic")
         for language in book.languages.values()
@@ -65,38 +82,63 @@ def _lexicon() -> _Lexicon:
         prefixes=prefixes,
         tails=tails,
         stemmers=stemmers,
+        plain=plain,
     )
 
 
+def _plain_letters(book: RuleBook) -> dict[str, dict[int, str]]:
+    """Return, per language, the table that writes its letters plain ("ś=s" → ś becomes s)."""
+    tables: dict[str, dict[int, str]] = {}
+    for rules in book.languages.values():
+        pairs = (entry.split("=") for entry in rules.text("normalise", "plain").split())
+        table = {ord(letter): plain for letter, plain in pairs}
+        if table:
+            tables.update(dict.fromkeys((rules.code, *rules.aliases), table))
+    return tables
+
+
 def _parse_concepts(
-    lexicon: str,
+    lexicon: ConceptLexicon, plain: dict[str, dict[int, str]]
 ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]], dict[str, str]]:
     written: dict[str, str] = {}  # a word as written wins over another word's inflection
     inflected: dict[str, str] = {}
     prefixes: list[tuple[str, str]] = []
     tails: dict[str, str] = {}
-    for line in lexicon.strip().splitlines():
-        concept, _, patterns = line.partition(":")
-        for pattern in patterns.split():
-            if pattern.startswith("="):
-                written[pattern[1:]] = concept
-            elif pattern.endswith("*"):
-                prefixes.append((pattern[:-1], concept))
-                written[pattern[:-1]] = concept
-                if pattern.endswith("e*"):
-                    inflected[pattern[:-2] + "a"] = concept  # venteliste* → ventelista
-            elif pattern.startswith("*"):
-                tails.update(dict.fromkeys(_expand(pattern[1:]), concept))
-            else:
-                written[pattern] = concept
-                inflected.update(dict.fromkeys(_expand(pattern), concept))
+    for concept, by_language in lexicon.words.items():
+        for language, patterns in by_language.items():
+            table = plain.get(language)
+            for pattern in _with_plain(patterns, table):
+                if pattern.startswith("="):
+                    written[pattern[1:]] = concept
+                elif pattern.endswith("*"):
+                    prefixes.append((pattern[:-1], concept))
+                    written[pattern[:-1]] = concept
+                    if pattern.endswith("e*"):
+                        inflected[pattern[:-2] + "a"] = concept  # venteliste* → ventelista
+                elif pattern.startswith("*"):
+                    tails.update(dict.fromkeys(_expand(pattern[1:]), concept))
+                else:
+                    written[pattern] = concept
+                    inflected.update(dict.fromkeys(_expand(pattern), concept))
     by_start: dict[str, list[tuple[str, str]]] = {}  # prefixes by their first three letters
-    for prefix, concept in sorted(prefixes):
+    for prefix, concept in sorted(set(prefixes)):
         by_start.setdefault(prefix[:3], []).append((prefix, concept))
     return inflected | written, by_start, tails
 
 
-_TOKEN = re.compile(r"[^\W\d_]+")
+def _with_plain(patterns: Iterable[str], table: dict[int, str] | None) -> list[str]:
+    """Return ``patterns`` and, for a language with plain letters, their plain spellings."""
+    found = list(patterns)
+    if table:
+        found += [p.translate(table) for p in found if p.translate(table) != p]
+    return found
+
+
+# A word; an apostrophe inside a Ukrainian word ("зв'язок") belongs to it.
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’ʼ](?=[а-яіїєґ])[^\W\d_]+)*")
+_APOSTROPHES = str.maketrans("’ʼ", "''")
+# What masking put in place of a number or an address says nothing about the problem.
+_MASKS = re.compile("|".join(re.escape(m) for m in (EMAIL_MASK, PHONE_MASK, ID_NUMBER_MASK)))
 _VOWELS = frozenset("aeiouyæøå")
 _NB_SUFFIXES = sorted(
     (  # noqa: SIM905
@@ -122,16 +164,49 @@ def terms(text: str, language: str) -> list[Term]:
     """Return the topic terms of ``text``, in order, repeats kept."""
     lexicon = _lexicon()
     stemmer = lexicon.stemmers.get(language, "nordic")
+    table = lexicon.plain.get(language)
     found: list[Term] = []
-    for token in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
+    flat = unicodedata.normalize("NFKC", _MASKS.sub(" ", text)).casefold()
+    flat = flat.translate(_APOSTROPHES)
+    for token in _TOKEN.findall(flat):
         word = _fold(token, lexicon)
         if len(word) < 2 or word in lexicon.stop:
             continue
-        concepts = _concepts(word, lexicon)
+        lemma = _fold(lemmatise(token, language), lexicon)
+        if lemma in lexicon.stop:
+            continue
+        concepts = _concepts(word, lexicon) or _concepts(lemma, lexicon)
+        if not concepts and table:  # "sliskie" for "śliskie": Polish typed without accents
+            concepts = _concepts(word.translate(table), lexicon)
         found.extend(Term(concept, concept, True) for concept in concepts)
-        if not _inflected(word, lexicon):
-            found.append(Term(_stem(word, stemmer), word, False))  # e.g. a compound's own stem
+        if not (_inflected(word, lexicon) or _inflected(lemma, lexicon)):
+            found.append(Term(_stem(lemma, stemmer), lemma, False))  # e.g. a compound's own stem
     return found
+
+
+def warm_up(languages: Iterable[str]) -> None:
+    """Load the lexicon and the dictionaries of ``languages`` now (about 1 s each), not later."""
+    _lexicon()
+    for language in languages:
+        lemmatise("a", language)
+
+
+def is_stop_word(word: str) -> bool:
+    """Tell whether ``word`` is a stop word of any language."""
+    return word.casefold() in _lexicon().stop
+
+
+def lemmatise(word: str, language: str) -> str:
+    """Return the dictionary form of a case-folded ``word`` (itself if simplemma lacks it)."""
+    code = language.split("-")[0]
+    if code not in SUPPORTED_LANGUAGES:
+        return word
+    return _lemma(word, code)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _lemma(word: str, code: str) -> str:
+    return str(simplemma.lemmatize(word, lang=code)).casefold()
 
 
 def _fold(token: str, lexicon: _Lexicon) -> str:

@@ -22,7 +22,8 @@ from typing import Any, Self, TypeVar
 from flows.text_normalise import terms
 
 _BUCKETS = 1024
-_VERSION = 1
+_VERSION = 2  # 2: lemmas and per-language concepts; counts and form languages
+Form = tuple[str, str]  # a word as residents wrote it (its dictionary form), its language
 Sums = tuple[float, float, float]  # Σc², Σc²·l, Σc²·l² of a centroid c, l = log(1 + df)
 V = TypeVar("V")
 
@@ -105,7 +106,8 @@ class ThemeCentroid:
     id: int
     size: int
     weights: Mapping[str, float]  # sum of the members' unit term vectors, top terms only
-    forms: Mapping[str, str]  # term → a word residents used for it
+    forms: Mapping[str, Form]  # term → a word residents used for it, and its language
+    counts: Mapping[str, int] = field(default_factory=dict)  # term → members holding it
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +172,13 @@ class ThemeModel:
 
     def to_dict(self) -> dict[str, Any]:
         themes = [
-            {"id": t.id, "size": t.size, "weights": dict(t.weights), "forms": dict(t.forms)}
+            {
+                "id": t.id,
+                "size": t.size,
+                "weights": dict(t.weights),
+                "forms": {term: list(form) for term, form in t.forms.items()},
+                "counts": dict(t.counts),
+            }
             for t in self.themes
         ]
         return {
@@ -194,7 +202,8 @@ class ThemeModel:
                 int(t["id"]),
                 int(t["size"]),
                 {str(k): float(v) for k, v in t["weights"].items()},
-                {str(k): str(v) for k, v in t["forms"].items()},
+                {str(k): (str(v[0]), str(v[1])) for k, v in t["forms"].items()},
+                {str(k): int(v) for k, v in t["counts"].items()},
             )
             for t in data["themes"]
         )
@@ -218,18 +227,19 @@ class _Document:
     """A text as a unit term vector, with the word behind each term (for labels)."""
 
     weights: Mapping[str, float]
-    forms: Mapping[str, str]
+    forms: Mapping[str, Form]
+    counts: Mapping[str, int] | None = None  # members holding each term; None: one text
 
 
 def _document(text: str, language: str, params: ThemeParams) -> _Document:
     """Turn ``text`` into a unit-length term vector; concepts weigh ``concept_weight``."""
     counts: dict[str, float] = {}
     bases: dict[str, float] = {}
-    forms: dict[str, str] = {}
+    forms: dict[str, Form] = {}
     for found in terms(text, language):
         counts[found.term] = counts.get(found.term, 0.0) + 1.0
         bases[found.term] = params.concept_weight if found.concept else 1.0
-        forms.setdefault(found.term, found.form)
+        forms.setdefault(found.term, (found.form, language))
     weights = {t: bases[t] * (1.0 + math.log(n)) for t, n in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return _Document({t: w / norm for t, w in weights.items()}, forms)
@@ -359,7 +369,10 @@ def _grown(
 ) -> ThemeCentroid:
     weights = _added(theme.weights, more.weights, top)
     forms = {t: theme.forms.get(t) or more.forms[t] for t in weights}
-    return ThemeCentroid(theme_id, size, weights, forms)
+    # A term cut from the top and back later counts again from then: a lower bound.
+    added = more.counts or dict.fromkeys(more.weights, 1)
+    counts = {t: theme.counts.get(t, 0) + added.get(t, 0) for t in weights}
+    return ThemeCentroid(theme_id, size, weights, forms, counts)
 
 
 def _added(weights: Mapping[str, float], more: Mapping[str, float], top: int) -> dict[str, float]:
@@ -375,25 +388,10 @@ def merge(model: ThemeModel, keep: int, absorb: int) -> ThemeModel:
     if keep == absorb:
         raise ValueError("a theme cannot absorb itself")
     kept, gone = model.theme(keep), model.theme(absorb)
-    more = _Document(gone.weights, gone.forms)
+    more = _Document(gone.weights, gone.forms, gone.counts)
     joined = _grown(kept, keep, kept.size + gone.size, more, model.params.top_terms)
     themes = tuple(joined if t.id == keep else t for t in model.themes if t.id != absorb)
     return replace(model, themes=themes, index=None)
-
-
-def label(model: ThemeModel, theme_id: int, count: int = 3) -> str:
-    """Name a theme by its most telling words, e.g. "buss · avgang · kveld"."""
-    theme = model.theme(theme_id)
-    idf = _Idf(model.documents, model.frequencies)
-    ranked = sorted(theme.weights, key=lambda t: (-theme.weights[t] * idf(t), t))
-    words: list[str] = []
-    for term in ranked:
-        form = theme.forms[term]
-        if not any(form in word or word in form for word in words):  # no "buss · bussen"
-            words.append(form)
-        if len(words) == count:
-            break
-    return " · ".join(words)
 
 
 def representative(
@@ -440,8 +438,8 @@ def rebuild(
     themes: list[ThemeCentroid] = []
     ids = [0] * len(docs)
     for theme_id, group in enumerate(groups, start=1):
-        weights, forms = _centroid(group, docs, model.params.top_terms)
-        themes.append(ThemeCentroid(theme_id, len(group), weights, forms))
+        weights, forms, counts = _centroid(group, docs, model.params.top_terms)
+        themes.append(ThemeCentroid(theme_id, len(group), weights, forms, counts))
         for position in group:
             ids[position] = theme_id
     frequencies, next_id = model.frequencies, len(themes) + 1
@@ -450,15 +448,17 @@ def rebuild(
 
 def _centroid(
     members: Sequence[int], docs: Sequence[_Document], top: int | None
-) -> tuple[dict[str, float], dict[str, str]]:
+) -> tuple[dict[str, float], dict[str, Form], dict[str, int]]:
     summed: dict[str, float] = {}
-    forms: dict[str, str] = {}
+    forms: dict[str, Form] = {}
+    counts: dict[str, int] = {}
     for position in sorted(members):
         for term, weight in docs[position].weights.items():
             summed[term] = summed.get(term, 0.0) + weight
             forms.setdefault(term, docs[position].forms[term])
+            counts[term] = counts.get(term, 0) + 1
     kept = sorted(summed.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return dict(kept), {t: forms[t] for t, _ in kept}
+    return dict(kept), {t: forms[t] for t, _ in kept}, {t: counts[t] for t, _ in kept}
 
 
 def _merged(
@@ -493,19 +493,22 @@ def _merged(
 def _refined(
     groups: list[list[int]], docs: Sequence[_Document], idf: _Idf, params: ThemeParams
 ) -> list[list[int]]:
-    """Move each problem to a theme that fits it better than its own does (three rounds)."""
+    """Move each problem to a theme that fits it better than its own does (three rounds).
+
+    O(N·(d·P + d)) a round: only themes sharing a term with a problem are visited, and its own
+    theme without it is measured from that theme's whole sum by correcting the problem's terms.
+    """
     for _ in range(3):
         sums = [_centroid(members, docs, None)[0] for members in groups]
-        centroids = [_added({}, summed, params.top_terms) for summed in sums]
+        index = _Postings([_added({}, summed, params.top_terms) for summed in sums], idf)
+        lengths = [sum((w * idf(t)) ** 2 for t, w in summed.items()) for summed in sums]
         owner = {position: g for g, members in enumerate(groups) for position in members}
         moved: list[list[int]] = [[] for _ in groups]
         for position, doc in enumerate(docs):
             own = owner[position]
-            rest = {t: w - doc.weights.get(t, 0.0) for t, w in sums[own].items()}
-            rest = {t: w for t, w in rest.items() if w > 1e-9}  # its theme without it
-            fit = next(_similarities(doc, [rest], idf), (0, 0.0))[1]
+            fit = _fit(doc, sums[own], lengths[own], idf)
             best, similarity = own, 0.0
-            for group, value in _similarities(doc, centroids, idf):
+            for group, value in index.cosines(doc, idf):
                 if group != own and value > similarity:
                     best, similarity = group, value
             target = best if similarity >= params.threshold and similarity > fit else own
@@ -514,3 +517,48 @@ def _refined(
             break
         groups = [members for members in moved if members]
     return groups
+
+
+class _Postings:
+    """Centroids by term, with their idf-weighted lengths, for comparing many problems."""
+
+    def __init__(self, centroids: Sequence[Mapping[str, float]], idf: _Idf) -> None:
+        self.terms: dict[str, list[tuple[int, float]]] = {}
+        for group, weights in enumerate(centroids):
+            for term, weight in weights.items():
+                self.terms.setdefault(term, []).append((group, weight))
+        self.norms = [idf.norm(weights) for weights in centroids]
+
+    def cosines(self, doc: _Document, idf: _Idf) -> list[tuple[int, float]]:
+        """Return (group, cosine) of the centroids sharing a term with ``doc``, by group."""
+        dots: dict[int, float] = {}
+        for term, weight in doc.weights.items():
+            query = weight * idf(term) ** 2
+            for group, value in self.terms.get(term, ()):
+                dots[group] = dots.get(group, 0.0) + query * value
+        query_norm = idf.norm(doc.weights)
+        return sorted(
+            (group, dot / (self.norms[group] * query_norm))
+            for group, dot in dots.items()
+            if dot > 0.0
+        )
+
+
+def _fit(doc: _Document, summed: Mapping[str, float], length: float, idf: _Idf) -> float:
+    """Return the cosine of ``doc`` with its theme's ``summed`` vector less ``doc`` itself.
+
+    ``length`` is the squared idf-weighted length of ``summed``; only ``doc``'s terms change.
+    """
+    dot, rest = 0.0, length
+    for term, weight in doc.weights.items():
+        total = summed.get(term)
+        if total is None:
+            continue
+        scale, left = idf(term) ** 2, total - weight
+        rest -= total * total * scale
+        if left > 1e-9:  # a term only this problem held leaves the theme with it
+            rest += left * left * scale
+            dot += weight * scale * left
+    if dot <= 0.0 or rest <= 0.0:
+        return 0.0
+    return dot / (math.sqrt(rest) * idf.norm(doc.weights))

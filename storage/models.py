@@ -180,6 +180,8 @@ class Theme(SQLModel, table=True):
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     label: str = Field(default="", max_length=THEME_LABEL_MAX)  # kept current by the assigner
     label_override: str = Field(default="", max_length=THEME_LABEL_MAX)  # staff's; it wins
+    # The automatic label in each staff language ({"nb": …, "nn": …, "en": …}); None before 0008.
+    labels: dict[str, str] | None = Field(default=None, sa_type=JSON)
     merged_into: int | None = None  # set when staff merged it into that theme
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -519,4 +521,20 @@ class KeyFingerprint(SQLModel, table=True):
 
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     fingerprint: str = Field(max_length=FINGERPRINT_CHARS)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# -- machine translation -----------------------------------------------------------------------
+# Quotes shown to staff in their language (bot/services/translation.py); erased with the problem.
+
+TRANSLATION_TARGET_MAX: Final = 8
+
+
+class Translation(SQLModel, table=True):
+    """A problem's text machine-translated into one staff language, and the text it came from."""
+
+    problem_id: int = Field(foreign_key="problem.id", ondelete="CASCADE", primary_key=True)
+    target: str = Field(primary_key=True, max_length=TRANSLATION_TARGET_MAX)
+    source_hash: str = Field(max_length=CONTENT_HASH_MAX)  # SHA-256 of the text translated
+    text: str = Field(sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)

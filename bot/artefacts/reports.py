@@ -30,6 +30,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "theme",
     "theme_label",
     "endorsements",
+    "text_translated",  # last: columns people and scripts already read keep their places
 )
 CSV_DELIMITER = ";"  # Excel with Norwegian regional settings splits on ";" (decimal comma)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,6 +72,7 @@ def _cells(record: ProblemRecord, names: Names | None, zone: tzinfo) -> tuple[Ce
         record.theme,
         record.theme_label,
         record.endorsements,
+        record.text_translated,
     )
 
 

@@ -20,7 +20,9 @@ from bot.cli.workshops import run_import, run_workshop
 from bot.content_files import load_content, load_staff_texts
 from bot.jobs.themes import assign_pending
 from bot.services.digests import ROLLING_DAYS, DigestBuilder
+from bot.services.translation import make_translator, translated_records
 from bot.settings import Settings, SettingsError
+from flows.concepts import STAFF_LANGUAGES
 from flows.digest import rolling_period
 from flows.language import normalise_language_code
 from flows.records import label_in
@@ -127,13 +129,18 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     assign_pending(engine, clock=_now)  # the export shows every problem's theme
     since = _midnight(args.since)
     until = _midnight(args.until)
-    with session_scope(engine) as session:
-        records = queries.problem_records(session=session, since=since, until=until)
-    if args.workshop:
-        records = [record for record in records if record.workshop == args.workshop]
     content = load_content(settings.interview_file)
     language = args.language if args.language in content.languages else content.languages[0]
+    reader = language if language in STAFF_LANGUAGES else "nb"  # theme labels, translations
+    with session_scope(engine) as session:
+        records = queries.problem_records(
+            session=session, since=since, until=until, language=reader
+        )
+    if args.workshop:
+        records = [record for record in records if record.workshop == args.workshop]
     names = (lambda key: content.name(key, language)) if args.labels else None
+    translator = make_translator(settings, Database(engine), _now)
+    records = translated_records(translator, records, reader)
     if args.format == "xlsx":
         from bot.artefacts.workbook import Words, write_workbook
 
@@ -275,12 +282,14 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     content = load_content(settings.interview_file)
     engine = _database(settings)
     assign_pending(engine, clock=_now)  # problems saved since the bot last assigned themes
+    db = Database(engine)
     builder = DigestBuilder(
-        db=Database(engine),
+        db=db,
         content=content,
         texts=texts,
         zone=settings.zone,
         weights=settings.priority_weights,
+        translator=make_translator(settings, db, _now),
     )
     if args.print:
         period = rolling_period(_now(), ROLLING_DAYS)

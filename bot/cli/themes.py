@@ -127,7 +127,7 @@ def staff_reply(
 
 def _listing(engine: Engine, texts: StaffTexts, language: str, clock: Clock) -> str:
     assign_pending(engine, clock=clock)  # cheap when the scheduler keeps up
-    found = summaries(engine, limit=TELEGRAM_THEMES, quotes=TELEGRAM_QUOTES)
+    found = summaries(engine, limit=TELEGRAM_THEMES, quotes=TELEGRAM_QUOTES, language=language)
     if not found:
         return texts.html("theme_none", language)
     lines = [texts.html("theme_title", language)]

@@ -23,7 +23,8 @@ from sqlmodel import Session
 
 from flows.privacy import mask_personal_data
 from flows.quotes import staff_quote
-from flows.themes import ThemeModel, ThemeParams, assign, label, merge, rebuild, representative
+from flows.theme_labels import labels
+from flows.themes import ThemeModel, ThemeParams, assign, merge, rebuild, representative
 from storage import queries
 from storage.engine import session_scope
 from storage.models import ThemeState
@@ -103,8 +104,8 @@ class ThemeAssigner:
                 model, assignment = assign(model, text, language)
                 seq += 1
                 chosen[problem_id], seqs[problem_id] = assignment.theme_id, seq
-            labels = {theme_id: label(model, theme_id) for theme_id in set(chosen.values())}
-            queries.store_themes(session=session, labels=labels, now=now)
+            named = {theme_id: labels(model, theme_id) for theme_id in set(chosen.values())}
+            queries.store_themes(session=session, labels=named, now=now)
             queries.set_problem_themes(session=session, themes=chosen, seqs=seqs)
             due = seq - state.snapshot_seq >= self.snapshot_every
             revision = queries.write_theme_state(
@@ -159,8 +160,8 @@ def rebuild_themes(
         offset = queries.max_theme_id(session=session)
         model = _renumbered(model, offset)
         chosen = {row[0]: theme_id + offset for row, theme_id in zip(rows, ids, strict=True)}
-        labels = {theme.id: label(model, theme.id) for theme in model.themes}
-        queries.store_themes(session=session, labels=labels, now=now)
+        named = {theme.id: labels(model, theme.id) for theme in model.themes}
+        queries.store_themes(session=session, labels=named, now=now)
         queries.set_problem_themes(session=session, themes=chosen)
         late = [row[0] for row in queries.problem_texts(session=session, since=since)]
         queries.clear_problem_themes(session=session, ids=[i for i in late if i not in chosen])
@@ -190,8 +191,10 @@ class ThemeSummary:
     quotes: tuple[str, ...]
 
 
-def summaries(engine: Engine, *, limit: int = 20, quotes: int = QUOTES) -> list[ThemeSummary]:
-    """Return the largest themes with up to ``quotes`` masked quotes each."""
+def summaries(
+    engine: Engine, *, limit: int = 20, quotes: int = QUOTES, language: str = "nb"
+) -> list[ThemeSummary]:
+    """Return the largest themes, labelled in ``language``, with up to ``quotes`` quotes each."""
     with session_scope(engine) as session:
         model = current_model(session, queries.lock_theme_state(session=session))
         counted = queries.theme_counts(session=session)[:limit]
@@ -199,7 +202,7 @@ def summaries(engine: Engine, *, limit: int = 20, quotes: int = QUOTES) -> list[
     return [
         ThemeSummary(
             t.id,
-            mask_personal_data(queries.theme_label(t)),
+            mask_personal_data(queries.theme_label(t, language)),
             n,
             _quotes(model, t.id, members[t.id], quotes),
         )
@@ -255,6 +258,6 @@ def merge_themes(engine: Engine, *, keep: int, absorb: int, now: datetime) -> in
             else:  # ``keep`` predates the last rebuild: it takes over the live theme
                 themes = (replace(t, id=keep) if t.id == absorb else t for t in model.themes)
                 model = replace(model, themes=tuple(themes), index=None)
-            queries.store_themes(session=session, labels={keep: label(model, keep)}, now=now)
+            queries.store_themes(session=session, labels={keep: labels(model, keep)}, now=now)
             queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
     return moved

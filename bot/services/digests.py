@@ -6,8 +6,8 @@ the files of ``/export``; ``send_package`` delivers one, resuming after the part
 
 import io
 import threading
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -17,19 +17,24 @@ from sqlmodel import Session
 from bot.artefacts.chart import chart_texts, digest_chart
 from bot.artefacts.reports import write_csv
 from bot.artefacts.workbook import Words, write_workbook
+from bot.services.translation import Translator, translated_records
 from flows.content import Content
 from flows.digest import (
+    QUOTE_CHARS,
     Digest,
     Period,
+    Quote,
     build_digest,
     period_dates,
     previous,
     render_stats,
     rolling_period,
+    trim,
 )
 from flows.digest_text import DETAILS, Section, Writer, render_digest, render_digest_plain
 from flows.loop_digest import loop_section
 from flows.priority import DEFAULT_WEIGHTS, Weights
+from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord, label_in
 from flows.render import split_message
 from flows.staff_texts import StaffTexts
@@ -80,25 +85,38 @@ class DigestBuilder:
         texts: StaffTexts,
         zone: ZoneInfo,
         weights: Weights = DEFAULT_WEIGHTS,
+        translator: Translator | None = None,
     ) -> None:
         self.db = db
         self.content = content
         self.texts = texts
         self.zone = zone
         self.weights = weights  # PRIORITY_WEIGHTS
+        self.translator = translator  # TRANSLATE_URL; None: quotes as written
 
     def names(self, language: str) -> Callable[[str], str]:
         """Return display names of groups and areas in ``language``."""
         return lambda key: self.content.name(key, language)
 
-    def records(self, period: Period) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
+    def records(
+        self, period: Period, language: str = "nb"
+    ) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
         """Return the problems of ``period`` and of the period before it (blocked left out)."""
-        current, earlier, _ = self._history(period)
+        current, earlier, _ = self._history(period, language)
         return current, earlier
+
+    def translated(
+        self, records: Sequence[ProblemRecord], language: str, *, first: Sequence[int] = ()
+    ) -> list[ProblemRecord]:
+        """Return ``records`` with their machine translations into ``language``, if any.
+
+        The problems ``first`` names are asked for before the rest (a digest's quotes).
+        """
+        return translated_records(self.translator, records, language, first=first)
 
     def digest(self, period: Period, language: str) -> tuple[Digest, list[ProblemRecord]]:
         """Build the digest of ``period`` for a reader of ``language``, with its records."""
-        current, before, stamps = self._history(period)
+        current, before, stamps = self._history(period, language)
         periods = [previous(period, self.zone)]
         while len(periods) < EARLIER_PERIODS:
             periods.append(previous(periods[-1], self.zone))
@@ -111,17 +129,27 @@ class DigestBuilder:
             trend=weekly(stamps, period.end, self.zone),
             label=label_in(language),
         )
-        return digest, current
+        if self.translator is None:
+            return digest, current
+        quoted = [q.problem_id for q in (*digest.severe, *digest.quotes)]
+        current = self.translated(current, language, first=quoted)
+        found = {r.id: r.text_translated for r in current if r.text_translated}
+        severe, quotes = _with(digest.severe, found), _with(digest.quotes, found)
+        return replace(digest, severe=severe, quotes=quotes), current
 
     def _history(
-        self, period: Period
+        self, period: Period, language: str
     ) -> tuple[list[ProblemRecord], list[ProblemRecord], list[Stamp]]:
         oldest = previous(period, self.zone)
         for _ in range(EARLIER_PERIODS - 1):
             oldest = previous(oldest, self.zone)
         since = min(oldest.start, trend_start(period.end, self.zone))
         return self.db.call(
-            _records, period=period, before=previous(period, self.zone), since=since
+            _records,
+            period=period,
+            before=previous(period, self.zone),
+            since=since,
+            language=language,
         )
 
     def sections(self, period: Period, language: str) -> list[Section]:
@@ -179,7 +207,10 @@ class DigestBuilder:
     def export(self, file_format: str, period: Period | None, language: str) -> Attachment:
         """Build a CSV or XLSX file of every problem, or of those in ``period``."""
         since, until = (period.start, period.end) if period else (None, None)
-        records = self.db.call(queries.problem_records, since=since, until=until)
+        records = self.db.call(
+            queries.problem_records, since=since, until=until, language=language
+        )
+        records = self.translated(records, language)
         if period is None:
             shown = self.texts.html("export_all", language)
             return self._spreadsheet(records, file_format, "innspill", language, shown)
@@ -211,14 +242,32 @@ class DigestBuilder:
         return f"innspill-{first:%Y-%m-%d}-{last:%Y-%m-%d}"
 
 
+def _with(quotes: Sequence[Quote], found: Mapping[int, str]) -> tuple[Quote, ...]:
+    """Return ``quotes`` with the translations ``found`` for them, masked and cut like them."""
+    return tuple(
+        replace(q, translated=trim(mask_personal_data(found[q.problem_id]), QUOTE_CHARS))
+        if q.problem_id in found
+        else q
+        for q in quotes
+    )
+
+
 def _records(
-    session: Session, *, period: Period, before: Period, since: datetime
+    session: Session, *, period: Period, before: Period, since: datetime, language: str
 ) -> tuple[list[ProblemRecord], list[ProblemRecord], list[Stamp]]:
     current = queries.problem_records(
-        session=session, since=period.start, until=period.end, hide_blocked=True
+        session=session,
+        since=period.start,
+        until=period.end,
+        hide_blocked=True,
+        language=language,
     )
     earlier = queries.problem_records(
-        session=session, since=before.start, until=before.end, hide_blocked=True
+        session=session,
+        since=before.start,
+        until=before.end,
+        hide_blocked=True,
+        language=language,
     )
     stamps = queries.problem_stamps(
         session=session, since=since, until=period.end, hide_blocked=True

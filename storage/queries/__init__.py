@@ -114,6 +114,10 @@ from storage.queries.themes import (
     unthemed_problems,
     write_theme_state,
 )
+from storage.queries.translations import (
+    cached_translations,
+    store_translations,
+)
 from storage.queries.updates import (
     claim_update,
     mark_replied,
@@ -151,6 +155,7 @@ __all__ = [
     "add_status_change",
     "add_workshop",
     "audience",
+    "cached_translations",
     "cell_totals",
     "changes_between",
     "claim_delivery",
@@ -232,6 +237,7 @@ __all__ = [
     "statuses_of_resident",
     "stop_follow_ups",
     "store_themes",
+    "store_translations",
     "subscribe",
     "subscribers",
     "target_exists",

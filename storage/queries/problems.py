@@ -3,7 +3,7 @@
 from dataclasses import fields, replace
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -44,10 +44,12 @@ def problem_records(
     since: datetime | None = None,
     until: datetime | None = None,
     hide_blocked: bool = False,
+    language: str = "nb",
 ) -> list[ProblemRecord]:
     """Return the problems created in [since, until), oldest first.
 
-    ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests).
+    ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests);
+    theme labels are in the staff ``language``.
     """
     # Counted in the same query: a list of ids as parameters breaks past SQLite's variable limit.
     endorsed = (
@@ -69,7 +71,7 @@ def problem_records(
         query = query.where(Problem.created_at < until)
     query = query.order_by(col(Problem.created_at), col(Problem.id))
     return [
-        replace(_record(problem, pseudonym, theme), endorsements=count or 0)
+        replace(_record(problem, pseudonym, theme, language), endorsements=count or 0)
         for problem, pseudonym, theme, count in session.exec(query)
     ]
 
@@ -88,7 +90,9 @@ def problem_stamps(
     return [(created_at, theme) for created_at, theme in session.exec(query)]
 
 
-def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None) -> ProblemRecord:
+def _record(
+    problem: Problem, pseudonym: str | None, theme: Theme | None = None, language: str = "nb"
+) -> ProblemRecord:
     assert problem.id is not None  # loaded rows have ids
     described = {f.name: getattr(problem, f.name) for f in fields(flows.problem.Problem)}
     return ProblemRecord.from_values(
@@ -99,7 +103,7 @@ def _record(problem: Problem, pseudonym: str | None, theme: Theme | None = None)
             "resident": pseudonym or "",
             "source": problem.source,
             "theme": problem.theme_id,
-            "theme_label": theme_label(theme) if theme is not None else "",
+            "theme_label": theme_label(theme, language) if theme is not None else "",
         }
     )
 
@@ -152,18 +156,19 @@ def endorse(session: Session, *, resident_id: int, problem_id: int, now: datetim
 def similar_candidates(
     session: Session, *, resident_id: int, workshop: str, area: str, limit: int = 200
 ) -> list[Candidate]:
-    """Return recent problems of others in the same workshop or area, not yet endorsed by them."""
+    """Return recent problems of others in the same workshop or area, not yet endorsed by them.
+
+    A problem tied to no place (no workshop, no area or "other") is compared with every area's.
+    """
     places = []
     if workshop:
         places.append(col(Problem.workshop) == workshop)
     if area and area != "other":
         places.append(col(Problem.area) == area)
-    if not places:
-        return []
     query = (
         select(Problem)
         .where(
-            or_(*places),
+            or_(*places) if places else true(),
             or_(col(Problem.resident_id).is_(None), col(Problem.resident_id) != resident_id),
             or_(  # staff blocked them: their words go to no one (NULL NOT IN is never true)
                 col(Problem.resident_id).is_(None),

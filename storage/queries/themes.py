@@ -16,10 +16,13 @@ from storage.models import (
     ThemeState,
 )
 
+Labels = Mapping[str, str] | str  # by staff language, or one label for every language
 
-def theme_label(theme: Theme) -> str:
+
+def theme_label(theme: Theme, language: str = "nb") -> str:
     """Return the label staff see: theirs if they gave one, else the automatic one."""
-    return theme.label_override or theme.label or f"#{theme.id}"
+    automatic = (theme.labels or {}).get(language) or theme.label
+    return theme.label_override or automatic or f"#{theme.id}"
 
 
 def lock_theme_state(session: Session) -> ThemeState:
@@ -129,15 +132,17 @@ def _unthemed(session: Session, ids: list[int]) -> None:
     session.exec(statement.values(theme_id=None, theme_seq=None))
 
 
-def store_themes(session: Session, *, labels: Mapping[int, str], now: datetime) -> None:
-    """Create the themes not stored yet and refresh the automatic label of each."""
+def store_themes(session: Session, *, labels: Mapping[int, Labels], now: datetime) -> None:
+    """Create the themes not stored yet and refresh the automatic labels of each."""
     known = {t.id: t for t in session.exec(select(Theme).where(col(Theme.id).in_(labels)))}
-    for theme_id, text in labels.items():
-        label = text[:THEME_LABEL_MAX]
+    for theme_id, given in labels.items():
+        by_language = {"nb": given} if isinstance(given, str) else dict(given)
+        shown = {code: text[:THEME_LABEL_MAX] for code, text in by_language.items()}
+        label = shown.get("nb") or next(iter(shown.values()), "")
         if theme_id in known:
-            known[theme_id].label = label
+            known[theme_id].label, known[theme_id].labels = label, shown  # a new value: JSON
         else:
-            session.add(Theme(id=theme_id, label=label, created_at=now))
+            session.add(Theme(id=theme_id, label=label, labels=shown, created_at=now))
     session.flush()
 
 

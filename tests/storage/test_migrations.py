@@ -9,6 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+from storage import queries
 from storage.engine import (
     MIGRATIONS_DIR,
     alembic_config,
@@ -80,3 +81,31 @@ def test_sqlite_foreign_keys_are_back_on_after_upgrade(sqlite_url):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_0012_forms_themes_afresh_after_every_theme_id_ever_given(engine):
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0006")
+    with engine.begin() as connection:
+        old_model = '{"version": 1, "documents": 1}'
+        connection.execute(text("UPDATE theme_state SET snapshot = :s, seq = 1"), {"s": old_model})
+        connection.execute(
+            text(
+                "INSERT INTO theme (id, label, label_override, created_at) VALUES (7, 'a', '', :t)"
+            ),
+            {"t": NOW},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO problem (text, language, suggested_solution, solution_language,"
+                " groups, area, frequency, source, workshop, created_at, theme_id, theme_seq)"
+                " VALUES ('Bussen', 'nb', '', '', '[]', '', '', 'telegram', '', :t, 7, 1)"
+            ),
+            {"t": NOW},
+        )
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        state = queries.lock_theme_state(session=session)
+        assert state.snapshot is not None and state.snapshot["version"] == 2
+        assert state.snapshot["next_id"] == 8 and (state.seq, state.snapshot_seq) == (0, 0)
+        assert queries.unthemed_problems(session=session, limit=5)[0][1] == "Bussen"

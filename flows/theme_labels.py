@@ -1,0 +1,60 @@
+"""Theme labels staff can read: concept names in the reader's language, and shared words.
+
+A label joins a theme's most telling terms (centroid weight × idf) with " · ". A concept is
+shown by its name in the reader's language (``flows/languages/concepts.toml``), so a theme of
+Polish and Ukrainian reports reads "fortau · skolevei" to a bokmål reader. Any other word is
+shown only to readers of its own language (bokmål and nynorsk read each other), and only when
+several problems of the theme use it; stop words and masking placeholders never show.
+"""
+
+import math
+
+from flows.concepts import STAFF_LANGUAGES
+from flows.text_normalise import concept_lexicon, is_stop_word
+from flows.themes import Form, ThemeCentroid, ThemeModel
+
+LABEL_TERMS = 3  # concepts or words in a label
+LABEL_WORDS = 5  # words in a label at most (a concept's name may have two)
+_READABLE = {"nb": frozenset({"nb", "nn"}), "nn": frozenset({"nn", "nb"}), "en": frozenset({"en"})}
+_SHORTEST = 3  # letters of a shown word: "nå", "ok" say nothing
+
+
+def labels(model: ThemeModel, theme_id: int) -> dict[str, str]:
+    """Return the theme's label in each staff language ({"nb": …, "nn": …, "en": …})."""
+    return {language: label(model, theme_id, language) for language in STAFF_LANGUAGES}
+
+
+def label(model: ThemeModel, theme_id: int, language: str) -> str:
+    """Name a theme in ``language`` by its most telling terms, e.g. "buss · avganger · kveld"."""
+    theme = model.theme(theme_id)
+    scale = math.log1p(model.documents) + 1.0
+    weight = {t: w * (scale - math.log1p(model.frequencies.find(t, 0))) for t, w in _shared(theme)}
+    names: list[str] = []
+    for term in sorted(weight, key=lambda t: (-weight[t], t)):
+        name = _name(term, theme.forms[term], language)
+        if not name or any(name in n or n in name for n in names):  # no "buss · bussen"
+            continue
+        if sum(len(n.split()) for n in names) + len(name.split()) > LABEL_WORDS:
+            continue
+        names.append(name)
+        if len(names) == LABEL_TERMS:
+            break
+    return " · ".join(names)
+
+
+def _shared(theme: ThemeCentroid) -> list[tuple[str, float]]:
+    """Return the centroid terms held by more than one member (by its only one if alone)."""
+    least = 2 if theme.size > 1 else 1
+    return [(t, w) for t, w in theme.weights.items() if theme.counts.get(t, 0) >= least]
+
+
+def _name(term: str, form: Form, language: str) -> str:
+    """Return how ``term`` reads in ``language``, or "" when it cannot be shown there."""
+    lexicon = concept_lexicon()
+    if term in lexicon.labels:
+        return lexicon.label(term, language)
+    word, written_in = form
+    readable = _READABLE.get(language, frozenset({language}))
+    if written_in not in readable or len(word) < _SHORTEST or is_stop_word(word):
+        return ""
+    return word

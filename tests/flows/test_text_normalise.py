@@ -1,0 +1,61 @@
+"""Terms of a text: dictionary forms (simplemma) and concepts, the same across languages."""
+
+import pytest
+
+from flows.text_normalise import lemmatise, terms
+
+
+def concepts(text: str, language: str) -> set[str]:
+    return {t.term for t in terms(text, language) if t.concept}
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "lemma"),
+    [
+        ("autobusów", "pl", "autobus"),
+        ("lekarza", "pl", "lekarz"),
+        ("автобуси", "uk", "автобус"),
+        ("тротуару", "uk", "тротуар"),
+        ("fastlegen", "nb", "fastlege"),
+        ("bussane", "nn", "buss"),
+        ("letters", "en", "letter"),
+        ("autobusów", "xx", "autobusów"),  # a language simplemma lacks: the word itself
+    ],
+)
+def test_words_are_reduced_to_their_dictionary_form(word: str, language: str, lemma: str) -> None:
+    assert lemmatise(word, language) == lemma
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Bussen går for sjelden om kvelden", "nb", {"buss", "avgang", "kveld"}),
+        ("Bussane går sjeldan om kvelden", "nn", {"buss", "avgang", "kveld"}),
+        ("The bus rarely comes in the evening", "en", {"buss", "avgang", "kveld"}),
+        ("Autobus jeździ rzadko wieczorem", "pl", {"buss", "avgang", "kveld"}),
+        ("Автобуси ходять рідко ввечері", "uk", {"buss", "avgang", "kveld"}),
+    ],
+)
+def test_one_problem_yields_the_same_concepts_in_every_language(
+    text: str, language: str, expected: set[str]
+) -> None:
+    assert concepts(text, language) >= expected
+
+
+def test_polish_typed_without_accents_still_finds_its_concepts() -> None:
+    assert concepts("Chodniki sa sliskie, nikt nie sypie piasku", "pl") >= {"fortau", "glatt"}
+    assert concepts("Nie ma chodnika do szkoly", "pl") == concepts(
+        "Nie ma chodnika do szkoły", "pl"
+    )
+
+
+def test_an_apostrophe_belongs_to_a_ukrainian_word() -> None:
+    assert "dekning" in concepts("Мобільний зв’язок жахливий", "uk")
+    assert "dekning" in concepts("Мобільний зв'язок жахливий", "uk")
+
+
+def test_connectives_and_masking_placeholders_are_never_terms() -> None:
+    found = {t.form for t in terms("bo nie rozumiem, або [phone] [email] [id-number]", "pl")}
+    assert not found & {"bo", "або", "phone", "email", "id", "number", "telefon"}
+    assert not concepts("Ring meg på [phone]", "nb") - {"telefon"}  # "ring" itself counts
+    assert "telefon" not in concepts("Skriv til [email] eller [phone]", "nb")
