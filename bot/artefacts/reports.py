@@ -27,6 +27,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "theme",
     "theme_label",
     "endorsements",
+    "place",
 )
 PRIORITY_COLUMNS: tuple[str, ...] = (
     "theme",
@@ -150,6 +151,7 @@ def _cells(record: ProblemRecord, names: Names | None) -> tuple[Cell, ...]:
         record.theme,
         record.theme_label,
         record.endorsements,
+        record.place,
     )
 
 
