@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -21,7 +21,12 @@ _PLAIN_KEYS = (  # noqa: SIM905
     # workshops, follow-ups and "me too"
     "workshop_unknown btn_follow_up_yes btn_follow_up_no follow_up_yes follow_up_no "
     "follow_ups_stopped similar_intro btn_similar_same btn_similar_different btn_similar_no "
-    "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop"
+    "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop "
+    # answers in the resident's own words, and what happens next
+    "btn_offer_yes btn_offer_no first_held reask reask_consent btn_back btn_not_sure not_sure "
+    "btn_keep btn_go_on added_text btn_cancel_yes btn_cancel_no cancel_confirm next_steps urgent "
+    "btn_recur_several btn_recur_once btn_same_groups cmd_mine mine_empty "
+    "status_received mydata_heading mydata_no_problems mask_phone mask_email mask_id"
 ).split()
 TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -29,6 +34,17 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         **dict.fromkeys(("welcome", "consent", "goodbye"), frozenset({"municipality"})),
         "solution_noted": frozenset({"suggestion"}),
         "area_not_found": frozenset({"place"}),
+        "area_with_place": frozenset({"area", "place"}),
+        "offer_first": frozenset({"text"}),
+        "current_text": frozenset({"text"}),
+        "groups_unknown": frozenset({"words"}),
+        "current_value": frozenset({"value"}),
+        "answered": frozenset({"question", "answer"}),
+        "saved": frozenset({"reference", "next", "urgent"}),
+        "mine_item": frozenset({"reference", "date", "excerpt", "status"}),
+        "mine_heading": frozenset({"items"}),
+        "mydata_summary": frozenset({"language", "consent", "count"}),
+        "mydata_problem": frozenset({"reference", "date", "text", "area", "place"}),
         "area_matched": frozenset({"area"}),
         "review": frozenset({"problem", "suggestion", "frequency", "severity", "groups", "area"}),
         **dict.fromkeys(
@@ -41,6 +57,7 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
 """Every text key the bot uses, with the placeholders the bot fills in for it."""
 
 _KEY = re.compile(r"[a-z0-9_]{1,24}")
+_PREFIX = re.compile(r"[A-Z]{1,4}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
 _TAG = re.compile(r"<[^<>]*>")
 # Longer button labels get cut off on a phone, two buttons to a row; 256 is Telegram's
@@ -68,6 +85,21 @@ class Area:
 
 
 @dataclass(frozen=True, slots=True)
+class Landmark:
+    """A street, school, station or landmark residents name, and the area it lies in.
+
+    ``key`` is the area's key, or "" for a place that spans areas (the lake, the whole town):
+    the resident is then asked which area. Matched like an area's aliases.
+    """
+
+    key: str
+    aliases: tuple[str, ...]
+    names: Mapping[str, str] = field(default_factory=dict)  # matched by its aliases only
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     """Everything the interview says and offers, in every language; validated on load."""
 
@@ -80,6 +112,8 @@ class Content:
     groups: tuple[Option, ...]
     areas: tuple[Area, ...]
     frequencies: tuple[Option, ...]
+    places: tuple[Landmark, ...] = ()  # the gazetteer: well-known places and their areas
+    reference_prefix: str = "G"  # a saved report's reference reads "G-1042"
 
     def text(self, key: str, language: str) -> str:
         """Return the template ``key`` in ``language``, else in the default language."""
@@ -139,6 +173,10 @@ def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
         problems.append('groups: needs a group with key = "prefer_not_to_say"')
     frequencies = _options(data.get("frequencies"), "frequencies", languages, problems)
     areas = _areas(data.get("areas"), languages, problems)
+    places = _places(data.get("places", []), areas, problems)
+    prefix = as_text(data.get("reference_prefix", "G"), "reference_prefix", problems)
+    if not _PREFIX.fullmatch(prefix):
+        problems.append(f'reference_prefix: {prefix!r} must be 1–4 capital letters, like "G"')
     return Content(
         path=path,
         municipality=municipality,
@@ -156,6 +194,8 @@ def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
         groups=groups,
         areas=areas,
         frequencies=frequencies,
+        places=places,
+        reference_prefix=prefix,
     )
 
 
@@ -291,3 +331,28 @@ def _coordinate(
         return float(value)
     problems.append(f"{where}.{field}: {value!r} must be a number from {-limit:g} to {limit:g}")
     return None
+
+
+def _places(value: Any, areas: Sequence[Area], problems: list[str]) -> tuple[Landmark, ...]:
+    """Read the gazetteer; every spelling names one place, and no area's name or alias."""
+    if value == []:
+        return ()
+    known = {area.key for area in areas}
+    taken = {s.casefold() for a in areas for s in (*a.names.values(), *a.aliases)}
+    places, owners = [], dict[str, str]()
+    for where, item in _items(value, "places", problems):
+        _fields(item, where, {"names", "area"}, problems)
+        area = item.get("area", "")
+        if not isinstance(area, str) or (area and area not in known):
+            problems.append(f"{where}.area: {area!r} is not the key of an area (or leave it out)")
+            area = ""
+        names = _aliases(item.get("names"), f"{where}.names", problems)
+        if not names:
+            problems.append(f'{where}.names: give one or more, like ["Hunndalsvegen"]')
+        for spelling in sorted({name.casefold() for name in names}):
+            if spelling in taken:
+                problems.append(f"{where}.names: {spelling!r} already names an area")
+            elif owners.setdefault(spelling, where) != where:
+                problems.append(f"{where}.names: {spelling!r} also names {owners[spelling]}")
+        places.append(Landmark(area, names))
+    return tuple(places)

@@ -56,6 +56,11 @@ def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, QUIET_UNTIL, tzinfo=zone).astimezone(moment.tzinfo)
 
 
+# The answers to "has it happened again since the workshop?", stored as the observation's
+# frequency ("" for no). Older buttons carried a frequency key; those are still accepted.
+RECURRENCE_ANSWERS = ("several", "once", "no")
+
+
 def follow_up_replies(message: FollowUpMessage, content: Content) -> list[Reply]:
     """Build the messages of one follow-up: a check first, later one question per problem."""
     if message.round == 0:
@@ -69,12 +74,14 @@ def follow_up_replies(message: FollowUpMessage, content: Content) -> list[Reply]
 def recurrence_question(
     message: FollowUpMessage, problem_id: int, text: str, content: Content
 ) -> Reply:
-    """Ask whether one problem happened again since the workshop: no, or how often."""
-    answers = ("no", *(f.key for f in content.frequencies))
-    labels = ("btn_recur_no", *(f.key for f in content.frequencies))
+    """Ask whether one problem happened again since the workshop: several times, once, no."""
     buttons = tuple(
-        (Choice(FollowUpAnswer(message.id, problem_id, answer).pack(), Label(label)),)
-        for answer, label in zip(answers, labels, strict=True)
+        (
+            Choice(
+                FollowUpAnswer(message.id, problem_id, answer).pack(), Label(f"btn_recur_{answer}")
+            ),
+        )
+        for answer in RECURRENCE_ANSWERS
     )
     params = {"workshop": message.workshop, "problem": anonymised(text)}
     return Reply("follow_up_recur", params, buttons)

@@ -20,12 +20,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Upgrade the schema."""
     with op.batch_alter_table("problem") as batch:
-        batch.add_column(sa.Column(
+        batch.add_column(
+            sa.Column(
                 "place",
                 sqlmodel.sql.sqltypes.AutoString(length=100),
                 nullable=False,
                 server_default="",
-            ))
+            )
+        )
 
 
 def downgrade() -> None:

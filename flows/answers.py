@@ -1,0 +1,144 @@
+"""Typed answers that mean a button: "ja", "hver uke", "fire", "pensjonist og student".
+
+The words live in the language files (``[answers]``, ``[frequencies]``, ``[severities]``,
+``[groups]`` in ``flows/languages/<code>.toml``) beside the option names of the interview file.
+The resident's own language is tried first, then every other one, so mixed answers work too.
+"""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from flows.content import Content
+from flows.language_rules import ANSWER_WORDS, RuleBook
+
+_TOKEN = re.compile(r"[\w'’ʼ+-]+")
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    """Return the case-folded words of ``text``, punctuation dropped."""
+    return tuple(_TOKEN.findall(text.casefold().replace("’", "'").replace("ʼ", "'")))
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """One phrase found in the words: which key, and which words it covers."""
+
+    key: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The keys a typed list names, and the words that named nothing."""
+
+    keys: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+
+class Phrases:
+    """Phrases by key for one kind of answer, per language; finds them as whole words."""
+
+    def __init__(self, by_language: Mapping[str, Mapping[str, Iterable[str]]]) -> None:
+        self._by_language = {
+            language: [(key, words_of(p)) for key, ps in table.items() for p in ps if words_of(p)]
+            for language, table in by_language.items()
+        }
+
+    def _order(self, language: str) -> list[str]:
+        return [language, *(code for code in self._by_language if code != language)]
+
+    def hits(self, words: Sequence[str], language: str) -> list[_Hit]:
+        """Find every phrase in ``words``, the resident's language first; longest first."""
+        for code in self._order(language):
+            found = [
+                _Hit(key, start, start + len(phrase))
+                for key, phrase in self._by_language.get(code, [])
+                for start in range(len(words) - len(phrase) + 1)
+                if tuple(words[start : start + len(phrase)]) == phrase
+            ]
+            if found:
+                return sorted(found, key=lambda hit: hit.start - hit.end)
+        return []
+
+    def one(self, text: str, language: str) -> str | None:
+        """Return the key the text means, if its longest phrase names exactly one key."""
+        hits = self.hits(words_of(text), language)
+        if not hits:
+            return None
+        longest = hits[0].end - hits[0].start
+        keys = {hit.key for hit in hits if hit.end - hit.start == longest}
+        return keys.pop() if len(keys) == 1 else None
+
+    def every(self, words: Sequence[str], language: str, ignored: frozenset[str]) -> Found:
+        """Return every key the words name (a phrase inside a longer one does not count)."""
+        covered: set[int] = set()
+        keys: list[str] = []
+        for hit in self.hits(words, language):
+            span = set(range(hit.start, hit.end))
+            if span & covered:
+                continue
+            covered |= span
+            keys.append(hit.key)
+        unknown = tuple(
+            word for i, word in enumerate(words) if i not in covered and word not in ignored
+        )
+        return Found(tuple(dict.fromkeys(keys)), unknown)
+
+
+class Answers:
+    """What typed words mean at each button question, in every language offered."""
+
+    def __init__(self, content: Content, book: RuleBook) -> None:
+        rules = {code: book.get(code) for code in content.languages}
+        present = {code: r for code, r in rules.items() if r is not None}
+
+        def named(
+            options: Iterable[tuple[str, Mapping[str, str]]],
+        ) -> dict[str, dict[str, list[str]]]:
+            """The option names of the interview file, as phrases of their language."""
+            table: dict[str, dict[str, list[str]]] = {code: {} for code in content.languages}
+            for key, names in options:
+                for code, name in names.items():
+                    table.setdefault(code, {}).setdefault(key, []).append(name)
+            return table
+
+        def merged(section: str, options: Iterable[tuple[str, Mapping[str, str]]]) -> Phrases:
+            table = named(options)
+            for code, r in present.items():
+                for key, phrases in r.entries(section).items():
+                    table[code].setdefault(key, []).extend(phrases)
+            return Phrases(table)
+
+        self.words = Phrases(
+            {
+                code: {word: r.words("answers", word) for word in ANSWER_WORDS}
+                for code, r in present.items()
+            }
+        )
+        self.frequencies = merged("frequencies", ((f.key, f.names) for f in content.frequencies))
+        self.severities = merged("severities", ())
+        self.groups = merged("groups", ((g.key, g.names) for g in content.groups))
+        self.joining = frozenset(
+            w for r in present.values() for w in r.words("interview", "list_words")
+        )
+
+    def word(self, text: str, language: str) -> str | None:
+        """Return "yes", "no", "help", "back", "keep" or "go_on" if that is all the text says."""
+        words = words_of(text)
+        key = self.words.one(text, language)
+        if key is None or len(words) > 4:  # a sentence is an answer, not a command word
+            return None
+        return key
+
+    def severity(self, text: str, language: str) -> str | None:
+        """Return "1"…"5" or "unsure" for "4", "4/5", "fire", "very much", "not sure"."""
+        digits: set[str] = set(re.findall(r"(?<![\d.,])[1-5](?![\d.,])", text))
+        if len(digits) == 1:
+            return digits.pop()
+        return None if digits else self.severities.one(text, language)
+
+    def group_list(self, text: str, language: str) -> Found:
+        """Return every group a typed list names, and the words that named none."""
+        return self.groups.every(words_of(text), language, self.joining)
