@@ -21,7 +21,7 @@ from flows.questions import (
     question,
 )
 from flows.state import InterviewState, Step
-from flows.steps import MAX_ANSWER_CHARS, PLACE_CHARS, Result, Steps, clean
+from flows.steps import MAX_ANSWER_CHARS, PLACE_CHARS, Result, Steps, clean, plausible_problem
 
 # The question each answered step leads to when nothing sends it back to the review.
 NEXT = {
@@ -158,10 +158,12 @@ class Answering(Steps):
 
         A long message continues the story; a short one that answers the question is taken.
         """
+        if state.step not in (*NEXT, Step.REVIEW):
+            return answer
         text = clean(event.text)
         taken = answer[0].step is not state.step or answer[0].draft != state.draft
         story = len(words_of(text)) > _STORY_WORDS
-        if (taken and not story) or not any(ch.isalpha() for ch in text):
+        if (taken and not story) or not plausible_problem(text):
             return answer
         whole = f"{state.draft.text}\n{text}"[:MAX_ANSWER_CHARS]
         added = state.evolve(draft=state.draft_with(text=whole))

@@ -228,8 +228,11 @@ class Interview(Opening, Answering, Closing):
             Step.LANGUAGE: self._chose_language,
             Step.CONSENT: self._chose_consent,
             Step.OFFER: self._chose_offer,
-            Step.PROBLEM: lambda state, value, event: self._short(state),
-            Step.SOLUTION_PROBLEM: lambda state, value, event: self._short(state),
+            # Only Keep and Go on (taken above) are buttons of these steps.
+            Step.PROBLEM: lambda state, value, event: self._reask(state, Reply("stale_button")),
+            Step.SOLUTION_PROBLEM: lambda state, value, event: self._reask(
+                state, Reply("stale_button")
+            ),
             Step.FREQUENCY: self._chose_frequency,
             Step.SEVERITY: self._chose_severity,
             Step.GROUPS: self._chose_group,
