@@ -109,7 +109,7 @@ class TelegramRunner:
         throttle = Throttle(
             limit=THROTTLE_LIMIT,
             per=THROTTLE_SECONDS,
-            warn=slow_down_warning(self.delivery, notices),
+            warn=slow_down_warning(self.delivery, notices, core.conversations, key),
         )
         self.dispatcher.message.outer_middleware(throttle)
         self.dispatcher.callback_query.outer_middleware(throttle)

@@ -43,7 +43,7 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "saved": frozenset({"reference", "next", "urgent"}),
         "mine_item": frozenset({"reference", "date", "excerpt", "status"}),
         "mine_heading": frozenset({"items"}),
-        "mydata_summary": frozenset({"language", "consent", "count"}),
+        "mydata_summary": frozenset({"language", "consent", "count", "problems"}),
         "mydata_problem": frozenset({"reference", "date", "text", "area", "place"}),
         "area_matched": frozenset({"area"}),
         "review": frozenset({"problem", "suggestion", "frequency", "severity", "groups", "area"}),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from flows.opening import HELD_FOR
 from storage import queries
 from storage.database import Database
 
@@ -44,10 +45,12 @@ class Housekeeping:
         )
 
     def clean(self, now: datetime) -> tuple[int, int]:
-        """Forget residents silent for the retention period; prune old update ids."""
+        """Forget silent residents (a day for those who never consented); prune old update ids."""
         return self.db.call(self._clean, now=now)
 
     def _clean(self, session: Session, *, now: datetime) -> tuple[int, int]:
         forgotten = queries.purge_inactive(session=session, last_seen_before=now - self.retention)
+        # Someone who never consented may have a first message held: a day, no longer.
+        forgotten += queries.forget_unconsented(session=session, last_seen_before=now - HELD_FOR)
         pruned = queries.prune_processed_updates(session=session, older_than=now - KEEP_UPDATE_IDS)
         return forgotten, pruned

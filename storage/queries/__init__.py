@@ -24,6 +24,8 @@ from storage.queries.outbox import (
 )
 from storage.queries.privacy import (
     erase_resident,
+    forget_unconsented,
+    own_reports,
     purge_inactive,
     resident_data,
 )
@@ -41,6 +43,8 @@ from storage.queries.residents import (
     get_or_create_resident,
     load_state,
     record_consent,
+    resident_language,
+    resident_row,
     save_state,
     set_follow_up,
     set_language,
@@ -107,6 +111,7 @@ __all__ = [
     "ensure_admins",
     "erase_resident",
     "follow_up_resident",
+    "forget_unconsented",
     "get_or_create_resident",
     "get_staff",
     "get_theme",
@@ -125,6 +130,7 @@ __all__ = [
     "outbox_finish",
     "outbox_lease",
     "outbox_release",
+    "own_reports",
     "problem_records",
     "problem_texts",
     "prune_processed_updates",
@@ -137,6 +143,8 @@ __all__ = [
     "rename_theme",
     "replay_problems",
     "resident_data",
+    "resident_language",
+    "resident_row",
     "save_state",
     "schedule_follow_ups",
     "set_follow_up",

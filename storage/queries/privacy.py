@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
+from flows.own_reports import OwnReport
 from storage.models import (
     Conversation,
     Endorsement,
@@ -31,6 +32,18 @@ def resident_data(session: Session, *, resident_id: int) -> dict[str, Any]:
         "problems": [p.model_dump(mode="json", exclude={"resident_id"}) for p in problems],
         **_workshop_data(session, resident_id),
     }
+
+
+def own_reports(session: Session, *, resident_id: int) -> list[OwnReport]:
+    """Return the resident's stored problems, oldest first, as they see them."""
+    problems = session.exec(
+        select(Problem).where(Problem.resident_id == resident_id).order_by(col(Problem.id))
+    ).all()
+    return [
+        OwnReport(p.id, p.created_at, p.text, p.area, p.place)
+        for p in problems
+        if p.id is not None
+    ]
 
 
 def erase_resident(session: Session, *, resident_id: int) -> int:
@@ -86,4 +99,17 @@ def purge_inactive(session: Session, *, last_seen_before: datetime) -> int:
     """Forget residents silent since ``last_seen_before``; their problems stay, unlinked."""
     # The database's ON DELETE rules take the conversation with it and unlink the problems.
     result = session.exec(delete(Resident).where(col(Resident.last_seen_at) < last_seen_before))
+    return int(result.rowcount or 0)
+
+
+def forget_unconsented(session: Session, *, last_seen_before: datetime) -> int:
+    """Forget people who never consented and are silent since ``last_seen_before``.
+
+    Their state may hold a message typed before consent; it is kept for a day at most.
+    """
+    result = session.exec(
+        delete(Resident).where(
+            col(Resident.consent_version) == 0, col(Resident.last_seen_at) < last_seen_before
+        )
+    )
     return int(result.rowcount or 0)
