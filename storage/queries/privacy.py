@@ -107,9 +107,12 @@ def forget_unconsented(session: Session, *, last_seen_before: datetime) -> int:
 
     Their state may hold a message typed before consent; it is kept for a day at most.
     """
+    reported = select(Problem.id).where(col(Problem.resident_id) == col(Resident.id))
     result = session.exec(
         delete(Resident).where(
-            col(Resident.consent_version) == 0, col(Resident.last_seen_at) < last_seen_before
+            col(Resident.consent_version) == 0,
+            col(Resident.last_seen_at) < last_seen_before,
+            ~reported.exists(),
         )
     )
     return int(result.rowcount or 0)

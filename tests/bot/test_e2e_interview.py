@@ -7,7 +7,7 @@ import pytest
 
 from storage import queries
 from storage.engine import make_engine, session_scope
-from tests.bot.harness import Clock, Resident, running_bot, settings_for, text_of
+from tests.bot.harness import Clock, Resident, running_bot, saved_text, settings_for, text_of
 from tests.cli import run_cli
 from tests.factories import make_message_update
 from tests.fakebotapi import FakeBotAPI
@@ -45,7 +45,7 @@ async def test_a_resident_completes_the_interview_with_buttons(
         [review] = await anna.presses("area:hunndalen")
         assert BUS in review and "Hunndalen" in review
         saved, another = await anna.presses("review:confirm", expect=2)
-        assert (saved, another) == (text_of(core, "saved"), text_of(core, "ask_another"))
+        assert (saved, another) == (saved_text(core, 1), text_of(core, "ask_another"))
     [problem] = problems(database_url)
     assert (problem.text, problem.language, problem.area) == (BUS, "nb", "hunndalen")
     assert (problem.frequency, problem.severity, problem.groups) == ("daily", 4, ("senior",))
@@ -155,6 +155,7 @@ async def test_commands_are_published_in_every_interview_language(
                 "help",
                 "cancel",
                 "language",
+                "mine",
                 "mydata",
                 "delete",
                 "stop",
