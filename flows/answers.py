@@ -13,6 +13,8 @@ from flows.content import Content
 from flows.language_rules import ANSWER_WORDS, RuleBook
 
 _TOKEN = re.compile(r"[\w'’ʼ+-]+")
+# "4/5", "4 av 5", "4 of 5": the rating, not two numbers
+_OUT_OF_FIVE = re.compile(r"\b([1-5])\s*(?:/|av|of|z|з|из)\s*5\b", re.IGNORECASE)
 
 
 def words_of(text: str) -> tuple[str, ...]:
@@ -49,18 +51,25 @@ class Phrases:
     def _order(self, language: str) -> list[str]:
         return [language, *(code for code in self._by_language if code != language)]
 
-    def hits(self, words: Sequence[str], language: str) -> list[_Hit]:
-        """Find every phrase in ``words``, the resident's language first; longest first."""
+    def _found(self, words: Sequence[str], code: str) -> list[_Hit]:
+        return [
+            _Hit(key, start, start + len(phrase))
+            for key, phrase in self._by_language.get(code, [])
+            for start in range(len(words) - len(phrase) + 1)
+            if tuple(words[start : start + len(phrase)]) == phrase
+        ]
+
+    def hits(self, words: Sequence[str], language: str, *, mixed: bool = False) -> list[_Hit]:
+        """Find the phrases in ``words``, longest first: in the resident's language if any
+        match, else in the first other language that matches (``mixed``: in all of them).
+        """
+        found: list[_Hit] = []
         for code in self._order(language):
-            found = [
-                _Hit(key, start, start + len(phrase))
-                for key, phrase in self._by_language.get(code, [])
-                for start in range(len(words) - len(phrase) + 1)
-                if tuple(words[start : start + len(phrase)]) == phrase
-            ]
-            if found:
-                return sorted(found, key=lambda hit: hit.start - hit.end)
-        return []
+            found += self._found(words, code)
+            if found and not mixed:
+                break
+        # A stable sort: of equally long phrases, the resident's language's come first.
+        return sorted(found, key=lambda hit: hit.start - hit.end)
 
     def one(self, text: str, language: str) -> str | None:
         """Return the key the text means, if its longest phrase names exactly one key."""
@@ -74,13 +83,14 @@ class Phrases:
     def every(self, words: Sequence[str], language: str, ignored: frozenset[str]) -> Found:
         """Return every key the words name (a phrase inside a longer one does not count)."""
         covered: set[int] = set()
-        keys: list[str] = []
-        for hit in self.hits(words, language):
+        kept: list[_Hit] = []
+        for hit in self.hits(words, language, mixed=True):
             span = set(range(hit.start, hit.end))
             if span & covered:
                 continue
             covered |= span
-            keys.append(hit.key)
+            kept.append(hit)
+        keys = [hit.key for hit in sorted(kept, key=lambda hit: hit.start)]  # as typed
         unknown = tuple(
             word for i, word in enumerate(words) if i not in covered and word not in ignored
         )
@@ -134,6 +144,7 @@ class Answers:
 
     def severity(self, text: str, language: str) -> str | None:
         """Return "1"…"5" or "unsure" for "4", "4/5", "fire", "very much", "not sure"."""
+        text = _OUT_OF_FIVE.sub(r"\1", text)
         digits: set[str] = set(re.findall(r"(?<![\d.,])[1-5](?![\d.,])", text))
         if len(digits) == 1:
             return digits.pop()
