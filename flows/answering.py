@@ -135,7 +135,7 @@ class Answering(Steps):
         value: ParamValue | None = None
         if target is Step.FREQUENCY and draft.frequency:
             value = Label(draft.frequency)
-        elif target is Step.SEVERITY and state.step is not Step.FREQUENCY:
+        elif target is Step.SEVERITY:  # reached only once answered: None is "not sure"
             value = f"{draft.severity}/5" if draft.severity else Label("not_sure")
         elif target is Step.AREA and draft.area:
             value = Label(f"area:{draft.area}")

@@ -6,7 +6,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.callback import FollowUpAnswer
-from flows.content import Content
 from flows.outputs import Choice, Label, Reply
 from flows.privacy import anonymised
 
@@ -61,19 +60,16 @@ def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
 RECURRENCE_ANSWERS = ("several", "once", "no")
 
 
-def follow_up_replies(message: FollowUpMessage, content: Content) -> list[Reply]:
+def follow_up_replies(message: FollowUpMessage) -> list[Reply]:
     """Build the messages of one follow-up: a check first, later one question per problem."""
     if message.round == 0:
         return [Reply("follow_up_check", {"workshop": message.workshop})]
     return [
-        recurrence_question(message, problem_id, text, content)
-        for problem_id, text in message.problems
+        recurrence_question(message, problem_id, text) for problem_id, text in message.problems
     ]
 
 
-def recurrence_question(
-    message: FollowUpMessage, problem_id: int, text: str, content: Content
-) -> Reply:
+def recurrence_question(message: FollowUpMessage, problem_id: int, text: str) -> Reply:
     """Ask whether one problem happened again since the workshop: several times, once, no."""
     buttons = tuple(
         (
