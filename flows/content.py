@@ -11,10 +11,10 @@ from flows.texts import ContentError, as_table, as_text, check_texts, read_toml,
 # One string, not a 40-line list: the keys read as a paragraph, in interview order.
 _PLAIN_KEYS = (  # noqa: SIM905
     "choose_language language_set btn_consent_yes btn_consent_no consent_declined need_consent "
-    "ask_problem problem_too_short ask_frequency ask_severity severity_invalid ask_groups "
+    "ask_problem problem_too_short ask_frequency ask_severity ask_groups "
     "groups_need_one btn_done ask_area btn_confirm btn_change ask_change btn_change_problem "
-    "btn_change_frequency btn_change_severity btn_change_groups btn_change_area saved ask_another "
-    "btn_yes btn_no help cancelled nothing_to_cancel resume use_buttons stale_button "
+    "btn_change_frequency btn_change_severity btn_change_groups btn_change_area ask_another "
+    "btn_yes btn_no help cancelled nothing_to_cancel resume stale_button "
     "unknown_command unsupported_media not_given cmd_start cmd_help cmd_cancel cmd_language "
     "edited_ignored private_only slow_down mydata_caption delete_confirm btn_delete_yes "
     "btn_delete_no deleted delete_kept cmd_mydata cmd_delete "
