@@ -15,7 +15,6 @@ from dataclasses import replace
 from flows.answering import NEXT, Answering
 from flows.callback import Answer, Button, FollowUpAnswer, unpack
 from flows.closing import Closing
-from flows.content import Content
 from flows.events import NO_FACTS, Event, EventKind, Facts, Lookups
 from flows.opening import REPORTING, Opening, forget_stale_held
 from flows.outputs import (
@@ -56,9 +55,6 @@ TextHandler = Callable[[InterviewState, Event], Result]
 
 class Interview(Opening, Answering, Closing):
     """The interview over one content file; ``advance`` is the whole behaviour."""
-
-    def __init__(self, content: Content) -> None:
-        super().__init__(content)
 
     def lookups(self, state: InterviewState, event: Event) -> Lookups:
         """Say what the transport must look up before ``advance`` can take ``event``."""
