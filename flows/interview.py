@@ -183,8 +183,8 @@ class Interview(Opening, Answering, Closing):
                 return state, [Reply("stale_button"), *self._idle_prompt(state)]
             return self._reask(state, Reply("stale_button"))
         if button.value == "back" and state.step in BACK_TO:
-            result = self._back(state)
-        elif button.value == "keep" and state.step in NEXT:
+            return self._back(state)  # the question left behind keeps its buttons
+        if button.value == "keep" and state.step in NEXT:
             result = self._keep(state)
         elif button.value == "go_on":
             return self._go_on(state)

@@ -103,8 +103,10 @@ class Opening(Steps):
         return asking, [RecordConsent(version, event.now), *question(asking, self.content)]
 
     def _typed_consent(self, state: InterviewState, event: Event) -> Result:
-        """Take "ja", "yes", "так" as consent; hold a problem typed here until then."""
-        return self._short(_hold(state, event))
+        """Hold a problem typed at the consent question (yes and no words are taken before)."""
+        held = _hold(state, event)
+        kept: list[Output] = [Reply("first_held")] if held.held != state.held else []
+        return self._short(held, *kept)
 
     def _chose_offer(self, state: InterviewState, value: str, event: Event) -> Result:
         if value == "yes" and state.held:

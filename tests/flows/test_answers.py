@@ -86,7 +86,9 @@ def test_a_held_message_can_be_refused_and_is_gone(language: str) -> None:
 
 @pytest.mark.parametrize("ending", ["[consent:no]", "/delete"])
 def test_a_held_message_is_erased_on_no_and_on_delete(ending: str) -> None:
-    state, _ = run([("/start", ["welcome", "consent"]), (BUS["nb"], ["reask_consent"])])
+    state, _ = run(
+        [("/start", ["welcome", "consent"]), (BUS["nb"], ["first_held", "reask_consent"])]
+    )
     assert state.held == BUS["nb"]  # typed at the consent question: held, short re-ask
     interview = Interview(content())
     state, outputs = interview.advance(state, event(ending))
