@@ -87,7 +87,10 @@ class Answering(Steps):
     def _chose_area(self, state: InterviewState, value: str, event: Event) -> Result:
         if self.content.area(value) is None:
             return self._short(state)
-        return self._answered(state, state.draft_with(area=value), Step.REVIEW)
+        # A place typed just before (no area yet) is what this button places; an older one
+        # belonged to the area being replaced.
+        place = state.draft.place if not state.draft.area else ""
+        return self._answered(state, state.draft_with(area=value, place=place), Step.REVIEW)
 
     def _typed_area(self, state: InterviewState, event: Event) -> Result:
         """Place a typed name or a shared location; keep the name as typed in any case."""

@@ -333,6 +333,14 @@ def test_a_place_of_no_one_area_is_kept_and_the_area_asked_as_buttons(typed: str
     assert "area:sentrum" in [c.data for row in asked.choices for c in row]
 
 
+def test_a_new_area_chosen_later_drops_the_place_typed_for_the_old_one() -> None:
+    steps = [*at_area("nb"), ("Hunndalsvegen", ["area_matched", "review"])]
+    state, _ = run(
+        [*steps, ("[review:back]", ["current_value", "ask_area"]), ("[area:biri]", ["review"])]
+    )
+    assert (state.draft.area, state.draft.place) == ("biri", "")
+
+
 def test_the_typed_place_reads_back_beside_its_area() -> None:
     _, outputs = run([*at_area("en"), ("skysstasjonen", ["area_matched", "review"])], hint="en")
     review = next(r for r in replies(outputs) if r.key == "review")
