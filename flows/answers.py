@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from flows.content import Content
-from flows.language_rules import ANSWER_WORDS, RuleBook
+from flows.language_rules import ANSWER_WORDS, LanguageRules, RuleBook
 
 _TOKEN = re.compile(r"[\w'’ʼ+-]+")
 # "4/5", "4 av 5", "4 of 5": the rating, not two numbers
@@ -103,33 +103,17 @@ class Answers:
     def __init__(self, content: Content, book: RuleBook) -> None:
         rules = {code: book.get(code) for code in content.languages}
         present = {code: r for code, r in rules.items() if r is not None}
-
-        def named(
-            options: Iterable[tuple[str, Mapping[str, str]]],
-        ) -> dict[str, dict[str, list[str]]]:
-            """The option names of the interview file, as phrases of their language."""
-            table: dict[str, dict[str, list[str]]] = {code: {} for code in content.languages}
-            for key, names in options:
-                for code, name in names.items():
-                    table.setdefault(code, {}).setdefault(key, []).append(name)
-            return table
-
-        def merged(section: str, options: Iterable[tuple[str, Mapping[str, str]]]) -> Phrases:
-            table = named(options)
-            for code, r in present.items():
-                for key, phrases in r.entries(section).items():
-                    table[code].setdefault(key, []).extend(phrases)
-            return Phrases(table)
-
         self.words = Phrases(
             {
                 code: {word: r.words("answers", word) for word in ANSWER_WORDS}
                 for code, r in present.items()
             }
         )
-        self.frequencies = merged("frequencies", ((f.key, f.names) for f in content.frequencies))
-        self.severities = merged("severities", ())
-        self.groups = merged("groups", ((g.key, g.names) for g in content.groups))
+        frequencies = ((f.key, f.names) for f in content.frequencies)
+        self.frequencies = _phrases(content, present, "frequencies", frequencies)
+        self.severities = _phrases(content, present, "severities", ())
+        groups = ((g.key, g.names) for g in content.groups)
+        self.groups = _phrases(content, present, "groups", groups)
         self.joining = frozenset(
             w for r in present.values() for w in r.words("interview", "list_words")
         )
@@ -153,3 +137,20 @@ class Answers:
     def group_list(self, text: str, language: str) -> Found:
         """Return every group a typed list names, and the words that named none."""
         return self.groups.every(words_of(text), language, self.joining)
+
+
+def _phrases(
+    content: Content,
+    rules: Mapping[str, LanguageRules],
+    section: str,
+    options: Iterable[tuple[str, Mapping[str, str]]],
+) -> Phrases:
+    """Merge the option names of the interview file with a language file section's words."""
+    table: dict[str, dict[str, list[str]]] = {code: {} for code in content.languages}
+    for key, names in options:
+        for code, name in names.items():
+            table.setdefault(code, {}).setdefault(key, []).append(name)
+    for code, r in rules.items():
+        for key, phrases in r.entries(section).items():
+            table[code].setdefault(key, []).extend(phrases)
+    return Phrases(table)

@@ -7,6 +7,7 @@ day after it arrived.
 
 from datetime import datetime, timedelta
 
+from flows.answers import words_of
 from flows.events import Event, EventKind
 from flows.language import detect_language, interview_language
 from flows.outputs import Output, RecordConsent, Reply, SetLanguage
@@ -15,6 +16,7 @@ from flows.state import InterviewState, Step
 from flows.steps import Result, Steps, clean, plausible_problem
 
 HELD_FOR = timedelta(days=1)
+HOLD_WORDS = 4  # "vet ikke" or "hva lagrer dere?" is no problem worth offering back
 # Steps of a running report: /cancel ends them, and they resume after /start.
 REPORTING = frozenset(
     {
@@ -124,7 +126,7 @@ class Opening(Steps):
 def _hold(state: InterviewState, event: Event) -> InterviewState:
     """Keep a problem typed before consent (masked, at most one message long)."""
     text = clean(event.text) if event.kind is EventKind.TEXT else ""
-    if not plausible_problem(text) or state.consent_version:
+    if not plausible_problem(text) or len(words_of(text)) < HOLD_WORDS or state.consent_version:
         return state
     held = f"{state.held}\n{text}" if state.held else text
     return state.evolve(held=clean(held), held_at=state.held_at or event.now.isoformat())

@@ -125,6 +125,21 @@ def test_yes_in_any_offered_language_is_consent(word: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("vet ikke", ["reask_consent"]),
+        ("hva lagrer dere?", ["reask_consent"]),
+        ("ja, men bussen kommer aldri", ["first_held", "reask_consent"]),  # a problem: held
+    ],
+)
+def test_words_that_only_contain_yes_or_no_are_not_an_answer_to_consent(
+    said: str, expected: list[str]
+) -> None:
+    state, _ = run([("/start", ["welcome", "consent"]), (said, expected)])
+    assert state.step is Step.CONSENT and state.consent_version == 0
+
+
+@pytest.mark.parametrize(
     ("language", "typed", "key"),
     [
         ("nb", "ukentlig", "weekly"),
