@@ -35,7 +35,6 @@ from bot.services.translation import make_translator
 from bot.settings import Settings, SettingsError
 from bot.telegram.applier import Applier
 from bot.telegram.delivery import Delivery, Pacer
-from bot.telegram.mine import make_mine_router
 from bot.telegram.observe import UpdateObserver
 from bot.telegram.polling import Poller
 from bot.telegram.responses import keep_responses
@@ -176,7 +175,7 @@ class TelegramRunner:
         throttle = Throttle(
             limit=THROTTLE_LIMIT,
             per=THROTTLE_SECONDS,
-            warn=slow_down_warning(self.delivery, notices),
+            warn=slow_down_warning(self.delivery, notices, core.conversations, key),
         )
         self.dispatcher.message.outer_middleware(throttle)
         self.dispatcher.callback_query.outer_middleware(throttle)
@@ -192,16 +191,6 @@ class TelegramRunner:
         self.scheduler = self._scheduler(builder, every)
         self.dispatcher.include_router(self._staff_router(builder))  # before the interview
         self.dispatcher.include_router(self._workshop_router())  # before the interview
-        self.dispatcher.include_router(
-            make_mine_router(
-                db=core.db,
-                content=core.content,
-                delivery=self.delivery,
-                key=key,
-                zone=core.settings.zone,
-                default_language=core.settings.default_language,
-            )
-        )  # before the interview
         self.dispatcher.include_router(
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )

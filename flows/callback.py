@@ -18,6 +18,9 @@ ASKED_BY_BUTTONS = frozenset(
     {
         Step.LANGUAGE,
         Step.CONSENT,
+        Step.OFFER,
+        Step.PROBLEM,  # "Keep" when changing the text, "Go on" after an added message
+        Step.SOLUTION_PROBLEM,
         Step.FREQUENCY,
         Step.SEVERITY,
         Step.GROUPS,
@@ -30,6 +33,7 @@ ASKED_BY_BUTTONS = frozenset(
         Step.FOLLOW_UP,
         Step.HEAR_BACK,
         Step.FORWARDED,
+        Step.CANCEL,
     }
 )
 _KEY = re.compile(r"[a-z0-9_]{1,24}")  # content keys, answers, language codes, steps

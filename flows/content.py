@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -12,10 +12,10 @@ from flows.texts import ContentError, as_table, as_text, check_texts, read_toml,
 # One string, not a 40-line list: the keys read as a paragraph, in interview order.
 _PLAIN_KEYS = (  # noqa: SIM905
     "choose_language language_set btn_consent_yes btn_consent_no consent_declined need_consent "
-    "ask_problem problem_too_short ask_frequency ask_severity severity_invalid ask_groups "
+    "ask_problem problem_too_short ask_frequency ask_severity ask_groups "
     "groups_need_one btn_done ask_area btn_confirm btn_change ask_change btn_change_problem "
-    "btn_change_frequency btn_change_severity btn_change_groups btn_change_area saved ask_another "
-    "btn_yes btn_no help cancelled nothing_to_cancel resume use_buttons stale_button "
+    "btn_change_frequency btn_change_severity btn_change_groups btn_change_area ask_another "
+    "btn_yes btn_no help cancelled nothing_to_cancel resume stale_button "
     "unknown_command unsupported_media not_given cmd_start cmd_help cmd_cancel cmd_language "
     "edited_ignored private_only slow_down not_applied mydata_caption delete_confirm "
     "btn_delete_yes btn_delete_no deleted delete_kept cmd_mydata cmd_delete "
@@ -24,12 +24,17 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "follow_ups_stopped similar_intro btn_similar_same btn_similar_different btn_similar_no "
     "similar_same similar_different similar_no btn_recur_no follow_up_thanks cmd_stop "
     # privacy: a forwarded message is asked about before it is taken
-    "forwarded_ask"
+    "forwarded_ask "
+    # answers in the resident's own words, and what happens next
+    "btn_offer_yes btn_offer_no first_held reask reask_consent btn_back btn_not_sure not_sure "
+    "btn_keep btn_go_on added_text btn_cancel_yes btn_cancel_no cancel_confirm next_steps urgent "
+    "btn_recur_several btn_recur_once btn_same_groups cmd_mine mine_empty "
+    "mydata_heading mydata_no_problems mask_phone mask_email mask_id"
 ).split()
 _STATUS_KEYS = (  # noqa: SIM905
     "hear_back_ask btn_hear_back_yes btn_hear_back_no hear_back_yes hear_back_no "
     "status_received status_reviewing status_planned status_in_progress status_done "
-    "status_declined mine_title mine_none results_title results_intro results_empty "
+    "status_declined results_title results_intro results_empty "
     "results_status"
 ).split()
 TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -38,6 +43,17 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         **dict.fromkeys(("welcome", "consent", "goodbye"), frozenset({"municipality"})),
         "solution_noted": frozenset({"suggestion"}),
         "area_not_found": frozenset({"place"}),
+        "area_with_place": frozenset({"area", "place"}),
+        "offer_first": frozenset({"text"}),
+        "current_text": frozenset({"text"}),
+        "groups_unknown": frozenset({"words"}),
+        "current_value": frozenset({"value"}),
+        "answered": frozenset({"question", "answer"}),
+        "saved": frozenset({"reference", "next", "urgent"}),
+        "own_item": frozenset({"reference", "date", "excerpt", "status", "note"}),
+        "mine_heading": frozenset({"items"}),
+        "mydata_summary": frozenset({"language", "consent", "count", "problems"}),
+        "mydata_problem": frozenset({"reference", "date", "text", "area", "place"}),
         "area_matched": frozenset({"area"}),
         "review": frozenset({"problem", "suggestion", "frequency", "severity", "groups", "area"}),
         **dict.fromkeys(
@@ -49,13 +65,13 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         # what became of a report: statuses, news, /mine and the public results page
         **dict.fromkeys(_STATUS_KEYS, frozenset[str]()),
         "status_notice": frozenset({"reports", "endorsed", "status", "note", "note_language"}),
-        "mine_item": frozenset({"id", "problem", "status", "date", "note", "note_language"}),
         "results_count": frozenset({"count"}),
     }
 )
 """Every text key the bot uses, with the placeholders the bot fills in for it."""
 
 _KEY = re.compile(r"[a-z0-9_]{1,24}")
+_PREFIX = re.compile(r"[A-Z]{1,4}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
 _TAG = re.compile(r"<[^<>]*>")
 # Longer button labels get cut off on a phone, two buttons to a row; 256 is Telegram's
@@ -84,6 +100,21 @@ class Area:
 
 
 @dataclass(frozen=True, slots=True)
+class Landmark:
+    """A street, school, station or landmark residents name, and the area it lies in.
+
+    ``key`` is the area's key, or "" for a place that spans areas (the lake, the whole town):
+    the resident is then asked which area. Matched like an area's aliases.
+    """
+
+    key: str
+    aliases: tuple[str, ...]
+    names: Mapping[str, str] = field(default_factory=dict)  # matched by its aliases only
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     """Everything the interview says and offers, in every language; validated on load."""
 
@@ -98,6 +129,8 @@ class Content:
     frequencies: tuple[Option, ...]
     # Raise it when the "hear back?" question changes in substance: residents are asked again.
     hear_back_version: int = 1
+    places: tuple[Landmark, ...] = ()  # the gazetteer: well-known places and their areas
+    reference_prefix: str = "G"  # a saved report's reference reads "G-1042"
 
     def text(self, key: str, language: str) -> str:
         """Return the template ``key`` in ``language``, else in the default language."""
@@ -157,6 +190,10 @@ def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
         problems.append('groups: needs a group with key = "prefer_not_to_say"')
     frequencies = _options(data.get("frequencies"), "frequencies", languages, problems)
     areas = _areas(data.get("areas"), languages, problems)
+    places = _places(data.get("places", []), areas, problems)
+    prefix = as_text(data.get("reference_prefix", "G"), "reference_prefix", problems)
+    if not _PREFIX.fullmatch(prefix):
+        problems.append(f'reference_prefix: {prefix!r} must be 1–4 capital letters, like "G"')
     return Content(
         path=path,
         municipality=municipality,
@@ -175,6 +212,8 @@ def _build(data: dict[str, Any], path: str, problems: list[str]) -> Content:
         areas=areas,
         frequencies=frequencies,
         hear_back_version=_hear_back_version(data.get("hear_back_version", 1), problems),
+        places=places,
+        reference_prefix=prefix,
     )
 
 
@@ -318,3 +357,28 @@ def _coordinate(
         return float(value)
     problems.append(f"{where}.{field}: {value!r} must be a number from {-limit:g} to {limit:g}")
     return None
+
+
+def _places(value: Any, areas: Sequence[Area], problems: list[str]) -> tuple[Landmark, ...]:
+    """Read the gazetteer; every spelling names one place, and no area's name or alias."""
+    if value == []:
+        return ()
+    known = {area.key for area in areas}
+    taken = {s.casefold() for a in areas for s in (*a.names.values(), *a.aliases)}
+    places, owners = [], dict[str, str]()
+    for where, item in _items(value, "places", problems):
+        _fields(item, where, {"names", "area"}, problems)
+        area = item.get("area", "")
+        if not isinstance(area, str) or (area and area not in known):
+            problems.append(f"{where}.area: {area!r} is not the key of an area (or leave it out)")
+            area = ""
+        names = _aliases(item.get("names"), f"{where}.names", problems)
+        if not names:
+            problems.append(f'{where}.names: give one or more, like ["Hunndalsvegen"]')
+        for spelling in sorted({name.casefold() for name in names}):
+            if spelling in taken:
+                problems.append(f"{where}.names: {spelling!r} already names an area")
+            elif owners.setdefault(spelling, where) != where:
+                problems.append(f"{where}.names: {spelling!r} also names {owners[spelling]}")
+        places.append(Landmark(area, names))
+    return tuple(places)

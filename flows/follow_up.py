@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flows.callback import FollowUpAnswer
-from flows.content import Content
 from flows.outputs import Choice, Label, Reply
 from flows.privacy import anonymised
 
@@ -44,25 +43,29 @@ def parse_offsets(spec: str) -> tuple[timedelta, ...]:
     return tuple(offsets)
 
 
-def follow_up_replies(message: FollowUpMessage, content: Content) -> list[Reply]:
+# The answers to "has it happened again since the workshop?", stored as the observation's
+# frequency ("" for no). Older buttons carried a frequency key; those are still accepted.
+RECURRENCE_ANSWERS = ("several", "once", "no")
+
+
+def follow_up_replies(message: FollowUpMessage) -> list[Reply]:
     """Build the messages of one follow-up: a check first, later one question per problem."""
     if message.round == 0:
         return [Reply("follow_up_check", {"workshop": message.workshop})]
     return [
-        recurrence_question(message, problem_id, text, content)
-        for problem_id, text in message.problems
+        recurrence_question(message, problem_id, text) for problem_id, text in message.problems
     ]
 
 
-def recurrence_question(
-    message: FollowUpMessage, problem_id: int, text: str, content: Content
-) -> Reply:
-    """Ask whether one problem happened again since the workshop: no, or how often."""
-    answers = ("no", *(f.key for f in content.frequencies))
-    labels = ("btn_recur_no", *(f.key for f in content.frequencies))
+def recurrence_question(message: FollowUpMessage, problem_id: int, text: str) -> Reply:
+    """Ask whether one problem happened again since the workshop: several times, once, no."""
     buttons = tuple(
-        (Choice(FollowUpAnswer(message.id, problem_id, answer).pack(), Label(label)),)
-        for answer, label in zip(answers, labels, strict=True)
+        (
+            Choice(
+                FollowUpAnswer(message.id, problem_id, answer).pack(), Label(f"btn_recur_{answer}")
+            ),
+        )
+        for answer in RECURRENCE_ANSWERS
     )
     params = {"workshop": message.workshop, "problem": anonymised(text)}
     return Reply("follow_up_recur", params, buttons)

@@ -54,6 +54,11 @@ _ARRAYS = {
     ("detect", "same_in_both_endings"),
 }
 _STRINGS = {("normalise", "stemmer"), ("detect", "letters"), ("normalise", "plain")}
+# Typed answers that mean a button: fixed words, and phrases per option key of the interview
+# file (a frequency, a severity 1–5 or "unsure", a group), matched as whole words.
+ANSWER_WORDS = ("yes", "no", "help", "back", "keep", "go_on")
+ANSWER_SECTIONS = frozenset({"frequencies", "severities", "groups"})
+_ARRAYS |= {("answers", word) for word in ANSWER_WORDS}
 _KNOWN = _WORDS | _ARRAYS | _STRINGS
 # What every language the interview offers must have, its own or lent by ``rules_from``.
 REQUIRED = (
@@ -118,7 +123,11 @@ def parse(text: str, name: str) -> LanguageFile:
 def _value(where: tuple[str, str], value: Any, problems: list[str]) -> Any:
     """Check one setting and return it in its stored form (None if wrong)."""
     shown = ".".join(where)
-    if where not in _KNOWN:
+    if where[0] in ANSWER_SECTIONS and isinstance(value, list):
+        if all(isinstance(v, str) and v.strip() for v in value):
+            return tuple(value)
+        problems.append(f"{shown}: must be a list of phrases")
+    elif where not in _KNOWN:
         problems.append(f"{shown}: unknown setting (a typo?)")
     elif where in _WORDS and isinstance(value, str):
         return tuple(value.split())
@@ -165,6 +174,10 @@ class LanguageRules:
         """Return a single setting such as the stemmer."""
         found: str = self.values.get((section, key), default)
         return found
+
+    def entries(self, section: str) -> dict[str, tuple[str, ...]]:
+        """Return every key of ``section`` with its list, e.g. the phrases per frequency."""
+        return {key: found for (part, key), found in self.values.items() if part == section}
 
     def pairs(self, section: str, key: str, separator: str) -> tuple[tuple[str, str], ...]:
         """Return "a=b" (or "a:b") entries as pairs."""

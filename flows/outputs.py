@@ -14,7 +14,14 @@ class Label:
     key: str
 
 
-ParamValue = str | int | Label | tuple[Label, ...]
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """Another reply's text, rendered in place (e.g. a question shown with its answer)."""
+
+    reply: "Reply"
+
+
+ParamValue = str | int | Label | Nested | tuple[Label, ...] | tuple[Nested, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +76,12 @@ class SetLanguage:
 
 @dataclass(frozen=True, slots=True)
 class SendMyData:
-    """Send the resident a document with everything stored about them."""
+    """Send the resident a readable summary and a document with everything stored about them."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListReports:
+    """Show the resident their own reports: reference, date, excerpt and status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +136,7 @@ Output = (
     | RecordConsent
     | SetLanguage
     | SendMyData
+    | ListReports
     | EraseResident
     | AgreeToFollowUps
     | StopFollowUps

@@ -17,6 +17,7 @@ class Problem:
     severity: int | None = None
     groups: tuple[str, ...] = ()
     area: str = ""
+    place: str = ""  # a place name as the resident typed it, whether or not it named an area
     workshop: str = ""
 
     def with_problem(self, text: str, language: str) -> Self:

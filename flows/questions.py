@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from flows.callback import Answer
 from flows.content import Content
-from flows.outputs import Choice, Label, ParamValue, Reply
+from flows.outputs import Choice, Label, Nested, ParamValue, Reply
 from flows.problem import Problem
 from flows.state import InterviewState, Step
 from flows.status import hear_back_question
@@ -12,6 +12,15 @@ from flows.status import hear_back_question
 SEVERITIES = (1, 2, 3, 4, 5)
 CHANGEABLE = (Step.PROBLEM, Step.FREQUENCY, Step.SEVERITY, Step.GROUPS, Step.AREA)
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
+UNSURE = "unsure"  # the severity answer "not sure"
+# Where the Back button of each question after the problem text leads.
+BACK_TO = {
+    Step.FREQUENCY: Step.PROBLEM,
+    Step.SEVERITY: Step.FREQUENCY,
+    Step.GROUPS: Step.SEVERITY,
+    Step.AREA: Step.GROUPS,
+    Step.REVIEW: Step.AREA,
+}
 
 
 def data(step: Step, value: str) -> str:
@@ -28,6 +37,11 @@ def rows(choices: Iterable[Choice], width: int) -> tuple[tuple[Choice, ...], ...
 def yes_no(step: Step, yes: str = "btn_yes", no: str = "btn_no") -> tuple[tuple[Choice, ...], ...]:
     """Return one row with a yes and a no button for ``step``."""
     return ((Choice(data(step, "yes"), Label(yes)), Choice(data(step, "no"), Label(no))),)
+
+
+def back_row(step: Step) -> tuple[tuple[Choice, ...], ...]:
+    """Return the row with the Back button of ``step`` (none before the problem text)."""
+    return ((Choice(data(step, "back"), Label("btn_back")),),) if step in BACK_TO else ()
 
 
 def language_question(content: Content) -> Reply:
@@ -48,33 +62,49 @@ def consent_question(content: Content) -> Reply:
     )
 
 
-def groups_question(content: Content, selected: Sequence[str], *, edit: bool = False) -> Reply:
-    """Ask who is affected, marking the groups already ticked."""
+def groups_question(
+    content: Content,
+    selected: Sequence[str],
+    *,
+    edit: bool = False,
+    last: Sequence[str] = (),
+) -> Reply:
+    """Ask who is affected, marking the groups already ticked; offer last time's groups."""
     buttons = (
         Choice(data(Step.GROUPS, g.key), Label(g.key), selected=g.key in selected)
         for g in content.groups
     )
+    same = (Choice(data(Step.GROUPS, "same"), Label("btn_same_groups")),)
     done = (Choice(data(Step.GROUPS, "done"), Label("btn_done")),)
-    return Reply("ask_groups", choices=(*rows(buttons, 2), done), edit=edit)
+    offer = (same,) if last and not selected else ()
+    choices = (*offer, *rows(buttons, 2), done, *back_row(Step.GROUPS))
+    return Reply("ask_groups", choices=choices, edit=edit)
 
 
 def review_card(draft: Problem) -> Reply:
     """Read back what was understood, with confirm and change buttons."""
+    area = Label(f"area:{draft.area}" if draft.area else "not_given")
     params: dict[str, ParamValue] = {
         "problem": draft.text,
         "suggestion": draft.suggested_solution,
         "frequency": Label(draft.frequency or "not_given"),
-        "severity": str(draft.severity) if draft.severity else "—",
+        "severity": f"{draft.severity}/5" if draft.severity else Label("not_sure"),
         "groups": tuple(Label(g) for g in draft.groups) or (Label("not_given"),),
-        "area": Label(f"area:{draft.area}" if draft.area else "not_given"),
+        "area": _with_place(area, draft.place),
     }
     buttons = (
         (
             Choice(data(Step.REVIEW, "confirm"), Label("btn_confirm")),
             Choice(data(Step.REVIEW, "change"), Label("btn_change")),
         ),
+        *back_row(Step.REVIEW),
     )
     return Reply("review", params, buttons)
+
+
+def _with_place(area: Label, place: str) -> ParamValue:
+    """Show the typed place beside its area: "Gjøvik sentrum (skysstasjonen)"."""
+    return Nested(Reply("area_with_place", {"area": area, "place": place})) if place else area
 
 
 def change_question() -> Reply:
@@ -107,18 +137,23 @@ def question(state: InterviewState, content: Content) -> list[Reply]:
         case Step.FORWARDED:
             return [Reply("forwarded_ask", choices=yes_no(step))]
         case Step.SOLUTION_PROBLEM:
-            return [Reply("solution_noted", {"suggestion": draft.suggested_solution})]
+            idea = draft.suggested_solution.rstrip(" .!?…")  # the quote ends the sentence
+            return [Reply("solution_noted", {"suggestion": idea})]
+        case Step.OFFER:
+            offer = yes_no(step, "btn_offer_yes", "btn_offer_no")
+            return [Reply("offer_first", {"text": state.held}, offer)]
         case Step.FREQUENCY:
             buttons = (Choice(data(step, f.key), Label(f.key)) for f in content.frequencies)
-            return [Reply("ask_frequency", choices=rows(buttons, 1))]
+            return [Reply("ask_frequency", choices=(*rows(buttons, 1), *back_row(step)))]
         case Step.SEVERITY:
-            buttons = (Choice(data(step, str(n)), text=str(n)) for n in SEVERITIES)
-            return [Reply("ask_severity", choices=rows(buttons, 5))]
+            numbers = tuple(Choice(data(step, str(n)), text=str(n)) for n in SEVERITIES)
+            unsure = (Choice(data(step, UNSURE), Label("btn_not_sure")),)
+            return [Reply("ask_severity", choices=(numbers, unsure, *back_row(step)))]
         case Step.GROUPS:
-            return [groups_question(content, draft.groups)]
+            return [groups_question(content, draft.groups, last=state.last_groups)]
         case Step.AREA:
             buttons = (Choice(data(step, a.key), Label(f"area:{a.key}")) for a in content.areas)
-            return [Reply("ask_area", choices=rows(buttons, 2))]
+            return [Reply("ask_area", choices=(*rows(buttons, 2), *back_row(step)))]
         case Step.REVIEW:
             return [review_card(draft)]
         case Step.CHANGE:
@@ -141,4 +176,16 @@ def question(state: InterviewState, content: Content) -> list[Reply]:
             return [
                 Reply("delete_confirm", choices=yes_no(step, "btn_delete_yes", "btn_delete_no"))
             ]
+        case Step.CANCEL:
+            confirm = yes_no(step, "btn_cancel_yes", "btn_cancel_no")
+            return [Reply("cancel_confirm", choices=confirm)]
     return []
+
+
+def short_reask(state: InterviewState, content: Content) -> list[Reply]:
+    """Re-ask briefly with the current question's buttons, not its whole text again."""
+    asked = question(state, content)
+    if not asked or not asked[0].choices or state.step is Step.GROUPS:
+        return asked  # a question without buttons, or ticks to show: ask it whole
+    key = "reask_consent" if state.step is Step.CONSENT else "reask"
+    return [Reply(key, choices=asked[0].choices)]

@@ -5,7 +5,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flows.content import Content
-from flows.outputs import Choice, Label, ParamValue, Reply
+from flows.outputs import Choice, Label, Nested, ParamValue, Reply
+from flows.privacy import EMAIL_MASK, ID_NUMBER_MASK, PHONE_MASK
 from flows.texts import fill
 
 Escape = Callable[[str], str]
@@ -31,17 +32,34 @@ class Rendered:
 def render(reply: Reply, content: Content, language: str, escape: Escape) -> Rendered:
     """Render ``reply`` in ``language``; ``escape`` protects every parameter for the parse mode."""
     template = content.text(reply.key, language)
-    values = {name: escape(_value(v, content, language)) for name, v in reply.params.items()}
+    values = {name: _param(v, content, language, escape) for name, v in reply.params.items()}
     text = fill(template, values)
     buttons = tuple(tuple(_button(c, content, language) for c in row) for row in reply.choices)
     return Rendered(text, buttons, reply.edit)
+
+
+# Masked personal data reads in the reader's language: "[phone]" → "[telefonnummer]".
+_MASKS = {PHONE_MASK: "mask_phone", EMAIL_MASK: "mask_email", ID_NUMBER_MASK: "mask_id"}
+_MASKED = re.compile("|".join(re.escape(mask) for mask in _MASKS))
+
+
+def _param(value: ParamValue, content: Content, language: str, escape: Escape) -> str:
+    """Render one parameter: nested replies as they are, everything else escaped."""
+    if isinstance(value, Nested):
+        return render(value.reply, content, language, escape).text
+    if isinstance(value, tuple) and value and isinstance(value[0], Nested):
+        return "\n\n".join(_param(item, content, language, escape) for item in value)
+    shown = escape(_value(value, content, language))
+    return _MASKED.sub(lambda found: content.text(_MASKS[found[0]], language), shown)
 
 
 def _value(value: ParamValue, content: Content, language: str) -> str:
     if isinstance(value, Label):
         return content.name(value.key, language)
     if isinstance(value, tuple):
-        return ", ".join(content.name(label.key, language) for label in value)
+        return ", ".join(
+            content.name(label.key, language) for label in value if isinstance(label, Label)
+        )
     return str(value)
 
 

@@ -29,6 +29,8 @@ class Step(StrEnum):
     SIMILAR = "similar"  # saved; shown someone else's similar problem: same for you?
     FOLLOW_UP = "follow_up"  # saved in a workshop; may we follow up later?
     HEAR_BACK = "hear_back"  # saved; do you want to hear what becomes of it?
+    OFFER = "offer"  # consented with a first message held: is this the problem?
+    CANCEL = "cancel"  # /cancel with something written: confirm first
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,14 @@ class InterviewState:
     similar_ids: tuple[int, ...] = ()  # others' problems still to show ("me too"), first = now
     similar_texts: tuple[str, ...] = ()  # their anonymised texts, to ask again after /help
     hear_back_asked: int = 0  # the version of the "hear back?" question last asked; 0 = never
+    # A message typed before consent (masked), offered after "yes"; dropped on "no", on
+    # /delete and a day after ``held_at`` (ISO time). Never in the problem table before consent.
+    held: str = ""
+    held_at: str = ""
+    last_groups: tuple[str, ...] = ()  # the groups of the last report, offered again
+    # Right after the problem text: a further message is added to it, until the next
+    # question is answered (people on phones send a long story as several messages).
+    extending: bool = False
 
     def evolve(self, **changes: Any) -> Self:
         """Return a copy with ``changes`` applied."""
@@ -73,6 +83,7 @@ class InterviewState:
         data["draft"] = self.draft.values()
         data["similar_ids"] = list(self.similar_ids)
         data["similar_texts"] = list(self.similar_texts)
+        data["last_groups"] = list(self.last_groups)
         return data
 
     @classmethod
@@ -96,4 +107,8 @@ class InterviewState:
             similar_ids=tuple(int(i) for i in data.get("similar_ids") or ()),
             similar_texts=tuple(str(t) for t in data.get("similar_texts") or ()),
             hear_back_asked=int(data.get("hear_back_asked", 0)),
+            held=str(data.get("held", "")),
+            held_at=str(data.get("held_at", "")),
+            last_groups=tuple(str(g) for g in data.get("last_groups") or ()),
+            extending=bool(data.get("extending", False)),
         )

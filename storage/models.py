@@ -34,6 +34,7 @@ PSEUDONYM_MAX: Final = 64
 LANGUAGE_MAX: Final = 8
 KEY_MAX: Final = 32  # group, area and frequency keys, workshop codes
 TEXT_MAX: Final = 4096  # a Telegram message holds at most 4096 characters
+PLACE_MAX: Final = 100  # a typed place name, kept as the resident wrote it
 GROUPS_MAX: Final = 20
 SOURCE_MAX: Final = 16
 SOURCES: Final = frozenset({"telegram", "terminal", "import"})
@@ -120,6 +121,7 @@ class ProblemBase(SQLModel):
     solution_language: str = Field(default="", max_length=LANGUAGE_MAX)
     groups: list[GroupKey] = Field(default_factory=list, max_length=GROUPS_MAX, sa_type=JSON)
     area: str = Field(default="", max_length=KEY_MAX)
+    place: str = Field(default="", max_length=PLACE_MAX)  # the place name as typed, if any
     frequency: str = Field(default="", max_length=KEY_MAX)
     severity: int | None = Field(default=None, ge=SEVERITY_MIN, le=SEVERITY_MAX)
     source: str = Field(max_length=SOURCE_MAX)

@@ -630,8 +630,15 @@ class FakeBotAPI:
         return update
 
     def forge_press(self, user_id: int, data: str) -> dict[str, Any]:
-        """Queue a press with data no button carried, on the newest keyboard of the chat."""
-        stored = self._keyboard_message(user_id, None)
+        """Queue a press with data no button carried, on the newest keyboard of the chat.
+
+        A forger needs no keyboard: without one, the press comes on the bot's newest message.
+        """
+        try:
+            stored = self._keyboard_message(user_id, None)
+        except LookupError:
+            newest = next(m for m in reversed(self._sent[user_id]) if not m.deleted)
+            stored = self._messages[(user_id, newest.message_id)]
         update_id = self._new_update_id()
         update = factories.make_callback_update(
             data=data,

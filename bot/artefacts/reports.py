@@ -31,6 +31,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "theme_label",
     "endorsements",
     "text_translated",  # last: columns people and scripts already read keep their places
+    "place",  # after it: added later still
 )
 CSV_DELIMITER = ";"  # Excel with Norwegian regional settings splits on ";" (decimal comma)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -73,6 +74,7 @@ def _cells(record: ProblemRecord, names: Names | None, zone: tzinfo) -> tuple[Ce
         record.theme_label,
         record.endorsements,
         record.text_translated,
+        record.place,
     )
 
 

@@ -49,6 +49,8 @@ def run_chat(
         turn = conversations.handle_sync(resident, event, _escape)
         choices: list[Button] = []
         for reply in turn.replies:
+            if reply.edit and not reply.buttons:
+                continue  # a pressed question shown with its answer: the terminal scrolls on
             choices = show(reply, stdout) or choices
         stdout.write("> ")
         stdout.flush()

@@ -70,7 +70,7 @@ class FollowUpKind:
             return False
         language = message.language or self.default_language
         try:
-            for reply in follow_up_replies(message, self.content):
+            for reply in follow_up_replies(message):
                 await self.delivery.send(
                     message.chat_id, render(reply, self.content, language, _escape)
                 )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from flows.opening import HELD_FOR
 from storage import queries
 from storage.database import Database
 from storage.engine import checkpoint
@@ -59,6 +60,8 @@ class Housekeeping:
 
     def _clean(self, session: Session, *, now: datetime) -> tuple[int, int, int]:
         forgotten = queries.purge_inactive(session=session, last_seen_before=now - self.retention)
+        # Someone who never consented may have a first message held: a day, no longer.
+        forgotten += queries.forget_unconsented(session=session, last_seen_before=now - HELD_FOR)
         expired = 0
         if self.problem_retention is not None:
             expired = queries.purge_old_problems(

@@ -11,12 +11,13 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.metrics import count_turn, interview_event
+from flows.closing import with_reference
 from flows.content import Content
 from flows.events import Candidate, Event, Facts, Lookups
 from flows.follow_up import parse_offsets
@@ -26,6 +27,7 @@ from flows.outputs import (
     AnswerHearBack,
     Endorse,
     EraseResident,
+    ListReports,
     Output,
     RecordConsent,
     RecordObservation,
@@ -35,6 +37,7 @@ from flows.outputs import (
     SetLanguage,
     StopFollowUps,
 )
+from flows.own_reports import OwnReport, my_data_replies, reports_reply
 from flows.questions import question
 from flows.render import Escape, Rendered, render
 from flows.state import InterviewState, Step
@@ -44,6 +47,19 @@ from storage.database import Database
 from storage.engine import checkpoint
 
 log = logging.getLogger(__name__)
+# Gives each of a resident's reports its status and the staff's note.
+StatusLookup = Callable[[Session, list[OwnReport]], list[OwnReport]]
+
+
+def current_statuses(session: Session, reports: list[OwnReport]) -> list[OwnReport]:
+    """Give each report the status staff set (its own, else its theme's) and the note."""
+    found = queries.status_of_problems(session=session, problem_ids=[r.id for r in reports])
+    return [
+        replace(report, status=found[report.id].status, note=found[report.id].note)
+        if report.id in found
+        else report
+        for report in reports
+    ]
 
 
 def pseudonym(key: bytes, channel: str, user_id: int | str) -> str:
@@ -85,6 +101,8 @@ class _Effects:
     documents: list[Document]
     erased: bool = False
     saved: bool = False
+    problem_id: int | None = None  # the stored problem, for its reference
+    replies: dict[int, list[Reply]] = field(default_factory=dict)  # by output index
 
 
 class Conversations:
@@ -105,6 +123,7 @@ class Conversations:
         self.default_language = default_language
         self.clock = clock
         self.source = source
+        self.statuses: StatusLookup = current_statuses
         # Called (in the event loop) after a problem was stored, e.g. to assign its theme now.
         self.on_saved: Callable[[], object] | None = None
 
@@ -191,6 +210,9 @@ class Conversations:
         began = state
         state, outputs = self.interview.advance(state, event, facts)
         effects = self._execute(session, row.id, outputs, state, escape, chat_id)
+        outputs = _with_replies(outputs, effects)
+        if effects.problem_id is not None:
+            outputs = with_reference(outputs, self.content.reference_prefix, effects.problem_id)
         if state.step is Step.DECLINED and not row.consent_version:
             # "Nothing was stored": a refusal leaves no pseudonym and no state behind.
             queries.delete_resident(session=session, resident_id=row.id)
@@ -201,6 +223,10 @@ class Conversations:
         turn = self._turn(state, outputs, escape, documents=effects.documents)
         progress = interview_event(began, state, effects.saved)
         return replace(turn, saved=effects.saved, interview=progress, erased=effects.erased)
+
+    async def language_of(self, resident: str) -> str:
+        """Return the interview language of the resident with pseudonym ``resident``, or ""."""
+        return await self.db.run(queries.resident_language, pseudonym=resident)
 
     async def mark_replied(self, update_id: int) -> None:
         """Record that the answer to ``update_id`` reached the resident."""
@@ -262,10 +288,10 @@ class Conversations:
     ) -> _Effects:
         """Store what the interview asked to store; collect documents to send."""
         effects = _Effects(documents=[])
-        for output in outputs:
+        for index, output in enumerate(outputs):
             match output:
                 case SaveProblem(problem=problem, at=at):
-                    queries.add_problem(
+                    effects.problem_id = queries.add_problem(
                         session=session,
                         resident_id=resident_id,
                         problem=problem,
@@ -285,12 +311,17 @@ class Conversations:
                         session=session, resident_id=resident_id, language=language
                     )
                 case SendMyData():
+                    effects.replies[index] = self._my_data(session, resident_id, state)
                     data = queries.resident_data(session=session, resident_id=resident_id)
                     caption = render(
                         Reply("mydata_caption"), self.content, self._language(state), escape
                     )
                     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
                     effects.documents.append(Document("innspill-my-data.json", content, caption))
+                case ListReports():
+                    reports = self._own_reports(session, resident_id)
+                    prefix = self.content.reference_prefix
+                    effects.replies[index] = [reports_reply(reports, prefix)]
                 case AgreeToFollowUps(workshop=code, at=at):
                     self._agree(session, resident_id, code, at, chat_id)
                 case StopFollowUps():
@@ -325,6 +356,22 @@ class Conversations:
                     effects.erased = True
         return effects
 
+    def _own_reports(self, session: Session, resident_id: int) -> list[OwnReport]:
+        return self.statuses(
+            session, queries.own_reports(session=session, resident_id=resident_id)
+        )
+
+    def _my_data(self, session: Session, resident_id: int, state: InterviewState) -> list[Reply]:
+        """Summarise in the resident's language what is stored (the JSON file has it all)."""
+        resident = queries.resident_row(session, resident_id)
+        language = self._language(state)
+        return my_data_replies(
+            self._own_reports(session, resident_id),
+            language=self.content.language_names.get(language, language),
+            consented_at=resident.consented_at,
+            prefix=self.content.reference_prefix,
+        )
+
     def _agree(
         self, session: Session, resident_id: int, code: str, at: datetime, chat_id: int | None
     ) -> None:
@@ -338,3 +385,12 @@ class Conversations:
         queries.schedule_follow_ups(
             session=session, resident_id=resident_id, workshop_code=code, due=due
         )
+
+
+def _with_replies(outputs: Sequence[Output], effects: _Effects) -> list[Output]:
+    """Put the replies built from stored data where the output that asked for them stood."""
+    expanded: list[Output] = []
+    for index, output in enumerate(outputs):
+        expanded.extend(effects.replies.get(index, ()))
+        expanded.append(output)
+    return expanded

@@ -28,7 +28,7 @@ from flows.outputs import Reply
 from flows.render import Rendered, render
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "cancel", "language", "mydata", "delete", "stop")
+COMMANDS = ("start", "help", "cancel", "language", "mine", "mydata", "delete", "stop")
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document", "contact")
 
 
@@ -131,17 +131,24 @@ class Notices:
         self.content = content
         self.default_language = default_language
 
-    def render(self, key: str, hint: str | None) -> Rendered:
-        """Render ``key`` in the language Telegram reports, if we offer it."""
-        language = interview_language(hint, self.content.languages) or self.default_language
+    def render(self, key: str, hint: str | None, known: str = "") -> Rendered:
+        """Render ``key`` in the resident's ``known`` language, else the one Telegram reports."""
+        offered = known if known in self.content.languages else None
+        language = (
+            offered or interview_language(hint, self.content.languages) or self.default_language
+        )
         return render(Reply(key), self.content, language, escape)
 
 
-def slow_down_warning(delivery: Delivery, notices: Notices) -> Warn:
+def slow_down_warning(
+    delivery: Delivery, notices: Notices, conversations: Conversations, key: bytes
+) -> Warn:
     """Return the throttle's warning: one polite "slow down" in the sender's language."""
 
     async def warn(user: User, event: TelegramObject) -> None:
-        await _notify(delivery, user.id, notices.render("slow_down", user.language_code))
+        known = await conversations.language_of(pseudonym(key, "telegram", user.id))
+        notice = notices.render("slow_down", user.language_code, known)
+        await _notify(delivery, user.id, notice)
 
     return warn
 

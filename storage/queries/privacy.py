@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from flows.own_reports import OwnReport
 from storage.models import (
     KEY_FINGERPRINT_ID,
     Conversation,
@@ -35,6 +36,18 @@ def resident_data(session: Session, *, resident_id: int) -> dict[str, Any]:
         "problems": [p.model_dump(mode="json", exclude={"resident_id"}) for p in problems],
         **_workshop_data(session, resident_id),
     }
+
+
+def own_reports(session: Session, *, resident_id: int) -> list[OwnReport]:
+    """Return the resident's stored problems, oldest first, as they see them."""
+    problems = session.exec(
+        select(Problem).where(Problem.resident_id == resident_id).order_by(col(Problem.id))
+    ).all()
+    return [
+        OwnReport(p.id, p.created_at, p.text, p.area, p.place)
+        for p in problems
+        if p.id is not None
+    ]
 
 
 def erase_resident(session: Session, *, resident_id: int) -> int:
@@ -148,3 +161,19 @@ def known_fingerprint(session: Session, *, fingerprint: str, now: datetime) -> s
     )
     stored = session.exec(select(KeyFingerprint.fingerprint)).one()
     return str(stored)
+
+
+def forget_unconsented(session: Session, *, last_seen_before: datetime) -> int:
+    """Forget people who never consented and are silent since ``last_seen_before``.
+
+    Their state may hold a message typed before consent; it is kept for a day at most.
+    """
+    reported = select(Problem.id).where(col(Problem.resident_id) == col(Resident.id))
+    result = session.exec(
+        delete(Resident).where(
+            col(Resident.consent_version) == 0,
+            col(Resident.last_seen_at) < last_seen_before,
+            ~reported.exists(),
+        )
+    )
+    return int(result.rowcount or 0)

@@ -49,6 +49,12 @@ def get_or_create_resident(
     return resident
 
 
+def resident_language(session: Session, *, pseudonym: str) -> str:
+    """Return the interview language of the resident with this pseudonym ("" if unknown)."""
+    found = session.exec(select(Resident.language).where(Resident.pseudonym == pseudonym))
+    return found.first() or ""
+
+
 def load_state(session: Session, *, resident_id: int) -> dict[str, Any] | None:
     """Return a copy of the resident's interview state, or None if they have none."""
     conversation = session.get(Conversation, resident_id)

@@ -11,7 +11,7 @@ from typing import Any
 from bot.app import Core, TelegramRunner, build_core
 from bot.settings import Settings, load_settings
 from bot.telegram.delivery import Pacer
-from flows.outputs import Reply
+from flows.outputs import Nested, Reply
 from flows.render import render
 from flows.texts import strip_tags
 from tests.fakebotapi import FakeBotAPI, SentMessage
@@ -84,6 +84,13 @@ def text_of(core: Core, key: str, language: str = "nb", **params: Any) -> str:
     """Return what a resident sees for a text key (markup removed)."""
     rendered = render(Reply(key, params), core.content, language, html.escape)
     return html.unescape(strip_tags(rendered.text))
+
+
+def saved_text(core: Core, problem_id: int, language: str = "nb") -> str:
+    """Return the thanks after saving: the reference, what happens next, where to turn."""
+    params = {"next": Nested(Reply("next_steps")), "urgent": Nested(Reply("urgent"))}
+    reference = f"{core.content.reference_prefix}-{problem_id}"
+    return text_of(core, "saved", language, reference=reference, **params)
 
 
 async def next_messages(

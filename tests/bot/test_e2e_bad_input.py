@@ -97,7 +97,7 @@ async def test_old_and_forged_buttons_are_answered_with_the_current_question(
     async with running_bot(settings_for(api, database_url)) as core:
         anna = await consented(api, core)
         await anna.says(BUS)
-        await anna.presses("frequency:weekly")
+        await anna.says("ukentlig")  # typed: the frequency question keeps its buttons
         first_keyboard = api.sent_to(ANNA)[3].message_id  # the frequency question
         api.press(ANNA, "frequency:daily", message_id=first_keyboard)
         assert await anna.reads(2) == [
@@ -106,10 +106,14 @@ async def test_old_and_forged_buttons_are_answered_with_the_current_question(
         ]
         forged = make_callback_update(data="severity:99", user_id=ANNA, update_id=999_001)
         api.queue_update(forged)
-        assert await anna.reads(2) == [
-            text_of(core, "severity_invalid"),
-            text_of(core, "ask_severity"),
-        ]
+        assert await anna.reads(1) == [text_of(core, "reask")]  # short, with the buttons
+        assert "severity:3" in [data for _, data in api.sent_to(ANNA)[-1].buttons]
+        asked = api.sent_to(ANNA)[-1]
+        await anna.presses("severity:3")
+        # The pressed question now reads as a record: the answer shown, no buttons left.
+        await api.wait_for(lambda a: not a.sent_to(ANNA)[-2].buttons)
+        answered = next(m for m in api.sent_to(ANNA) if m.message_id == asked.message_id)
+        assert answered.text.endswith("→ 3") and not answered.buttons
 
 
 async def test_mydata_sends_everything_and_delete_erases_it(
@@ -126,10 +130,14 @@ async def test_mydata_sends_everything_and_delete_erases_it(
         await anna.presses("area:biri")
         await anna.presses("review:confirm", expect=2)
         api.send_command(ANNA, "/mydata")
-        document, question = await anna.reads(2)
+        document, heading, summary, question = await anna.reads(4)
         assert document == text_of(core, "mydata_caption")
+        assert heading == text_of(core, "mydata_heading")
+        assert BUS in summary and "G-1" in summary and "Biri" in summary
+        assert "Norsk bokmål" in summary  # readable: no internal keys
+        assert not any(word in summary for word in ("step", "draft", "pseudonym", "{"))
         assert question == text_of(core, "hear_back_ask")
-        sent = api.sent_to(ANNA)[-2]
+        sent = api.sent_to(ANNA)[-4]
         assert sent.kind == "document" and sent.file is not None
         data = json.loads(sent.file)
         assert [p["text"] for p in data["problems"]] == [BUS]

@@ -7,7 +7,7 @@ import pytest
 
 from storage import queries
 from storage.engine import make_engine, session_scope
-from tests.bot.harness import Clock, Resident, running_bot, settings_for, text_of
+from tests.bot.harness import Clock, Resident, running_bot, saved_text, settings_for, text_of
 from tests.cli import run_cli
 from tests.factories import make_message_update
 from tests.fakebotapi import FakeBotAPI
@@ -45,7 +45,7 @@ async def test_a_resident_completes_the_interview_with_buttons(
         [review] = await anna.presses("area:hunndalen")
         assert BUS in review and "Hunndalen" in review
         saved, hear_back = await anna.presses("review:confirm", expect=2)
-        assert (saved, hear_back) == (text_of(core, "saved"), text_of(core, "hear_back_ask"))
+        assert (saved, hear_back) == (saved_text(core, 1), text_of(core, "hear_back_ask"))
         thanks, another = await anna.presses("hear_back:yes", expect=2)
         assert (thanks, another) == (text_of(core, "hear_back_yes"), text_of(core, "ask_another"))
     [problem] = problems(database_url)
@@ -157,6 +157,7 @@ async def test_commands_are_published_in_every_interview_language(
                 "help",
                 "cancel",
                 "language",
+                "mine",
                 "mydata",
                 "delete",
                 "stop",

@@ -140,7 +140,7 @@ async def test_a_status_set_at_night_reaches_exactly_those_who_agreed_once_in_th
         [to_bob] = await bob.reads(1)
         clock.advance(hours=2)
         await asyncio.sleep(10 * EVERY)  # later looks find nothing more
-        [mine] = await anna.says("/mine")
+        mine, _ = await anna.says("/mine", expect=2)  # then the question she was at
         week = Period(START - timedelta(days=1), START + timedelta(days=6))
         builder = DigestBuilder(
             db=core.db, content=core.content, texts=core.staff_texts, zone=OSLO
@@ -157,7 +157,7 @@ async def test_a_status_set_at_night_reaches_exactly_those_who_agreed_once_in_th
     assert "The note is written in: Norsk bokmål" in to_bob.text
     for person in (anna, bob, carl, dina, eva, frode):
         assert len(api.sent_to(person.user_id)) == person.seen  # nothing more, to nobody else
-    assert f"#{annas}" in mine.text and "Planlagt" in mine.text and NOTE in mine.text
+    assert f"G-{annas}" in mine.text and "Planlagt" in mine.text and NOTE in mine.text
     assert "You said, we did" in digest
     assert f"Theme {theme}" in digest and "Planned (residents told: 2)" in digest
 

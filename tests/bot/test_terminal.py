@@ -26,7 +26,7 @@ def chat(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedPr
 
 
 def test_a_whole_report_in_the_terminal_is_stored(tmp_path: Path) -> None:
-    answers = ["1", PROBLEM, "1", "4", "3", "11", "3", "1", "2"]
+    answers = ["1", PROBLEM, "1", "4", "3", "12", "3", "1", "2"]  # 12: Done
     done = chat(tmp_path, answers, "chat")
     out = done.stdout
     assert "1) Ja, det er greit" in out  # buttons are numbered choices

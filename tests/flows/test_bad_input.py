@@ -80,7 +80,7 @@ def test_bad_input_keeps_everything_and_answers(step: Step, said: str) -> None:
 @pytest.mark.parametrize("step", sorted(BUTTON_STEPS))
 def test_text_where_a_button_is_expected_repeats_the_buttons(step: Step) -> None:
     before = state_at(step)
-    after, outputs = Interview(content()).advance(before, event("kanskje noe sånt, vet ikke helt"))
+    after, outputs = Interview(content()).advance(before, event("kanskje sånt, hm, tja"))
     check_polite(outputs)
     assert after.step is step and after.draft == before.draft
     assert any(isinstance(out, Reply) and out.choices for out in outputs)

@@ -20,6 +20,7 @@ GROUPS = [
     "student",
     "senior",
     "parent_young_children",
+    "children",
     "working_commuter",
     "business_owner",
     "newcomer",
@@ -37,9 +38,10 @@ AREAS = [
     "kallerud",
     "vardal",
     "nordbyen",
+    "online",
     "other",
 ]
-FREQUENCIES = ["daily", "weekly", "monthly", "few_times_year", "rarely"]
+FREQUENCIES = ["daily", "weekly", "monthly", "few_times_year", "rarely", "varies"]
 
 
 # --- the packaged file ------------------------------------------------------------------------
@@ -97,10 +99,13 @@ def test_each_review_placeholder_sits_on_its_own_line() -> None:
         assert not fields[0] and not fields[-1], "the heading and the question always show"
 
 
-def test_packaged_areas_have_coordinates_except_other() -> None:
+def test_packaged_areas_have_coordinates_except_other_and_online() -> None:
     content = load_content()
     for area in content.areas:
-        if area.key == "other":
+        if area.key in (
+            "other",
+            "online",
+        ):  # no place on the map: a shared location never lands there
             assert (area.lat, area.lon) == (None, None)
         else:
             assert area.lat is not None and 60.5 < area.lat < 61.1, area.key
@@ -387,6 +392,7 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 def test_multi_line_texts_lose_the_surrounding_blank_lines(tmp_path: Path) -> None:
     path = _write(tmp_path, _valid())
     path.write_text(
-        path.read_text("utf-8").replace('"nb saved"', '"""\nLagret.\n<i>Takk!</i>\n"""'), "utf-8"
+        path.read_text("utf-8").replace('"nb cancelled"', '"""\nStoppet.\n<i>Takk!</i>\n"""'),
+        "utf-8",
     )
-    assert load_content(path).text("saved", "nb") == "Lagret.\n<i>Takk!</i>"
+    assert load_content(path).text("cancelled", "nb") == "Stoppet.\n<i>Takk!</i>"

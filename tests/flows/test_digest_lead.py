@@ -27,9 +27,9 @@ Nytt: Brev fra NAV · Aukande: Snø på fortauet, Kveldsbuss""",
     "en": """\
 Residents' input, 23.11.–29.11.2026
 29 new problems from 23 residents and 6 workshop notes (+18 problems, +12 residents on the previous period)
-1. Snø på fortauet in Hunndalen – 14 residents, mostly senior (65+), rated hard (4.1 of 5)
-2. Kveldsbuss in Gjøvik town centre and Snertingdal – 8 residents, mostly working / commuting and youth, rated moderate (3.0 of 5)
-3. Brev fra NAV in Gjøvik town centre – 6 workshop notes, mostly new in Norway, rated hard (4.0 of 5)
+1. Snø på fortauet in Hunndalen – 14 residents, mostly seniors (65+), rated hard (4.1 of 5)
+2. Kveldsbuss in Gjøvik town centre and Snertingdal – 8 residents, mostly workers and commuters and youth, rated moderate (3.0 of 5)
+3. Brev fra NAV in Gjøvik town centre – 6 workshop notes, mostly newcomers to Norway, rated hard (4.0 of 5)
 New: Brev fra NAV · Rising: Snø på fortauet, Kveldsbuss""",
 }
 

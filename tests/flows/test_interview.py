@@ -3,7 +3,14 @@
 import dataclasses
 
 from flows.interview import Interview
-from flows.outputs import EraseResident, RecordConsent, SaveProblem, SendMyData, SetLanguage
+from flows.outputs import (
+    EraseResident,
+    RecordConsent,
+    Reply,
+    SaveProblem,
+    SendMyData,
+    SetLanguage,
+)
 from flows.problem import Problem
 from flows.state import InterviewState, Step
 from tests.flows.dialog import content, run
@@ -112,7 +119,7 @@ def test_language_comes_from_the_first_text_when_nothing_else_is_known() -> None
         [
             (
                 "Hello, the street lights on my road have been broken for weeks.",
-                ["welcome", "consent"],
+                ["welcome", "first_held", "consent"],
             )
         ],
         hint="de",
@@ -124,7 +131,10 @@ def test_typed_text_on_the_language_question_picks_the_language() -> None:
     state, _ = run(
         [
             ("/start", ["choose_language"]),
-            ("Autobus do szpitala jeździ za rzadko.", ["language_set", "welcome", "consent"]),
+            (
+                "Autobus do szpitala jeździ za rzadko.",
+                ["language_set", "welcome", "first_held", "consent"],
+            ),
         ],
         hint="de",
     )
@@ -157,7 +167,8 @@ def test_help_cancel_and_resume_work_at_any_step() -> None:
             ("[frequency:daily]", ["ask_severity"]),
             ("/help", ["help", "ask_severity"]),
             ("/start", ["resume", "ask_severity"]),
-            ("/cancel", ["cancelled"]),
+            ("/cancel", ["cancel_confirm"]),  # something is written: ask first
+            ("[cancel:yes]", ["cancelled"]),
             ("/cancel", ["nothing_to_cancel"]),
         ]
     )
@@ -186,9 +197,9 @@ def test_old_buttons_and_bad_answers_repeat_the_question() -> None:
             (BUS, ["ask_frequency"]),
             ("[frequency:daily]", ["ask_severity"]),
             ("[frequency:weekly]", ["stale_button", "ask_severity"]),
-            ("seven", ["severity_invalid", "ask_severity"]),
-            ("0", ["severity_invalid", "ask_severity"]),
-            ("[severity:9]", ["severity_invalid", "ask_severity"]),
+            ("seven", ["reask"]),  # a short re-ask with the buttons, not the whole question
+            ("0", ["reask"]),
+            ("[severity:9]", ["reask"]),
             ("~sticker", ["unsupported_media", "ask_severity"]),
             ("/frobnicate", ["unknown_command", "ask_severity"]),
         ]
@@ -221,8 +232,10 @@ def test_a_shared_location_maps_to_the_nearest_area() -> None:
     assert state.draft.area == "biri"
     far, _ = run([*base, ("@59.9139,10.7522", ["area_matched", "review"])])
     assert far.draft.area == "other"
-    unknown, _ = run([*base, ("Månen", ["area_not_found", "ask_area"])])
+    unknown, outputs = run([*base, ("Månen", ["area_not_found"])])
     assert unknown.step is Step.AREA and unknown.draft.severity == 3
+    assert unknown.draft.place == "Månen"  # kept, and the areas offered as buttons
+    assert [out.choices for out in outputs if isinstance(out, Reply)][-1]
 
 
 def test_the_review_lets_one_answer_change_and_keeps_the_rest() -> None:
@@ -236,10 +249,10 @@ def test_the_review_lets_one_answer_change_and_keeps_the_rest() -> None:
             ("[groups:done]", ["ask_area"]),
             ("[area:sentrum]", ["review"]),
             ("[review:change]", ["ask_change"]),
-            ("[change:area]", ["ask_area"]),
+            ("[change:area]", ["current_value", "ask_area"]),
             ("Biri", ["area_matched", "review"]),
             ("[review:change]", ["ask_change"]),
-            ("[change:severity]", ["ask_severity"]),
+            ("[change:severity]", ["current_value", "ask_severity"]),
             ("[severity:5]", ["review"]),
             ("[review:confirm]", ["saved", "hear_back_ask"]),
             ("[hear_back:yes]", ["hear_back_yes", "ask_another"]),
@@ -271,7 +284,8 @@ def test_text_after_a_finished_report_starts_the_next_one() -> None:
         [
             *CONSENTED,
             (BUS, ["ask_frequency"]),
-            ("/cancel", ["cancelled"]),
+            ("/cancel", ["cancel_confirm"]),
+            ("ja", ["cancelled"]),
             ("Det er for få benker langs gangveien til Kallerud.", ["ask_frequency"]),
         ]
     )

@@ -8,13 +8,12 @@ import pytest
 
 from flows.interview import Interview
 from flows.loop_digest import ChangeLine, loop_section
-from flows.mine import mine_replies
 from flows.outputs import AnswerHearBack, Reply, StopFollowUps
+from flows.own_reports import OwnReport, reports_reply
 from flows.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, outside_quiet_hours
 from flows.render import render
 from flows.state import Step
 from flows.status import (
-    ProblemStatus,
     StatusNoticeMessage,
     StatusRefused,
     check_change,
@@ -89,7 +88,7 @@ def test_a_new_version_of_the_question_is_asked_again() -> None:
 
 def test_a_typed_answer_to_the_hear_back_question_asks_for_the_buttons() -> None:
     state, _ = run([*REPORT, ("[review:confirm]", ["saved", "hear_back_ask"])])
-    run([("[hear_back:maybe]", ["use_buttons", "hear_back_ask"])], state)
+    run([("[hear_back:maybe]", ["reask"])], state)  # the short re-ask, with the buttons
 
 
 def test_declined_needs_a_reason_and_unknown_statuses_are_refused() -> None:
@@ -143,19 +142,16 @@ def test_every_status_has_a_name_in_every_offered_language() -> None:
 
 
 def test_mine_lists_each_report_with_its_status_and_note() -> None:
-    changed = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    statuses = [
-        ProblemStatus(3, "Bussen går for sjelden.", "received", "", "", None),
-        ProblemStatus(9, "Fortauet er glatt.", "done", "Strødd hver morgen nå.", "nb", changed),
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    reports = [
+        OwnReport(3, at, "Bussen går for sjelden."),
+        OwnReport(9, at, "Fortauet er glatt.", status="done", note="Strødd hver morgen nå."),
     ]
-    replies = mine_replies(statuses, content(), OSLO)
-    texts = [plain(reply, "en") for reply in replies]
-    assert texts[0] == "Your reports"
-    assert "#3 Bussen går for sjelden." in texts[1] and "Status: Received" in texts[1]
-    assert "Last changed" not in texts[1]
-    assert "Status: Done" in texts[2] and "Last changed: 24.11.2026" in texts[2]
-    assert "Strødd hver morgen nå." in texts[2]
-    assert [r.key for r in mine_replies([], content(), OSLO)] == ["mine_none"]
+    text = plain(reports_reply(reports, "G"), "en")
+    received, done = text.split("G-9")
+    assert "G-3" in received and "Received" in received and "Strødd" not in received
+    assert "Done" in done and "Strødd hver morgen nå." in done
+    assert reports_reply([], "G").key == "mine_empty"
 
 
 def test_the_digest_section_lists_changes_and_how_many_were_told() -> None:

@@ -78,7 +78,7 @@ def test_the_pre_filled_group_and_area_can_be_changed_in_the_review() -> None:
         [
             *REPORT_ONE,
             ("[review:change]", ["ask_change"]),
-            ("[change:area]", ["ask_area"]),
+            ("[change:area]", ["current_value", "ask_area"]),
             ("[area:hunndalen]", ["review"]),
             ("[review:confirm]", ["saved", "follow_up_ask"]),
             ("[follow_up:no]", ["follow_up_no", "hear_back_ask"]),
