@@ -33,7 +33,7 @@ def run_doctor(*, out: TextIO) -> int:
 
 def examine() -> Iterator[Finding]:
     """Check the settings, then (if they can be read) everything they point at."""
-    from bot.cli.doctor_services import database, disk, telegram
+    from bot.cli.doctor_services import database, disk, telegram, translation
 
     try:
         settings = load_settings()
@@ -49,6 +49,7 @@ def examine() -> Iterator[Finding]:
     yield from database(settings)
     yield from disk(settings)
     yield from telegram(settings)
+    yield from translation(settings)
     yield from addresses(settings)
     yield clock(settings)
 

@@ -181,3 +181,35 @@ def _skew(date: str) -> Finding:
             f"{skew:+.0f} s off Telegram's clock: turn on time sync (e.g. systemd-timesyncd)",
         )
     return Finding("OK", "clock", f"within {CLOCK_SKEW_WARN:.0f} s of Telegram's clock")
+
+
+def translation(settings: Settings) -> Iterator[Finding]:
+    """Check that TRANSLATE_URL translates a word in time (nothing to check when unset)."""
+    if not settings.translate_url:
+        return
+    yield asyncio.run(_translation(settings, settings.translate_url))
+
+
+async def _translation(settings: Settings, url: str) -> Finding:
+    key = settings.translate_api_key.get_secret_value() if settings.translate_api_key else ""
+    body = {"q": "hei", "source": "nb", "target": "en", "format": "text", "api_key": key}
+    timeout = aiohttp.ClientTimeout(total=settings.translate_timeout)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(url.rstrip("/") + "/translate", json=body) as response,
+        ):
+            answer: dict[str, Any] = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        return Finding(
+            "FAIL",
+            "TRANSLATE_URL",
+            f"no answer from {url} within TRANSLATE_TIMEOUT ({type(error).__name__}): digests "
+            "show the originals; start the server or fix the URL",
+        )
+    if response.status == 403:
+        return Finding("FAIL", "TRANSLATE_API_KEY", "the translation server refused the key")
+    if response.status != 200 or "translatedText" not in answer:
+        said = str(answer.get("error", f"HTTP {response.status}"))[:120]
+        return Finding("FAIL", "TRANSLATE_URL", f"{url} did not translate ({said})")
+    return Finding("OK", "TRANSLATE_URL", f"{url} translates (bokmål → English)")

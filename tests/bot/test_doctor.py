@@ -8,6 +8,7 @@ import pytest
 
 from tests.cli import SECRET, innspill_in
 from tests.fakebotapi import FakeBotAPI
+from tests.fakelibretranslate import running_fake_translator
 
 pytestmark = pytest.mark.e2e
 METRICS = "metrics-token-0123456789"
@@ -141,3 +142,22 @@ async def test_web_addresses_are_checked(api: FakeBotAPI, tmp_path: Path) -> Non
 async def test_an_open_metrics_endpoint_warns(api: FakeBotAPI, tmp_path: Path) -> None:
     done = await doctor(api, tmp_path, WEB_HOST="0.0.0.0", METRICS_TOKEN=None)
     assert line(done.stdout, "METRICS_TOKEN").startswith("WARN")
+
+
+async def test_the_translation_server_is_checked(api: FakeBotAPI, tmp_path: Path) -> None:
+    key = "translate-key-0123456789"
+    async with running_fake_translator(api_key=key) as translator:
+        good = await doctor(api, tmp_path, TRANSLATE_URL=translator.url, TRANSLATE_API_KEY=key)
+        wrong = await doctor(
+            api, tmp_path, TRANSLATE_URL=translator.url, TRANSLATE_API_KEY="not-the-key-123"
+        )
+    assert line(good.stdout, "TRANSLATE_URL").startswith("OK")
+    assert wrong.returncode == 1
+    assert line(wrong.stdout, "TRANSLATE_API_KEY").startswith("FAIL")
+    assert key not in good.stdout + wrong.stdout
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        gone = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    down = await doctor(api, tmp_path, TRANSLATE_URL=gone, TRANSLATE_TIMEOUT="1")
+    assert down.returncode == 1
+    assert line(down.stdout, "TRANSLATE_URL").startswith("FAIL")
