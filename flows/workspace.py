@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flows.digest import BRIDGING_GROUPS, SMALL, Period
 from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, inputs_of, score
 from flows.records import ProblemRecord
+from flows.status import STATUSES
 
 PRESETS = ("week", "4weeks", "year", "all", "custom")
 DEFAULT_PRESET = "4weeks"
@@ -40,6 +41,7 @@ class Filters:
     workshop: str = ""
     source: str = ""
     text: str = ""
+    status: str = ""  # themes only: their current status
     sort: str = SORTS[0]
     page: int = 1
 
@@ -80,6 +82,7 @@ def parse_filters(query: Mapping[str, str]) -> Filters:
         workshop=_key(query.get("workshop", "")),
         source=query.get("source", "") if query.get("source", "") in SOURCES else "",
         text=" ".join(query.get("text", "").split())[:_TEXT_MAX],
+        status=query.get("status", "") if query.get("status", "") in STATUSES else "",
         sort=query.get("sort", "") if query.get("sort", "") in SORTS else SORTS[0],
         page=max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
     )

@@ -58,11 +58,12 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 
 def standard_modules() -> list[RouteModule]:
     """Return the workspace's own route modules: sign-in, pages, actions, assets."""
-    from bot.web import auth, overview, places, problems, themes, workshops
+    from bot.web import auth, overview, places, problems, theme_status, themes, workshops
 
     return [
         auth.register,
         overview.register,
+        theme_status.register,  # before the theme actions, which match any name
         themes.register,
         problems.register,
         workshops.register,

@@ -41,6 +41,9 @@ def page(request: web.Request, template: str, *, status: int = 200, **values: An
     def name(key: str) -> str:
         return context.content.name(key, language) if key else t("unspecified")
 
+    def status_name(key: str) -> str:
+        return context.staff_texts.plain(f"status_{key}", language)
+
     def local(moment: datetime) -> str:
         return f"{moment.astimezone(context.zone):%d.%m.%Y %H:%M}"
 
@@ -52,6 +55,7 @@ def page(request: web.Request, template: str, *, status: int = 200, **values: An
             name=name,
             shown=shown,
             local=local,
+            status_name=status_name,
             language=language,
             member=member,
             csrf=member.csrf if member is not None else "",

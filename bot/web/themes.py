@@ -13,6 +13,7 @@ from bot.web.security import MEMBER
 from flows.digest import Period, previous
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
+from flows.status import STATUSES
 from flows.svg import sparkline, trend
 from flows.workspace import (
     TREND_WEEKS,
@@ -27,7 +28,8 @@ from flows.workspace import (
     week_bounds,
 )
 from storage import queries
-from storage.models import StaffAction
+from storage.models import StaffAction, StatusChange
+from storage.queries.statuses import Target
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUOTES_PER_PAGE = 100
@@ -36,8 +38,8 @@ TIMELINE_WEEKS = 26
 
 def table(
     session: Session, *, filters: Filters, now: datetime, context: WebContext
-) -> list[tuple[ThemeRow, list[int]]]:
-    """Return the view's themes in the chosen order, each with its last 12 weeks."""
+) -> list[tuple[ThemeRow, list[int], str]]:
+    """Return the view's themes in the chosen order, each with its last 12 weeks and status."""
     period = resolve_period(filters, now, context.zone)
     span = period or Period(EPOCH, now + timedelta(days=1))
     current = queries.light_records(session=session, filters=filters, period=span)
@@ -48,13 +50,16 @@ def table(
         )
     labels = queries.theme_labels(session=session)
     rows = theme_rows(current, before, labels, context.weights, filters.sort)
+    statuses = queries.theme_statuses(session=session, theme_ids=[row.theme for row in rows])
+    if filters.status:
+        rows = [row for row in rows if statuses[row.theme] == filters.status]
     bounds = week_bounds(now, context.zone, TREND_WEEKS)
     times = defaultdict(list)
     for theme, moment in queries.theme_times(
         session=session, filters=filters, start=bounds[0], end=bounds[-1]
     ):
         times[theme].append(moment)
-    return [(row, bucket(times[row.theme], bounds)) for row in rows]
+    return [(row, bucket(times[row.theme], bounds), statuses[row.theme]) for row in rows]
 
 
 async def index(request: web.Request) -> web.Response:
@@ -64,10 +69,18 @@ async def index(request: web.Request) -> web.Response:
     rows = await context.db.run(table, filters=filters, now=context.clock(), context=context)
     title = context.texts.fill("weeks12", request[MEMBER].language)
     lines = [
-        (row, sparkline(weeks, f"{title}: {', '.join(map(str, weeks))}")) for row, weeks in rows
+        (row, sparkline(weeks, f"{title}: {', '.join(map(str, weeks))}"), status)
+        for row, weeks, status in rows
     ]
     workshops = await context.db.run(queries.list_workshops)
-    return page(request, "themes.html", filters=filters, rows=lines, workshops=workshops)
+    return page(
+        request,
+        "themes.html",
+        filters=filters,
+        rows=lines,
+        workshops=workshops,
+        statuses=STATUSES,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +99,9 @@ class ThemePage:
     week_labels: list[str]
     log: list[StaffAction]
     labels: dict[int, str]
+    status: str
+    history: list[StatusChange]
+    public: bool
 
 
 def detail(
@@ -128,6 +144,9 @@ def detail(
             session=session, targets=[f"theme:{theme}", *(f"problem:{i}" for i in ids)]
         ),
         labels=labels,
+        status=queries.theme_statuses(session=session, theme_ids=[theme])[theme],
+        history=queries.status_history(session=session, target=Target(theme_id=theme)),
+        public=queries.is_public(session=session, theme_id=theme),
     )
 
 
@@ -139,8 +158,15 @@ def _masked(record: ProblemRecord) -> ProblemRecord:
 
 async def one(request: web.Request) -> web.Response:
     """Render one theme."""
+    theme = number(request.match_info["theme"])
+    return await show(request, theme, done=request.query.get("done", ""))
+
+
+async def show(
+    request: web.Request, theme: int, *, status: int = 200, **values: object
+) -> web.Response:
+    """Render the page of ``theme`` with ``values`` for its template (a draft, a message)."""
     context = request.app[CONTEXT]
-    theme = _number(request.match_info["theme"])
     filters = filters_of(request)
     found = await context.db.run(
         detail, theme=theme, filters=filters, now=context.clock(), context=context
@@ -149,11 +175,20 @@ async def one(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     title = context.texts.fill("timeline", request[MEMBER].language)
     chart = trend(found.weeks, found.week_labels, title)
-    done = request.query.get("done", "")
-    return page(request, "theme.html", found=found, chart=chart, filters=filters, done=done)
+    return page(
+        request,
+        "theme.html",
+        status=status,
+        found=found,
+        chart=chart,
+        filters=filters,
+        statuses=STATUSES,
+        **values,
+    )
 
 
-def _number(text: str) -> int:
+def number(text: str) -> int:
+    """Read a theme number from a path; answer 404 if it is not one."""
     if not text.isdigit() or len(text) > 12:
         raise web.HTTPNotFound()
     return int(text)
@@ -163,7 +198,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     """Rename, merge, move a problem, or hide or show a quote; then show the theme again."""
     context = request.app[CONTEXT]
     member = request[MEMBER]
-    theme = _number(request.match_info["theme"])
+    theme = number(request.match_info["theme"])
     action = request.match_info["action"]
     form = await request.post()
     done = await context.db.run(

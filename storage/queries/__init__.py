@@ -92,6 +92,7 @@ from storage.queries.statuses import (
     add_status_change,
     audience,
     current_status,
+    is_public,
     public_results,
     resident_statuses,
     set_public,
@@ -99,6 +100,7 @@ from storage.queries.statuses import (
     status_of_problems,
     statuses_of_resident,
     target_exists,
+    theme_statuses,
 )
 from storage.queries.themes import (
     clear_problem_themes,
@@ -188,6 +190,7 @@ __all__ = [
     "hidden_ids",
     "hidden_quotes",
     "import_problem",
+    "is_public",
     "known_fingerprint",
     "light_records",
     "list_staff",
@@ -256,6 +259,7 @@ __all__ = [
     "theme_labels",
     "theme_members",
     "theme_revision",
+    "theme_statuses",
     "theme_times",
     "unthemed_problems",
     "update_workshop",

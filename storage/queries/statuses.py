@@ -224,6 +224,21 @@ def set_public(session: Session, *, theme_id: int, public: bool, now: datetime) 
     return True
 
 
+def theme_statuses(session: Session, *, theme_ids: Iterable[int]) -> dict[int, str]:
+    """Return the current status of each of these themes (*received* when never changed)."""
+    ids = list(dict.fromkeys(theme_ids))
+    found = dict.fromkeys(ids, RECEIVED)
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        latest = _latest(session, col(StatusChange.theme_id), ids[start : start + 500])
+        found |= {theme_id: change.status for theme_id, change in latest.items()}
+    return found
+
+
+def is_public(session: Session, *, theme_id: int) -> bool:
+    """Tell whether staff show this theme on the public results page."""
+    return session.get(PublicTheme, theme_id) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class PublicResult:
     """A theme as the public results page shows it: no quotes, nothing about anyone."""
