@@ -24,7 +24,7 @@ _PLAIN_KEYS = (  # noqa: SIM905
     "col_id col_local_time col_utc col_language col_text col_solution col_groups col_area "
     "col_frequency col_severity col_source col_workshop col_theme col_theme_label "
     "col_endorsements col_priority col_level col_reasons col_problems col_residents "
-    "col_notes col_reach col_mean_severity col_per_year col_group_count col_area_count "
+    "col_notes col_reach col_mean_severity col_per_year col_group_count col_area_count col_status "
     "col_quote sheet_themes sheet_quotes sheet_areas sheet_groups source_telegram "
     "source_terminal source_import"
 ).split()

@@ -1,12 +1,13 @@
 """The XLSX workbook staff open in Excel: every header, name and value in their language.
 
-Sheets: the problems (real local dates), the themes (priority next to its inputs), quotes per
-theme (masked; none for themes of fewer than 5 problems), and areas × themes and groups ×
-themes (cells below 5 read "<5"). Every sheet has widths set, a frozen header and filters.
+Sheets: the problems (real local dates), the themes (priority next to its inputs, and the
+status staff gave them), quotes per theme (masked; none for themes of fewer than 5 problems),
+and areas × themes and groups × themes (cells below 5 read "<5"). Every sheet has widths set,
+a frozen header and filters.
 """
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -18,6 +19,7 @@ from flows.priority import DEFAULT_WEIGHTS, Weights, level, rank, reasons
 from flows.privacy import mask_personal_data
 from flows.records import Label, ProblemRecord, stored_label
 from flows.staff_texts import STAFF_PARAMS, StaffTexts
+from flows.status import RECEIVED
 
 PROBLEM_COLUMNS = (
     "id",
@@ -51,6 +53,7 @@ THEME_COLUMNS = (
     "per_year",
     "group_count",
     "area_count",
+    "status",
 )
 QUOTE_COLUMNS = ("theme", "theme_label", "quote", "area")
 WIDE = {"text": 60, "solution": 40, "theme_label": 30, "quote": 70, "reasons": 36}
@@ -89,8 +92,12 @@ def write_workbook(
     *,
     zone: ZoneInfo,
     weights: Weights = DEFAULT_WEIGHTS,
+    statuses: Mapping[int, str] | None = None,
 ) -> None:
-    """Write the workbook of ``records`` for a reader of ``words.language``."""
+    """Write the workbook of ``records`` for a reader of ``words.language``.
+
+    ``statuses`` gives each theme's current status key; a theme left out is *received*.
+    """
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -101,7 +108,7 @@ def write_workbook(
     problems = _problems(records, words, zone)
     _sheet(workbook, words("sheet_title"), header, PROBLEM_COLUMNS, problems)
     header = [words(f"col_{c}") for c in THEME_COLUMNS]
-    themes = _themes(records, words, weights)
+    themes = _themes(records, words, weights, statuses or {})
     _sheet(workbook, words("sheet_themes"), header, THEME_COLUMNS, themes)
     header = [words(f"col_{c}") for c in QUOTE_COLUMNS]
     _sheet(workbook, words("sheet_quotes"), header, QUOTE_COLUMNS, _quotes(records, words))
@@ -141,7 +148,10 @@ def _problems(
 
 
 def _themes(
-    records: Sequence[ProblemRecord], words: Words, weights: Weights
+    records: Sequence[ProblemRecord],
+    words: Words,
+    weights: Weights,
+    statuses: Mapping[int, str],
 ) -> list[tuple[Cell, ...]]:
     by_theme = _by_theme(records)
     rows: list[tuple[Cell, ...]] = []
@@ -165,6 +175,7 @@ def _themes(
                 round(given.per_year, 1) if given.per_year is not None else None,
                 given.groups,
                 given.areas,
+                words(f"status_{statuses.get(found.theme, RECEIVED)}"),
             )
         )
     return rows

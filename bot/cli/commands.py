@@ -136,6 +136,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         records = queries.problem_records(
             session=session, since=since, until=until, language=reader
         )
+        themes = {record.theme for record in records if record.theme}
+        statuses = queries.theme_statuses(session=session, theme_ids=themes)
     if args.workshop:
         records = [record for record in records if record.workshop == args.workshop]
     names = (lambda key: content.name(key, language)) if args.labels else None
@@ -149,7 +151,12 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
             raise SettingsError(f"--language: {language!r} is not offered for staff files")
         words = Words(texts, language, lambda key: content.name(key, language), label_in(language))
         write_workbook(
-            records, args.out, words, zone=settings.zone, weights=settings.priority_weights
+            records,
+            args.out,
+            words,
+            zone=settings.zone,
+            weights=settings.priority_weights,
+            statuses=statuses,
         )
     else:
         write_csv(records, args.out, names, zone=settings.zone)

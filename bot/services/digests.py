@@ -231,7 +231,12 @@ class DigestBuilder:
             write_csv(records, buffer, zone=self.zone)
         else:
             words = Words(self.texts, language, self.names(language), label_in(language))
-            write_workbook(records, buffer, words, zone=self.zone, weights=self.weights)
+            statuses = self.db.call(
+                queries.theme_statuses, theme_ids={r.theme for r in records if r.theme}
+            )
+            write_workbook(
+                records, buffer, words, zone=self.zone, weights=self.weights, statuses=statuses
+            )
         count = str(len(records))
         caption = self.texts.html("export_caption", language, count=count, range=shown)
         return Attachment("document", f"{stem}.{file_format}", buffer.getvalue(), caption)

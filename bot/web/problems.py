@@ -80,7 +80,12 @@ async def download(request: web.Request) -> web.Response:
         content = context.content
         names = functools.partial(_name, content, language=language)
         words = Words(context.staff_texts, language, names, label_in(language))
-        write_workbook(records, buffer, words, zone=context.zone, weights=context.weights)
+        statuses = await context.db.run(
+            queries.theme_statuses, theme_ids={r.theme for r in records if r.theme}
+        )
+        write_workbook(
+            records, buffer, words, zone=context.zone, weights=context.weights, statuses=statuses
+        )
         content_type = XLSX
     else:
         write_csv(records, buffer, zone=context.zone)

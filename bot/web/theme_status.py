@@ -70,8 +70,7 @@ async def change(request: web.Request) -> web.StreamResponse:
             hint=member.language,
         )
     except StatusRefused as refused:
-        name = context.staff_texts.plain("status_target_theme", member.language, id=str(theme))
-        reason = context.staff_texts.plain(refused.reason, member.language, target=name)
+        reason = _refusal(context, refused.reason, member.language, theme)
         return await show(request, theme, status=422, draft=Draft(status, note, refused=reason))
     await context.db.run(
         queries.log_action,
@@ -82,6 +81,14 @@ async def change(request: web.Request) -> web.StreamResponse:
         now=context.clock(),
     )
     raise web.HTTPSeeOther(f"/themes/{theme}?done=status")
+
+
+def _refusal(context: WebContext, reason: str, language: str, theme: int) -> str:
+    """Say why a change was refused: in the workspace's words where the chat's do not fit."""
+    if reason in context.texts.tables[context.texts.pick(language)]:
+        return context.texts.fill(reason, language)  # e.g. "write it in the note", not "after"
+    name = context.staff_texts.plain("status_target_theme", language, id=str(theme))
+    return context.staff_texts.plain(reason, language, target=name)
 
 
 def _plain(preview: Preview, context: WebContext) -> tuple[tuple[str, str], ...]:

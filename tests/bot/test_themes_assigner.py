@@ -212,9 +212,12 @@ def test_the_spreadsheet_ranks_themes_with_the_inputs_of_each_score(
     snow, bus = records[4], records[0]
     assert rows[1] == (
         *(snow.theme, snow.theme_label, 100, "high", "rated hard"),  # only severity weighs
-        *(1, 1, 0, 0, 1, 5, 365, 1, 1),
+        *(1, 1, 0, 0, 1, 5, 365, 1, 1, "Received"),
     )
-    assert rows[2] == (bus.theme, "=Buss", 25, "low", "rated mild", 4, 4, 0, 0, 4, 2, 52, 1, 0)
+    assert rows[2] == (
+        *(bus.theme, "=Buss", 25, "low", "rated mild"),
+        *(4, 4, 0, 0, 4, 2, 52, 1, 0, "Received"),
+    )
 
 
 async def test_the_scheduler_job_assigns_in_a_worker_thread(engine: Engine) -> None:

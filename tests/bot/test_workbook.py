@@ -71,6 +71,22 @@ def test_themes_carry_priority_with_its_inputs_as_numbers(tmp_path):
     assert (nav["Residents"], nav["Workshop notes"]) == (0, 6)
 
 
+@pytest.mark.parametrize(
+    ("language", "planned", "received"),
+    [("nb", "Planlagt", "Mottatt"), ("nn", "Planlagt", "Motteke"), ("en", "Planned", "Received")],
+)
+def test_themes_show_their_status_in_the_readers_language(tmp_path, language, planned, received):
+    path = tmp_path / "status.xlsx"
+    first = next(r.theme for r in CURRENT if r.theme is not None)
+    words = Words(staff_texts(), language, names(language))
+    write_workbook(CURRENT, path, words, zone=OSLO, statuses={first: "planned"})
+    rows = list(openpyxl.load_workbook(path).worksheets[1].values)
+    header = rows[0]
+    statuses = {row[0]: row[header.index("Status")] for row in rows[1:]}
+    assert statuses.pop(first) == planned
+    assert set(statuses.values()) == {received}
+
+
 def test_quotes_and_crossed_tables_keep_small_counts_hidden(tmp_path):
     book = workbook(tmp_path, "en")
     quoted = {row[1] for row in book["Quotes per theme"].iter_rows(min_row=2, values_only=True)}

@@ -69,7 +69,9 @@ async def test_declining_without_a_reason_is_refused_politely(browser, workspace
     await page.get_by_label("Ny status").select_option("declined")
     await page.get_by_role("button", name="Forhåndsvis beskjeden").click()
     alert = page.get_by_role("alert")
-    assert "trenger en begrunnelse" in await alert.inner_text()
+    assert "trenger en begrunnelse som innbyggerne kan lese: skriv den i merknaden" in (
+        await alert.inner_text()
+    )
     assert await page.locator(".preview").count() == 0
     assert await page.get_by_label("Ny status").input_value() == "declined"
     await page.screenshot(path=workspace.shots / "theme-status-refused-phone.png", full_page=True)
