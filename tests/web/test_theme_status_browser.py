@@ -58,6 +58,7 @@ async def test_a_status_is_previewed_with_its_audience_then_confirmed(browser, w
     assert "Status nå: Planlagt" in status
     assert "Vi ser på rutene til våren." in await page.locator("ol.log").inner_text()
     assert sorted(workspace.context.db.call(_owed)) == list(AGREED)
+    await page.screenshot(path=workspace.shots / "theme-status-saved.png", full_page=True)
     log = await page.inner_text("ul.log")
     assert f"status theme:{theme} planned, 3 residents to be told" in log
 
@@ -116,6 +117,7 @@ async def test_themes_are_filtered_by_status(browser, workspace):
     rows = page.locator("table.data tbody tr")
     assert await rows.count() == 1 < everything
     assert await rows.locator("th a").get_attribute("href") == f"/themes/{theme}"
+    await page.screenshot(path=workspace.shots / "themes-in-progress.png", full_page=True)
     await page.get_by_label("Status").select_option("received")
     await page.get_by_role("button", name="Vis").click()
     assert await page.locator("table.data tbody tr").count() == everything - 1
