@@ -121,3 +121,12 @@ async def test_themes_are_filtered_by_status(browser, workspace):
     await page.get_by_label("Status").select_option("received")
     await page.get_by_role("button", name="Vis").click()
     assert await page.locator("table.data tbody tr").count() == everything - 1
+
+
+async def test_a_status_post_without_the_csrf_token_is_refused(browser, workspace):
+    theme = _agree(workspace)
+    page = await signed_in(browser, workspace)
+    form = {"status": "done", "note": "Ferdig.", "confirm": "yes"}
+    response = await page.request.post(f"{workspace.url}/themes/{theme}/status", form=form)
+    assert response.status == 403
+    assert workspace.context.db.call(_owed) == []
