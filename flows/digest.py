@@ -372,7 +372,11 @@ def _usual(keys: Iterable[str]) -> tuple[str, bool]:
 
 
 def _severe(records: Sequence[ProblemRecord]) -> tuple[Quote, ...]:
-    rated = [r for r in records if r.severity is not None and r.severity >= SEVERE_AT_LEAST]
+    rated = [
+        r
+        for r in records
+        if r.severity is not None and r.severity >= SEVERE_AT_LEAST and not r.quote_hidden
+    ]
     rated.sort(key=lambda r: (-(r.severity or 0), -r.created_at.timestamp(), -r.id))
     return tuple(_quote(record) for record in rated[:SEVERE_LIMIT])
 
@@ -407,7 +411,7 @@ def _similar(quote: Quote, others: Iterable[Quote]) -> bool:
 def _informative(records: Sequence[ProblemRecord]) -> list[Quote]:
     """Return distinct quotes with enough words, most informative (then newest) first."""
     ranked = sorted(
-        records,
+        (r for r in records if not r.quote_hidden),
         key=lambda r: (-len(_words(r.text)), -len(r.text), -r.created_at.timestamp(), r.id),
     )
     quotes: list[Quote] = []

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from storage.models import (
     THEME_LABEL_MAX,
     THEME_STATE_ID,
+    HiddenQuote,
     Problem,
     Theme,
     ThemeState,
@@ -169,10 +170,11 @@ def theme_counts(session: Session) -> list[tuple[Theme, int]]:
 
 
 def theme_members(session: Session, *, theme_id: int) -> list[tuple[int, str, str]]:
-    """Return (id, text, language) of the problems in a theme, by id."""
+    """Return (id, text, language) of the problems in a theme whose words may be quoted, by id."""
     query = (
         select(Problem.id, Problem.text, Problem.language)
         .where(Problem.theme_id == theme_id)
+        .where(col(Problem.id).not_in(select(HiddenQuote.problem_id)))
         .order_by(col(Problem.id))
     )
     return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
