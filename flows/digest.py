@@ -293,7 +293,11 @@ def _order(count: int, key: str) -> tuple[int, str]:
 
 
 def _tally(keys: Iterable[str]) -> Tally:
-    counts = Counter(keys)
+    return tally(Counter(keys))
+
+
+def tally(counts: Mapping[str, int]) -> Tally:
+    """Order counts for display: larger first, those under ``SMALL`` by key."""
     return tuple(sorted(counts.items(), key=lambda item: _order(item[1], item[0])))
 
 

@@ -19,7 +19,6 @@ from storage.queries.explore import (
     hidden_ids,
     light_records,
     theme_labels,
-    theme_times,
 )
 from storage.queries.followups import (
     claim_follow_up,
@@ -100,6 +99,7 @@ from storage.queries.statuses import (
     statuses_of_resident,
     target_exists,
 )
+from storage.queries.tallies import theme_cells, theme_sums, view_sums, week_counts
 from storage.queries.themes import (
     clear_problem_themes,
     get_theme,
@@ -251,15 +251,18 @@ __all__ = [
     "target_exists",
     "theme_actions",
     "theme_backlog",
+    "theme_cells",
     "theme_counts",
     "theme_label",
     "theme_labels",
     "theme_members",
     "theme_revision",
-    "theme_times",
+    "theme_sums",
     "unthemed_problems",
     "update_workshop",
+    "view_sums",
     "was_replied",
+    "week_counts",
     "withdraw_hear_back",
     "write_theme_state",
 ]

@@ -4,6 +4,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, true
+from sqlalchemy import select as select_rows
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -59,7 +60,9 @@ def problem_records(
         .subquery()
     )
     query = (
-        select(Problem, Resident.pseudonym, Theme, endorsed.c.count, HiddenQuote.problem_id)
+        select_rows(
+            Problem, col(Resident.pseudonym), Theme, endorsed.c.count, col(HiddenQuote.problem_id)
+        )
         .outerjoin(Resident, col(Problem.resident_id) == col(Resident.id))
         .outerjoin(Theme, col(Problem.theme_id) == col(Theme.id))
         .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
@@ -68,9 +71,9 @@ def problem_records(
     if hide_blocked:
         query = query.where(col(Resident.blocked_at).is_(None))
     if since is not None:
-        query = query.where(Problem.created_at >= since)
+        query = query.where(col(Problem.created_at) >= since)
     if until is not None:
-        query = query.where(Problem.created_at < until)
+        query = query.where(col(Problem.created_at) < until)
     query = query.order_by(col(Problem.created_at), col(Problem.id))
     return [
         replace(
@@ -78,7 +81,7 @@ def problem_records(
             endorsements=count or 0,
             quote_hidden=hidden is not None,
         )
-        for problem, pseudonym, theme, count, hidden in session.exec(query)
+        for problem, pseudonym, theme, count, hidden in session.execute(query)
     ]
 
 
