@@ -59,7 +59,8 @@ def in_view(query: Q, filters: Filters, period: Period | None) -> Q:
         query = query.where(cast(col(Problem.groups), String).like(f'%"{filters.group}"%'))
     if filters.text:
         words = filters.text.replace("\\", "").replace("%", "").replace("_", " ").split()
-        query = query.where(and_(*(col(Problem.text).ilike(f"%{w}%") for w in words)))
+        if words:  # a text of wildcards only narrows nothing
+            query = query.where(and_(*(col(Problem.text).ilike(f"%{w}%") for w in words)))
     return query
 
 
