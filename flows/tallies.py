@@ -56,10 +56,6 @@ class ViewSums:
     segments: Mapping[Segment, int] = field(default_factory=dict)
     themes: tuple[ThemeSums, ...] = ()
 
-    def by_theme(self) -> dict[int, int]:
-        """Return each theme's problems."""
-        return {sums.theme: sums.problems for sums in self.themes}
-
     def count(self, key: int) -> Counter[str]:
         """Count problems by one part of the segment (0 area, 1 groups, 2 language, 3 source).
 
@@ -74,6 +70,15 @@ class ViewSums:
         return counts
 
 
+@dataclass(frozen=True, slots=True)
+class Before:
+    """What the period before a view held: enough to show the change and mark rising themes."""
+
+    problems: int = 0
+    residents: int = 0
+    themes: Mapping[int, int] = field(default_factory=dict)  # problems per theme
+
+
 def ranked(themes: Iterable[ThemeSums], weights: Weights) -> list[tuple[ThemeSums, int]]:
     """Score every theme, highest first (the lower theme id on a tie), as ``rank`` does."""
     scored = [(sums, score(sums.inputs, weights)) for sums in themes]
@@ -82,19 +87,18 @@ def ranked(themes: Iterable[ThemeSums], weights: Weights) -> list[tuple[ThemeSum
 
 def overview_digest(
     current: ViewSums,
-    before: ViewSums,
+    before: Before,
     period: Period,
     labels: Mapping[int, str],
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Digest:
     """Return the digest figures of a view (its counts and top themes; no quotes)."""
-    previous = before.by_theme()
     themes = tuple(
         ThemeLine(
             sums.theme,
             mask_personal_data(labels.get(sums.theme, "")) or f"#{sums.theme}",
             sums.problems,
-            previous.get(sums.theme, 0),
+            before.themes.get(sums.theme, 0),
             points,
             sums.inputs,
             residents=sums.residents + sums.erased,

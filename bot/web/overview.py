@@ -11,7 +11,7 @@ from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
 from flows.digest import Digest, Period, previous
 from flows.svg import trend
-from flows.tallies import ViewSums, by_source, overview_digest
+from flows.tallies import Before, by_source, overview_digest
 from flows.workspace import TREND_WEEKS, Filters, resolve_period, week_bounds
 from storage import queries
 
@@ -36,10 +36,10 @@ def overview(
     period = resolve_period(filters, now, context.zone)
     span = period or Period(EPOCH, now + timedelta(days=1))
     current = queries.view_sums(session=session, filters=filters, period=span)
-    before = ViewSums()
+    before = Before()
     if period is not None:
         earlier = previous(period, context.zone)
-        before = queries.view_sums(session=session, filters=filters, period=earlier)
+        before = queries.before_sums(session=session, filters=filters, period=earlier)
     names = queries.theme_labels(session=session)
     digest = overview_digest(current, before, span, names, context.weights)
     bounds = week_bounds(now, context.zone)

@@ -42,8 +42,7 @@ def table(
     before: dict[int, int] = {}
     if period is not None:
         earlier = previous(period, context.zone)
-        found = queries.theme_sums(session=session, filters=filters, period=earlier)
-        before = {sums.theme: sums.problems for sums in found}
+        before = queries.theme_problems(session=session, filters=filters, period=earlier)
     labels = queries.theme_labels(session=session)
     rows = theme_rows(current, before, labels, context.weights, filters.sort)
     bounds = week_bounds(now, context.zone, TREND_WEEKS)

@@ -99,7 +99,14 @@ from storage.queries.statuses import (
     statuses_of_resident,
     target_exists,
 )
-from storage.queries.tallies import theme_cells, theme_sums, view_sums, week_counts
+from storage.queries.tallies import (
+    before_sums,
+    theme_cells,
+    theme_problems,
+    theme_sums,
+    view_sums,
+    week_counts,
+)
 from storage.queries.themes import (
     clear_problem_themes,
     get_theme,
@@ -159,6 +166,7 @@ __all__ = [
     "add_status_change",
     "add_workshop",
     "audience",
+    "before_sums",
     "cached_translations",
     "cell_totals",
     "changes_between",
@@ -256,6 +264,7 @@ __all__ = [
     "theme_label",
     "theme_labels",
     "theme_members",
+    "theme_problems",
     "theme_revision",
     "theme_sums",
     "unthemed_problems",

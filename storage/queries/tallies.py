@@ -10,18 +10,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from itertools import pairwise
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal_column, select
 from sqlmodel import Session, col
 
 from flows.digest import Period
 from flows.priority import PER_YEAR
 from flows.records import IMPORTED
-from flows.tallies import ThemeSums, ViewSums
+from flows.tallies import Before, ThemeSums, ViewSums
 from flows.workspace import Filters
 from storage.models import Endorsement, Problem
 from storage.queries.explore import in_view
 
 _GROUPS = cast(col(Problem.groups), String)  # the JSON's text: few distinct lists
+# Grouped by an expression, not the column: SQLite then reads the period's rows through the
+# created_at index instead of every problem through the theme index (four weeks: 10x faster).
+_THEME = col(Problem.theme_id) + literal_column("0")
 
 
 def _groups(text: str | None) -> tuple[str, ...]:
@@ -33,25 +36,44 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def view_sums(session: Session, *, filters: Filters, period: Period | None) -> ViewSums:
-    """Add up the view's problems: totals, counts by segment and the sums of every theme."""
+def _people(session: Session, filters: Filters, period: Period | None) -> tuple[int, int]:
+    """Return the view's problems and residents (each erased one a resident, notes none)."""
     anonymous = col(Problem.resident_id).is_(None)
     people = select(
+        func.count(),
         func.count(func.distinct(col(Problem.resident_id))),
         _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
     ).select_from(Problem)
-    named, erased = session.execute(in_view(people, filters, period)).one()
+    problems, named, erased = session.execute(in_view(people, filters, period)).one()
+    return int(problems), int(named) + int(erased)
+
+
+def view_sums(session: Session, *, filters: Filters, period: Period | None) -> ViewSums:
+    """Add up the view's problems: totals, counts by segment and the sums of every theme."""
+    problems, residents = _people(session, filters, period)
     keys = (col(Problem.area), _GROUPS, col(Problem.language), col(Problem.source))
     query = in_view(select(*keys, func.count()).group_by(*keys), filters, period)
     segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
     for area, groups, language, source, count in session.execute(query):
         segments[(area, _groups(groups), language, source)] += int(count)
     return ViewSums(
-        problems=sum(segments.values()),
-        residents=int(named) + int(erased),
+        problems=problems,
+        residents=residents,
         segments=dict(segments),
         themes=tuple(theme_sums(session, filters=filters, period=period)),
     )
+
+
+def before_sums(session: Session, *, filters: Filters, period: Period) -> Before:
+    """Count what the period before a view held: problems, residents, problems per theme."""
+    problems, residents = _people(session, filters, period)
+    return Before(problems, residents, theme_problems(session, filters=filters, period=period))
+
+
+def theme_problems(session: Session, *, filters: Filters, period: Period) -> dict[int, int]:
+    """Count the view's problems per theme."""
+    query = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
+    return {int(t): int(n) for t, n in session.execute(in_view(query, filters, period))}
 
 
 def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> list[ThemeSums]:
@@ -63,7 +85,7 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
     )
     anonymous = col(Problem.resident_id).is_(None)
     rate = case(*((col(Problem.frequency) == k, v) for k, v in PER_YEAR.items()), else_=None)
-    theme = col(Problem.theme_id)
+    theme = _THEME
     query = (
         select(
             theme,
@@ -114,7 +136,7 @@ def week_counts(
     created = col(Problem.created_at)
     weeks = [_flag(and_(created >= start, created < end)) for start, end in pairwise(bounds)]
     query = in_view(
-        select(col(Problem.theme_id), *weeks).group_by(col(Problem.theme_id)),
+        select(_THEME, *weeks).group_by(_THEME),
         filters,
         Period(bounds[0], bounds[-1]),
     )

@@ -84,7 +84,7 @@ def test_the_overview_from_sums_equals_the_digest_of_records(seeded: Engine) -> 
     before = Period(START, half.start)
     with session_scope(seeded) as session:
         current = queries.view_sums(session=session, filters=EVERYTHING, period=half)
-        earlier = queries.view_sums(session=session, filters=EVERYTHING, period=before)
+        earlier = queries.before_sums(session=session, filters=EVERYTHING, period=before)
         records = queries.light_records(session=session, filters=EVERYTHING, period=half)
         previous = queries.light_records(session=session, filters=EVERYTHING, period=before)
         labels = queries.theme_labels(session=session)
