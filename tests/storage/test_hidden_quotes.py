@@ -65,9 +65,13 @@ def test_a_hidden_quote_is_counted_but_not_quoted_in_the_digest(engine: Engine) 
     assert quoted and all("Kari" not in q and "dop" not in q for q in quoted)
 
 
-def test_a_hidden_quote_is_left_out_of_a_themes_words(engine: Engine) -> None:
+def test_hidden_and_blocked_words_are_left_out_of_a_themes_words(engine: Engine) -> None:
     _planted(engine)
     with session_scope(engine) as session:
+        blocked = queries.get_or_create_resident(session=session, pseudonym="c", now=NOW).id
+        assert blocked is not None
+        spam = _add(session, blocked, "Ring meg på 912 34 567 om bussen til Biri i kveld")
+        queries.set_reporter_blocked(session=session, problem_id=spam, blocked=True, now=NOW)
         queries.store_themes(session=session, labels={3: "trafikk"}, now=NOW)
         ids = [record.id for record in queries.problem_records(session=session)]
         queries.set_problem_themes(session=session, themes=dict.fromkeys(ids, 3))
