@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 
 from bench.dataset import END, grow
 from bot.app import build_core, workspace_context
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from bot.web.app import make_app
 from bot.web.auth import issue_link
 from storage import queries
@@ -38,9 +38,14 @@ PAGES = (
 )
 
 
+def _settings(database_url: str) -> Settings:
+    """Return the bench's settings: one key for every step, or the residents become strangers."""
+    return load_settings(_env_file=None, database_url=database_url, secret_key="b" * 24)
+
+
 def _themes(database_url: str) -> None:
     """Give every problem one of ``THEMES`` themes, as the assigner would (fast, in SQL)."""
-    core_engine = build_core(load_settings(_env_file=None, database_url=database_url)).db.engine
+    core_engine = build_core(_settings(database_url)).db.engine
     with session_scope(core_engine) as session:
         if session.execute(select(func.count()).select_from(Theme)).scalar_one():
             return
@@ -53,8 +58,7 @@ def _themes(database_url: str) -> None:
 
 
 async def _measure(database_url: str, rounds: int) -> dict[str, list[float]]:
-    settings = load_settings(_env_file=None, database_url=database_url, secret_key="b" * 24)
-    core = build_core(settings, clock=lambda: END)
+    core = build_core(_settings(database_url), clock=lambda: END)
     context = workspace_context(core)
     core.db.call(queries.add_staff, telegram_id=1, role="staff", now=END)
     link = issue_link(core.db, telegram_id=1, now=END, public_url="")

@@ -125,7 +125,6 @@ def workspace_context(core: Core) -> WebContext:
         zone=settings.zone,
         weights=settings.priority_weights,
         public_url=settings.workspace_url,
-        tiles_url=settings.map_tiles_url,
     )
 
 

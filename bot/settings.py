@@ -113,10 +113,6 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="text (readable) or json (one object per line)."
     )
-    map_tiles_url: str | None = Field(
-        None,
-        description="Optional map background tiles, e.g. https://tiles.example/{z}/{x}/{y}.png",
-    )
 
     @field_validator("timezone")
     @classmethod
@@ -165,9 +161,7 @@ class Settings(BaseSettings):
     def _quiet_hours(cls, value: object) -> object:
         return QuietHours.parse(value) if isinstance(value, str) else value
 
-    @field_validator(
-        "telegram_api_url", "webhook_url", "public_url", "map_tiles_url", "translate_url"
-    )
+    @field_validator("telegram_api_url", "webhook_url", "public_url", "translate_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and urlparse(value).scheme not in ("http", "https"):

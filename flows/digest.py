@@ -293,7 +293,11 @@ def _order(count: int, key: str) -> tuple[int, str]:
 
 
 def _tally(keys: Iterable[str]) -> Tally:
-    counts = Counter(keys)
+    return tally(Counter(keys))
+
+
+def tally(counts: Mapping[str, int]) -> Tally:
+    """Order counts for display: larger first, those under ``SMALL`` by key."""
     return tuple(sorted(counts.items(), key=lambda item: _order(item[1], item[0])))
 
 
@@ -372,7 +376,11 @@ def _usual(keys: Iterable[str]) -> tuple[str, bool]:
 
 
 def _severe(records: Sequence[ProblemRecord]) -> tuple[Quote, ...]:
-    rated = [r for r in records if r.severity is not None and r.severity >= SEVERE_AT_LEAST]
+    rated = [
+        r
+        for r in records
+        if r.severity is not None and r.severity >= SEVERE_AT_LEAST and not r.quote_hidden
+    ]
     rated.sort(key=lambda r: (-(r.severity or 0), -r.created_at.timestamp(), -r.id))
     return tuple(_quote(record) for record in rated[:SEVERE_LIMIT])
 
@@ -407,7 +415,7 @@ def _similar(quote: Quote, others: Iterable[Quote]) -> bool:
 def _informative(records: Sequence[ProblemRecord]) -> list[Quote]:
     """Return distinct quotes with enough words, most informative (then newest) first."""
     ranked = sorted(
-        records,
+        (r for r in records if not r.quote_hidden),
         key=lambda r: (-len(_words(r.text)), -len(r.text), -r.created_at.timestamp(), r.id),
     )
     quotes: list[Quote] = []

@@ -19,6 +19,7 @@ class ProblemRecord(Problem):
     theme_label: str = ""
     endorsements: int = 0
     text_translated: str = ""  # machine translation into the reader's language, if any
+    quote_hidden: bool = False  # staff hid its words: counted, never quoted
 
 
 IMPORTED = "import"  # the source of notes imported from a workshop room

@@ -1,22 +1,20 @@
-"""What the web workspace shows: filters read from a URL, periods, weekly counts, theme rows.
+"""What the web workspace shows: filters read from a URL, periods, weeks, theme rows, lift.
 
-Pure: the page handlers hand in query parameters, ``now`` and records, and get values back.
+Pure: the page handlers hand in query parameters, ``now`` and sums, and get values back.
 Every filter survives in the URL, so a planner can send a colleague the view they see.
 """
 
 import math
-from bisect import bisect_right
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flows.digest import BRIDGING_GROUPS, SMALL, Period
-from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, inputs_of, score
-from flows.records import ProblemRecord
+from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, score
 from flows.status import STATUSES
+from flows.tallies import ThemeSums
 
 PRESETS = ("week", "4weeks", "year", "all", "custom")
 DEFAULT_PRESET = "4weeks"
@@ -131,16 +129,6 @@ def week_bounds(now: datetime, tz: ZoneInfo, weeks: int = TREND_WEEKS) -> list[d
     return [_midnight(monday - timedelta(weeks=weeks - 1 - i), tz) for i in range(weeks + 1)]
 
 
-def bucket(times: Iterable[datetime], bounds: Sequence[datetime]) -> list[int]:
-    """Count the instants falling in each [bounds[i], bounds[i + 1])."""
-    counts = [0] * (len(bounds) - 1)
-    for moment in times:
-        index = bisect_right(bounds, moment) - 1
-        if 0 <= index < len(counts):
-            counts[index] += 1
-    return counts
-
-
 @dataclass(frozen=True, slots=True)
 class ThemeRow:
     """A theme as the themes table shows it."""
@@ -166,33 +154,25 @@ class ThemeRow:
 
 
 def theme_rows(
-    records: Sequence[ProblemRecord],
-    previous: Sequence[ProblemRecord],
+    themes: Iterable[ThemeSums],
+    previous: Mapping[int, int],
     labels: Mapping[int, str],
     weights: Weights = DEFAULT_WEIGHTS,
     sort: str = SORTS[0],
 ) -> list[ThemeRow]:
-    """Score every theme of ``records`` (as the digest does) and order them by ``sort``."""
-    members: dict[int, list[ProblemRecord]] = {}
-    for record in records:
-        if record.theme is not None:
-            members.setdefault(record.theme, []).append(record)
-    before = Counter(r.theme for r in previous if r.theme is not None)
-    rows = []
-    for theme, group in members.items():
-        inputs = inputs_of(group)
-        endorsements = sum(r.endorsements for r in group)
-        rows.append(
-            ThemeRow(
-                theme,
-                labels.get(theme) or f"#{theme}",
-                score(inputs, weights),
-                inputs,
-                inputs.reach - endorsements,
-                endorsements,
-                before[theme],
-            )
+    """Score every theme of the view (as the digest does) and order them by ``sort``."""
+    rows = [
+        ThemeRow(
+            sums.theme,
+            labels.get(sums.theme) or f"#{sums.theme}",
+            score(sums.inputs, weights),
+            sums.inputs,
+            sums.residents + sums.anonymous,
+            sums.endorsements,
+            previous.get(sums.theme, 0),
         )
+        for sums in themes
+    ]
     return sort_rows(rows, sort)
 
 
@@ -221,13 +201,8 @@ class Cell:
         return self.lift is not None and self.lift >= OVER_REPRESENTED
 
 
-def cells(records: Iterable[ProblemRecord]) -> Counter[tuple[str, str]]:
-    """Count (group, area) pairs; a problem counts once for each of its groups."""
-    return Counter((g, r.area) for r in records for g in (r.groups or ("",)))
-
-
 def lift_table(
-    theme: Counter[tuple[str, str]], everyone: Mapping[tuple[str, str], int]
+    theme: Mapping[tuple[str, str], int], everyone: Mapping[tuple[str, str], int]
 ) -> dict[tuple[str, str], Cell]:
     """Return each cell of a theme with its lift: its share of the theme over its share of all.
 

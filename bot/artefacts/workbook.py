@@ -186,7 +186,8 @@ def _quotes(records: Sequence[ProblemRecord], words: Words) -> list[tuple[Cell, 
     for theme, own in sorted(_by_theme(records).items()):
         if len(own) < SMALL:
             continue  # a few people's words could tell who they are
-        for record in own[-QUOTES_PER_THEME:]:
+        quotable = [r for r in own if not r.quote_hidden]  # hidden by staff: counted only
+        for record in quotable[-QUOTES_PER_THEME:]:
             quote = trim(mask_personal_data(record.text), QUOTE_CHARS)
             rows.append((theme, words.label(record), quote, words.name(record.area)))
     return rows

@@ -41,7 +41,6 @@ class WebContext:
     zone: ZoneInfo
     weights: Weights
     public_url: str
-    tiles_url: str | None = None
     bot_username: str = ""  # set once the bot knows it (QR posters need it)
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
 

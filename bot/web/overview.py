@@ -1,6 +1,5 @@
 """The overview: what is new in a period, how it developed, what matters most and for whom."""
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,10 +9,10 @@ from sqlmodel import Session
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
-from flows.digest import Digest, Period, build_digest, previous
-from flows.records import ProblemRecord
+from flows.digest import Digest, Period, previous
 from flows.svg import trend
-from flows.workspace import Filters, bucket, resolve_period, week_bounds
+from flows.tallies import Before, by_source, overview_digest
+from flows.workspace import TREND_WEEKS, Filters, resolve_period, week_bounds
 from storage import queries
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -36,18 +35,18 @@ def overview(
     """Count the view's problems against the period before, and the last 12 weeks."""
     period = resolve_period(filters, now, context.zone)
     span = period or Period(EPOCH, now + timedelta(days=1))
-    current = queries.light_records(session=session, filters=filters, period=span)
-    before: list[ProblemRecord] = []
+    current = queries.view_sums(session=session, filters=filters, period=span)
+    before = Before()
     if period is not None:
         earlier = previous(period, context.zone)
-        before = queries.light_records(session=session, filters=filters, period=earlier)
-    digest = build_digest(current, before, span, context.weights)
+        before = queries.before_sums(session=session, filters=filters, period=earlier)
+    names = queries.theme_labels(session=session)
+    digest = overview_digest(current, before, span, names, context.weights)
     bounds = week_bounds(now, context.zone)
-    times = queries.theme_times(session=session, filters=filters, start=bounds[0], end=bounds[-1])
-    weeks = bucket((moment for _, moment in times), bounds)
-    labels = tuple(f"{b.astimezone(context.zone):%d.%m}" for b in bounds[:-1])
-    sources = Counter(record.source for record in current)
-    return Overview(digest, tuple(sources.most_common()), tuple(weeks), labels, period is not None)
+    counts = queries.week_counts(session=session, filters=filters, bounds=bounds)
+    weeks = tuple(map(sum, zip(*counts.values(), strict=True))) if counts else (0,) * TREND_WEEKS
+    week_labels = tuple(f"{b.astimezone(context.zone):%d.%m}" for b in bounds[:-1])
+    return Overview(digest, by_source(current), weeks, week_labels, period is not None)
 
 
 async def show(request: web.Request) -> web.Response:

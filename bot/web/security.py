@@ -22,7 +22,7 @@ MEMBER = web.RequestKey("member", queries.WebMember)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # No inline script or style, nothing from elsewhere: what the page needs comes from /static.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -80,7 +80,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             response = await handler(request)
     except web.HTTPNotFound:
         response = page(request, "message.html", status=404, message="not_found")
-    _headers(response, context)
+    _headers(response)
     return response
 
 
@@ -103,14 +103,8 @@ async def _csrf_ok(request: web.Request, expected: str) -> bool:
     return bool(sent) and hmac.compare_digest(sent, expected)
 
 
-def _headers(response: web.StreamResponse, context: "WebContext") -> None:
-    tiles = ""
-    if context.tiles_url:
-        from urllib.parse import urlparse
-
-        parsed = urlparse(context.tiles_url)
-        tiles = f" {parsed.scheme}://{parsed.netloc}"
-    response.headers["Content-Security-Policy"] = CSP.format(tiles=tiles)
+def _headers(response: web.StreamResponse) -> None:
+    response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"  # sign-in links never leak onwards

@@ -20,8 +20,6 @@ from flows.workspace import (
     Cell,
     Filters,
     ThemeRow,
-    bucket,
-    cells,
     lift_table,
     resolve_period,
     theme_rows,
@@ -42,24 +40,20 @@ def table(
     """Return the view's themes in the chosen order, each with its last 12 weeks and status."""
     period = resolve_period(filters, now, context.zone)
     span = period or Period(EPOCH, now + timedelta(days=1))
-    current = queries.light_records(session=session, filters=filters, period=span)
-    before = []
+    current = queries.theme_sums(session=session, filters=filters, period=span)
+    before: dict[int, int] = {}
     if period is not None:
-        before = queries.light_records(
-            session=session, filters=filters, period=previous(period, context.zone)
-        )
+        earlier = previous(period, context.zone)
+        before = queries.theme_problems(session=session, filters=filters, period=earlier)
     labels = queries.theme_labels(session=session)
     rows = theme_rows(current, before, labels, context.weights, filters.sort)
     statuses = queries.theme_statuses(session=session, theme_ids=[row.theme for row in rows])
     if filters.status:
         rows = [row for row in rows if statuses[row.theme] == filters.status]
     bounds = week_bounds(now, context.zone, TREND_WEEKS)
-    times = defaultdict(list)
-    for theme, moment in queries.theme_times(
-        session=session, filters=filters, start=bounds[0], end=bounds[-1]
-    ):
-        times[theme].append(moment)
-    return [(row, bucket(times[row.theme], bounds), statuses[row.theme]) for row in rows]
+    weeks = queries.week_counts(session=session, filters=filters, bounds=bounds)
+    empty = [0] * TREND_WEEKS
+    return [(row, weeks.get(row.theme, empty), statuses[row.theme]) for row in rows]
 
 
 async def index(request: web.Request) -> web.Response:
@@ -112,7 +106,7 @@ def detail(
     if theme not in labels:
         return None
     everything = Filters(period="all")
-    records = queries.light_records(session=session, filters=everything, period=None, theme=theme)
+    total, own = queries.theme_cells(session=session, theme=theme)
     offset = (filters.page - 1) * QUOTES_PER_PAGE
     quotes = queries.full_records(
         session=session,
@@ -126,19 +120,20 @@ def detail(
     for groups, area, count in queries.cell_totals(session=session, period=None):
         for group in groups or [""]:
             everyone[(group, area)] += count
-    table = lift_table(cells(records), everyone)
+    table = lift_table(own, everyone)
     bounds = week_bounds(now, context.zone, TIMELINE_WEEKS)
+    weeks = queries.week_counts(session=session, filters=everything, bounds=bounds, theme=theme)
     ids = [q.id for q in quotes]
     return ThemePage(
         theme=theme,
         label=labels[theme],
-        total=len(records),
+        total=total,
         quotes=[_masked(q) for q in quotes],
         hidden=queries.hidden_quotes(session=session, ids=ids),
         cells=table,
         groups=sorted({g for g, _ in table}),
         areas=sorted({a for _, a in table}),
-        weeks=bucket((r.created_at for r in records), bounds),
+        weeks=weeks.get(theme, [0] * TIMELINE_WEEKS),
         week_labels=[f"{b.astimezone(context.zone):%d.%m}" for b in bounds[:-1]],
         log=queries.theme_actions(
             session=session, targets=[f"theme:{theme}", *(f"problem:{i}" for i in ids)]

@@ -19,7 +19,6 @@ from storage.queries.explore import (
     hidden_ids,
     light_records,
     theme_labels,
-    theme_times,
 )
 from storage.queries.followups import (
     claim_follow_up,
@@ -102,6 +101,14 @@ from storage.queries.statuses import (
     target_exists,
     theme_statuses,
 )
+from storage.queries.tallies import (
+    before_sums,
+    theme_cells,
+    theme_problems,
+    theme_sums,
+    view_sums,
+    week_counts,
+)
 from storage.queries.themes import (
     clear_problem_themes,
     get_theme,
@@ -161,6 +168,7 @@ __all__ = [
     "add_status_change",
     "add_workshop",
     "audience",
+    "before_sums",
     "cached_translations",
     "cell_totals",
     "changes_between",
@@ -254,16 +262,20 @@ __all__ = [
     "target_exists",
     "theme_actions",
     "theme_backlog",
+    "theme_cells",
     "theme_counts",
     "theme_label",
     "theme_labels",
     "theme_members",
+    "theme_problems",
     "theme_revision",
     "theme_statuses",
-    "theme_times",
+    "theme_sums",
     "unthemed_problems",
     "update_workshop",
+    "view_sums",
     "was_replied",
+    "week_counts",
     "withdraw_hear_back",
     "write_theme_state",
 ]

@@ -6,7 +6,6 @@ words (text and suggestion) that counting never needs, so a year of problems loa
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import String, and_, cast, func, select
@@ -46,7 +45,7 @@ def _endorsed() -> Any:
     )
 
 
-def _where(query: Q, filters: Filters, period: Period | None) -> Q:
+def in_view(query: Q, filters: Filters, period: Period | None) -> Q:
     """Narrow ``query`` (over Problem) to the view."""
     if period is not None:
         query = query.where(
@@ -60,7 +59,8 @@ def _where(query: Q, filters: Filters, period: Period | None) -> Q:
         query = query.where(cast(col(Problem.groups), String).like(f'%"{filters.group}"%'))
     if filters.text:
         words = filters.text.replace("\\", "").replace("%", "").replace("_", " ").split()
-        query = query.where(and_(*(col(Problem.text).ilike(f"%{w}%") for w in words)))
+        if words:  # a text of wildcards only narrows nothing
+            query = query.where(and_(*(col(Problem.text).ilike(f"%{w}%") for w in words)))
     return query
 
 
@@ -73,7 +73,7 @@ def light_records(
     query = select(*_LIGHT, endorsed.c.count).outerjoin(
         endorsed, endorsed.c.problem_id == col(Problem.id)
     )
-    query = _where(query, filters, period)
+    query = in_view(query, filters, period)
     if theme is not None:
         query = query.where(col(Problem.theme_id) == theme)
     records = []
@@ -123,7 +123,7 @@ def full_records(
         .outerjoin(Theme, col(Problem.theme_id) == col(Theme.id))
         .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
     )
-    query = _where(query, filters, period)
+    query = in_view(query, filters, period)
     if theme is not None:
         query = query.where(col(Problem.theme_id) == theme)
     query = query.order_by(col(Problem.created_at).desc(), col(Problem.id).desc()).offset(offset)
@@ -157,19 +157,10 @@ def count_view(
     session: Session, *, filters: Filters, period: Period | None, theme: int | None = None
 ) -> int:
     """Return how many problems the view holds."""
-    query = _where(select(func.count()).select_from(Problem), filters, period)
+    query = in_view(select(func.count()).select_from(Problem), filters, period)
     if theme is not None:
         query = query.where(col(Problem.theme_id) == theme)
     return int(session.execute(query).scalar_one())
-
-
-def theme_times(
-    session: Session, *, filters: Filters, start: datetime, end: datetime
-) -> list[tuple[int | None, datetime]]:
-    """Return (theme, created_at) of the view's problems in [start, end), ignoring its period."""
-    query = select(col(Problem.theme_id), col(Problem.created_at))
-    query = _where(query, filters, Period(start, end))
-    return [(theme, created) for theme, created in session.execute(query)]
 
 
 def cell_totals(session: Session, *, period: Period | None) -> list[tuple[list[str], str, int]]:

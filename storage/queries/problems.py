@@ -4,6 +4,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, true
+from sqlalchemy import select as select_rows
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -12,6 +13,7 @@ from flows.events import Candidate
 from flows.records import ProblemRecord
 from storage.models import (
     Endorsement,
+    HiddenQuote,
     ImportedRow,
     Problem,
     ProblemBase,
@@ -49,7 +51,7 @@ def problem_records(
     """Return the problems created in [since, until), oldest first.
 
     ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests);
-    theme labels are in the staff ``language``.
+    theme labels are in the staff ``language``; quotes staff hid are marked ``quote_hidden``.
     """
     # Counted in the same query: a list of ids as parameters breaks past SQLite's variable limit.
     endorsed = (
@@ -58,21 +60,28 @@ def problem_records(
         .subquery()
     )
     query = (
-        select(Problem, Resident.pseudonym, Theme, endorsed.c.count)
+        select_rows(
+            Problem, col(Resident.pseudonym), Theme, endorsed.c.count, col(HiddenQuote.problem_id)
+        )
         .outerjoin(Resident, col(Problem.resident_id) == col(Resident.id))
         .outerjoin(Theme, col(Problem.theme_id) == col(Theme.id))
         .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
+        .outerjoin(HiddenQuote, col(HiddenQuote.problem_id) == col(Problem.id))
     )
     if hide_blocked:
         query = query.where(col(Resident.blocked_at).is_(None))
     if since is not None:
-        query = query.where(Problem.created_at >= since)
+        query = query.where(col(Problem.created_at) >= since)
     if until is not None:
-        query = query.where(Problem.created_at < until)
+        query = query.where(col(Problem.created_at) < until)
     query = query.order_by(col(Problem.created_at), col(Problem.id))
     return [
-        replace(_record(problem, pseudonym, theme, language), endorsements=count or 0)
-        for problem, pseudonym, theme, count in session.exec(query)
+        replace(
+            _record(problem, pseudonym, theme, language),
+            endorsements=count or 0,
+            quote_hidden=hidden is not None,
+        )
+        for problem, pseudonym, theme, count, hidden in session.execute(query)
     ]
 
 
@@ -159,6 +168,7 @@ def similar_candidates(
     """Return recent problems of others in the same workshop or area, not yet endorsed by them.
 
     A problem tied to no place (no workshop, no area or "other") is compared with every area's.
+    Quotes staff hid and reports of blocked residents are never offered.
     """
     places = []
     if workshop:
@@ -176,6 +186,7 @@ def similar_candidates(
                     select(Resident.id).where(col(Resident.blocked_at).is_not(None))
                 ),
             ),
+            col(Problem.id).not_in(select(HiddenQuote.problem_id)),
             col(Problem.id).not_in(  # once said "same for me", not asked about again
                 select(Endorsement.problem_id).where(Endorsement.resident_id == resident_id)
             ),

@@ -4,14 +4,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from storage.models import (
     THEME_LABEL_MAX,
     THEME_STATE_ID,
+    HiddenQuote,
     Problem,
+    Resident,
     Theme,
     ThemeState,
 )
@@ -169,10 +171,16 @@ def theme_counts(session: Session) -> list[tuple[Theme, int]]:
 
 
 def theme_members(session: Session, *, theme_id: int) -> list[tuple[int, str, str]]:
-    """Return (id, text, language) of the problems in a theme, by id."""
+    """Return (id, text, language) of a theme's problems whose words may be quoted, by id.
+
+    Quotes staff hid and the reports of residents staff blocked are left out.
+    """
+    blocked = select(Resident.id).where(col(Resident.blocked_at).is_not(None))
     query = (
         select(Problem.id, Problem.text, Problem.language)
         .where(Problem.theme_id == theme_id)
+        .where(col(Problem.id).not_in(select(HiddenQuote.problem_id)))
+        .where(or_(col(Problem.resident_id).is_(None), col(Problem.resident_id).not_in(blocked)))
         .order_by(col(Problem.id))
     )
     return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]

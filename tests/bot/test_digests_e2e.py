@@ -109,6 +109,35 @@ async def test_a_subscriber_gets_the_weekly_digest_and_residents_get_nothing(
     assert all(later - first >= 0.95 for first, later in itertools.pairwise(sends))
 
 
+def hide_markup(database_url: str) -> None:
+    """Hide the first problem's words, as staff do in the workspace."""
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        first = min(r.id for r in queries.problem_records(session=session))
+        queries.set_quote_hidden(
+            session=session, problem_id=first, hidden=True, telegram_id=KARI, now=START
+        )
+    engine.dispose()
+
+
+async def test_a_quote_staff_hid_is_counted_in_the_digest_but_never_quoted(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    seed(database_url)
+    hide_markup(database_url)
+    subscribe(database_url)
+    clock = Clock(DUE)
+    settings = settings_for(api, database_url, admin_ids=str(KARI))
+    async with running_bot(settings, clock, digest_every=EVERY, per_chat=PER_CHAT_INTERVAL):
+        text, _, sheet = await Person(api, KARI).reads(3)
+    assert "Veien til skolen i Biri" in text.text  # the others are quoted
+    assert "stopp" not in text.text and "kjører bare forbi" not in text.text
+    assert "6 nye problemer fra 6 innbyggere" in text.text  # the hidden one still counts
+    book = openpyxl.load_workbook(io.BytesIO(sheet.file or b""))
+    quotes = [row for ws in book.worksheets[2:3] for row in ws.values]
+    assert all("stopp" not in str(cell) for row in quotes for cell in row)
+
+
 async def test_a_digest_due_while_the_bot_was_down_is_sent_once_after_restarts(
     api: FakeBotAPI, database_url: str
 ) -> None:

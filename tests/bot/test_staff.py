@@ -29,6 +29,7 @@ STAFF_COMMANDS = (
     "/unsubscribe",
     "/block 1",
     "/unblock 1",
+    "/workspace",
 )
 LINK = re.compile(r"https://t\.me/innspill_test_bot\?start=(staff_[A-Za-z0-9_-]+)")
 

@@ -1,5 +1,6 @@
 """The XLSX workbook: every sheet opens, in the reader's language, with real dates and numbers."""
 
+from dataclasses import replace
 from datetime import datetime
 
 import openpyxl
@@ -97,3 +98,14 @@ def test_quotes_and_crossed_tables_keep_small_counts_hidden(tmp_path):
     assert all(
         (isinstance(v, int) and v >= 5) or v in ("<5", None) for row in areas[1:] for v in row[2:]
     )
+
+
+def test_quotes_staff_hid_are_counted_but_not_quoted(tmp_path):
+    records = [replace(r, quote_hidden=r.theme == 2) for r in CURRENT]
+    path = tmp_path / "hidden.xlsx"
+    write_workbook(records, path, Words(staff_texts(), "en", names("en")), zone=OSLO)
+    book = openpyxl.load_workbook(path)
+    quoted = {row[1] for row in book["Quotes per theme"].iter_rows(min_row=2, values_only=True)}
+    assert quoted == {"Snø på fortauet", "Brev fra NAV"}
+    themes = {row[1] for row in book["Themes"].iter_rows(min_row=2, values_only=True)}
+    assert "Kveldsbuss" in themes  # still counted

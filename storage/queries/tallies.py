@@ -1,0 +1,161 @@
+"""Sums of a workspace view, counted by the database: totals, segments, themes and weeks.
+
+Grouped over the indexed columns so a year of problems is counted without loading a row each;
+``flows.tallies`` turns the sums into the figures the pages show.
+"""
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from itertools import pairwise
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal_column, select
+from sqlmodel import Session, col
+
+from flows.digest import Period
+from flows.priority import PER_YEAR
+from flows.records import IMPORTED
+from flows.tallies import Before, ThemeSums, ViewSums
+from flows.workspace import Filters
+from storage.models import Endorsement, Problem
+from storage.queries.explore import in_view
+
+_GROUPS = cast(col(Problem.groups), String)  # the JSON's text: few distinct lists
+# Grouped by an expression, not the column: SQLite then reads the period's rows through the
+# created_at index instead of every problem through the theme index (four weeks: 10x faster).
+_THEME = col(Problem.theme_id) + literal_column("0")
+
+
+def _groups(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text or "[]"))
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """Count the rows where ``condition`` holds (0, not NULL, when there are none)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _people(session: Session, filters: Filters, period: Period | None) -> tuple[int, int]:
+    """Return the view's problems and residents (each erased one a resident, notes none)."""
+    anonymous = col(Problem.resident_id).is_(None)
+    people = select(
+        func.count(),
+        func.count(func.distinct(col(Problem.resident_id))),
+        _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
+    ).select_from(Problem)
+    problems, named, erased = session.execute(in_view(people, filters, period)).one()
+    return int(problems), int(named) + int(erased)
+
+
+def view_sums(session: Session, *, filters: Filters, period: Period | None) -> ViewSums:
+    """Add up the view's problems: totals, counts by segment and the sums of every theme."""
+    problems, residents = _people(session, filters, period)
+    keys = (col(Problem.area), _GROUPS, col(Problem.language), col(Problem.source))
+    query = in_view(select(*keys, func.count()).group_by(*keys), filters, period)
+    segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
+    for area, groups, language, source, count in session.execute(query):
+        segments[(area, _groups(groups), language, source)] += int(count)
+    return ViewSums(
+        problems=problems,
+        residents=residents,
+        segments=dict(segments),
+        themes=tuple(theme_sums(session, filters=filters, period=period)),
+    )
+
+
+def before_sums(session: Session, *, filters: Filters, period: Period) -> Before:
+    """Count what the period before a view held: problems, residents, problems per theme."""
+    problems, residents = _people(session, filters, period)
+    return Before(problems, residents, theme_problems(session, filters=filters, period=period))
+
+
+def theme_problems(session: Session, *, filters: Filters, period: Period) -> dict[int, int]:
+    """Count the view's problems per theme."""
+    query = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
+    return {int(t): int(n) for t, n in session.execute(in_view(query, filters, period))}
+
+
+def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> list[ThemeSums]:
+    """Add up each theme's problems in the view: what its priority is computed from."""
+    endorsed = (
+        select(col(Endorsement.problem_id).label("problem_id"), func.count().label("count"))
+        .group_by(col(Endorsement.problem_id))
+        .subquery()
+    )
+    anonymous = col(Problem.resident_id).is_(None)
+    rate = case(*((col(Problem.frequency) == k, v) for k, v in PER_YEAR.items()), else_=None)
+    theme = _THEME
+    query = (
+        select(
+            theme,
+            func.count(),
+            func.count(func.distinct(col(Problem.resident_id))),
+            _flag(anonymous),
+            _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
+            _flag(col(Problem.source) == IMPORTED),
+            func.coalesce(func.sum(endorsed.c.count), 0),
+            func.coalesce(func.sum(col(Problem.severity)), 0),
+            func.count(col(Problem.severity)),
+            func.coalesce(func.sum(rate), 0),
+            func.count(rate),
+            func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+        )
+        .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
+        .where(theme.is_not(None))
+        .group_by(theme)
+    )
+    groups: defaultdict[int, set[str]] = defaultdict(set)
+    by_list = select(theme, _GROUPS).where(theme.is_not(None)).group_by(theme, _GROUPS)
+    for theme_id, text in session.execute(in_view(by_list, filters, period)):
+        groups[theme_id].update(_groups(text))
+    return [
+        ThemeSums(
+            theme=int(row[0]),
+            problems=int(row[1]),
+            residents=int(row[2]),
+            anonymous=int(row[3]),
+            erased=int(row[4]),
+            notes=int(row[5]),
+            endorsements=int(row[6]),
+            severity_total=int(row[7]),
+            rated=int(row[8]),
+            per_year_total=float(row[9]),
+            timed=int(row[10]),
+            areas=int(row[11]),
+            groups=frozenset(groups[row[0]]),
+        )
+        for row in session.execute(in_view(query, filters, period))
+    ]
+
+
+def week_counts(
+    session: Session, *, filters: Filters, bounds: Sequence[datetime], theme: int | None = None
+) -> dict[int | None, list[int]]:
+    """Count the view's problems in each [bounds[i], bounds[i + 1]) by theme (not its period)."""
+    created = col(Problem.created_at)
+    weeks = [_flag(and_(created >= start, created < end)) for start, end in pairwise(bounds)]
+    query = in_view(
+        select(_THEME, *weeks).group_by(_THEME),
+        filters,
+        Period(bounds[0], bounds[-1]),
+    )
+    if theme is not None:
+        query = query.where(col(Problem.theme_id) == theme)
+    return {row[0]: [int(n) for n in row[1:]] for row in session.execute(query)}
+
+
+def theme_cells(session: Session, *, theme: int) -> tuple[int, Counter[tuple[str, str]]]:
+    """Return a theme's problems and its (group, area) counts; each group of a problem counts."""
+    query = (
+        select(_GROUPS, col(Problem.area), func.count())
+        .where(col(Problem.theme_id) == theme)
+        .group_by(_GROUPS, col(Problem.area))
+    )
+    cells: Counter[tuple[str, str]] = Counter()
+    total = 0
+    for text, area, count in session.execute(query):
+        total += int(count)
+        for group in _groups(text) or ("",):
+            cells[(group, area)] += int(count)
+    return total, cells
