@@ -23,8 +23,8 @@ from bot.services.digests import ROLLING_DAYS, DigestBuilder
 from bot.services.translation import make_translator, translated_records
 from bot.settings import Settings, SettingsError
 from flows.concepts import STAFF_LANGUAGES
-from flows.digest import rolling_period
 from flows.language import normalise_language_code
+from flows.periods import rolling_period
 from flows.records import label_in
 from storage import queries
 from storage.database import Database

@@ -25,8 +25,8 @@ from bot.cli.themes import staff_reply
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
 from bot.telegram.delivery import REPLY_BURST, Delivery
 from flows.callback import record_id
-from flows.digest import Period, rolling_period
 from flows.language import normalise_language_code
+from flows.periods import Period, rolling_period
 from flows.render import Rendered
 from storage import queries
 from storage.database import Database

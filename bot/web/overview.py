@@ -10,7 +10,8 @@ from sqlmodel import Session
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
-from flows.digest import Digest, Period, build_digest, previous
+from flows.digest import Digest, build_digest
+from flows.periods import Period, previous
 from flows.records import ProblemRecord
 from flows.svg import trend
 from flows.workspace import Filters, bucket, resolve_period, week_bounds

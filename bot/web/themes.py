@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
-from flows.digest import Period, previous
+from flows.periods import Period, previous
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
 from flows.svg import sparkline, trend

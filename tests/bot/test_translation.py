@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.services.digests import DigestBuilder
 from bot.services.translation import Original, Translator
-from flows.digest import Period
+from flows.periods import Period
 from flows.problem import Problem
 from storage import queries
 from storage.database import Database
