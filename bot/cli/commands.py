@@ -251,7 +251,7 @@ def _web(settings: Settings, bot_username: str) -> int:
 
 
 def _invite(settings: Settings, engine: Engine, role: str, bot_username: str | None) -> int:
-    from bot.telegram.staff import create_invite, invite_link
+    from bot.telegram.staff_access import create_invite, invite_link
 
     username = bot_username or asyncio.run(_bot_username(settings))
     token, expires = create_invite(Database(engine), role=role, now=_now())
