@@ -225,8 +225,9 @@ def _sign_in_link(settings: Settings, engine: Engine, telegram_id: int) -> int:
 
 
 def _web(settings: Settings, bot_username: str) -> int:
-    from bot.app import build_core, workspace_context
+    from bot.app import build_core
     from bot.web.app import make_app
+    from bot.web.context import workspace_context
     from bot.web.server import WebServer
 
     core = build_core(settings)
