@@ -16,7 +16,6 @@ from aiogram.types import Message, Update
 from sqlmodel import Session
 
 from bot.cli.statuses import status_reply
-from bot.cli.themes import staff_reply
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
 from bot.telegram.delivery import REPLY_BURST, Delivery
 from bot.telegram.staff_access import (
@@ -29,6 +28,7 @@ from bot.telegram.staff_access import (
     redeem,
     staff_language,
 )
+from bot.telegram.themes import theme_reply
 from flows.callback import record_id
 from flows.periods import Period, rolling_period
 from flows.render import Rendered
@@ -232,7 +232,7 @@ class StaffDesk:
                 await self._status(message, command.args or "", language)
                 return
             text = await asyncio.to_thread(
-                staff_reply,
+                theme_reply,
                 self.db.engine,
                 command.args or "",
                 language,

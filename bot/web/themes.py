@@ -27,7 +27,7 @@ from flows.workspace import (
     week_bounds,
 )
 from storage import queries
-from storage.models import StaffAction
+from storage.models import THEME_LABEL_MAX, StaffAction
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUOTES_PER_PAGE = 100
@@ -197,7 +197,7 @@ def _apply(
     match action:
         case "rename":
             label = " ".join(form.get("label", "").split())
-            if len(label) > 120 or not queries.rename_theme(
+            if len(label) > THEME_LABEL_MAX or not queries.rename_theme(
                 session=session, theme_id=theme, label=label
             ):
                 return None

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.jobs.notices import POLICY, NoticeKind, StatusNews
-from bot.jobs.themes import merge_themes
 from bot.services.digests import DigestBuilder
+from bot.services.themes import merge_themes
 from bot.telegram.delivery import Delivery
 from flows.periods import Period
 from flows.problem import Problem

@@ -12,10 +12,9 @@ from sqlalchemy.engine import Engine
 
 from bot.artefacts.reports import write_csv
 from bot.artefacts.workbook import Words, write_workbook
-from bot.jobs.themes import (
+from bot.jobs.themes import ThemeAssigner, assign_pending
+from bot.services.themes import (
     MergeRefused,
-    ThemeAssigner,
-    assign_pending,
     current_model,
     merge_themes,
     rebuild_themes,
