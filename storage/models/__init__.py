@@ -59,6 +59,7 @@ from storage.models.types import (
     TEXT_MAX,
     TOKEN_HASH_CHARS,
     GroupKey,
+    OutboxRow,
     UTCDateTime,
 )
 from storage.models.web import (
@@ -123,6 +124,7 @@ __all__ = [
     "ImportedRow",
     "KeyFingerprint",
     "Observation",
+    "OutboxRow",
     "Problem",
     "ProblemBase",
     "ProcessedUpdate",

@@ -7,7 +7,7 @@ from pydantic import field_validator
 from sqlalchemy import BigInteger, CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models.types import ERROR_MAX, LANGUAGE_MAX, TOKEN_HASH_CHARS, UTCDateTime
+from storage.models.types import LANGUAGE_MAX, TOKEN_HASH_CHARS, OutboxRow, UTCDateTime
 
 # -- staff and digests -----------------------------------------------------------------------
 # Staff are municipal employees, not residents: their Telegram user id and chat id are stored.
@@ -64,7 +64,7 @@ class StaffInvite(SQLModel, table=True):
     used_by: int | None = Field(default=None, sa_type=BigInteger)  # Telegram user id
 
 
-class DigestDelivery(SQLModel, table=True):
+class DigestDelivery(OutboxRow, table=True):
     """One digest owed to one staff member for one period: recorded once, sent once.
 
     ``parts_sent`` counts the messages Telegram accepted, so a retry resumes after them;
@@ -82,11 +82,4 @@ class DigestDelivery(SQLModel, table=True):
     kind: str = Field(max_length=FREQUENCY_MAX)
     period_start: datetime = Field(sa_type=UTCDateTime)
     period_end: datetime = Field(sa_type=UTCDateTime)
-    due_at: datetime = Field(sa_type=UTCDateTime)
-    next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    claim: str = Field(default="", max_length=32)  # who holds the lease (a random id)
-    attempts: int = Field(default=0, ge=0)
     parts_sent: int = Field(default=0, ge=0)
-    last_error: str = Field(default="", max_length=ERROR_MAX)  # an exception name, never text
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

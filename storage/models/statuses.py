@@ -6,7 +6,7 @@ from typing import Final
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models.types import ERROR_MAX, LANGUAGE_MAX, UTCDateTime
+from storage.models.types import LANGUAGE_MAX, OutboxRow, UTCDateTime
 
 # -- what became of a report ---------------------------------------------------------------------
 # Statuses are kept as a history of changes (the latest one counts); the news of a change is owed
@@ -39,7 +39,7 @@ class StatusChange(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-class StatusNotice(SQLModel, table=True):
+class StatusNotice(OutboxRow, table=True):
     """The news of a status change owed to one resident: recorded once, sent once (leased).
 
     An unsent notice follows later changes of the same theme (``change_id`` moves on), so
@@ -57,10 +57,3 @@ class StatusNotice(SQLModel, table=True):
     theme_id: int | None = None
     problem_id: int | None = Field(default=None, foreign_key="problem.id", ondelete="CASCADE")
     change_id: int = Field(foreign_key="status_change.id", ondelete="CASCADE", index=True)
-    due_at: datetime = Field(sa_type=UTCDateTime)
-    next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    claim: str = Field(default="", max_length=32)
-    attempts: int = Field(default=0, ge=0)
-    last_error: str = Field(default="", max_length=ERROR_MAX)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,7 +6,7 @@ from typing import Annotated, Final
 from pydantic import StringConstraints
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 # Named constraints let Alembic alter them later, also in SQLite batch mode.
 SQLModel.metadata.naming_convention = {
@@ -62,3 +62,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class OutboxRow(SQLModel):
+    """The columns of every message the outbox sends: when it is due, its lease, its attempts."""
+
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim: str = Field(default="", max_length=32)  # who holds the lease (a random id)
+    attempts: int = Field(default=0, ge=0)
+    last_error: str = Field(default="", max_length=ERROR_MAX)  # an exception name, never text
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

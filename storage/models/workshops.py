@@ -6,7 +6,7 @@ from typing import Final
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models.types import CONTENT_HASH_MAX, ERROR_MAX, KEY_MAX, UTCDateTime
+from storage.models.types import CONTENT_HASH_MAX, KEY_MAX, OutboxRow, UTCDateTime
 
 # -- workshops, follow-ups, endorsements ---------------------------------------------------------
 # A workshop tags what its participants report; follow-ups are owed only to residents who agreed
@@ -35,7 +35,7 @@ class Workshop(WorkshopBase, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class FollowUp(SQLModel, table=True):
+class FollowUp(OutboxRow, table=True):
     """One follow-up message owed to one participant: recorded once, sent once (leased)."""
 
     __tablename__ = "follow_up"
@@ -47,13 +47,6 @@ class FollowUp(SQLModel, table=True):
     resident_id: int = Field(foreign_key="resident.id", ondelete="CASCADE", index=True)
     workshop_id: int = Field(foreign_key="workshop.id", ondelete="CASCADE", index=True)
     round: int = Field(ge=0)  # 0: "did we capture it?"; later rounds: "has it happened again?"
-    due_at: datetime = Field(sa_type=UTCDateTime)
-    next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    claim: str = Field(default="", max_length=32)
-    attempts: int = Field(default=0, ge=0)
-    last_error: str = Field(default="", max_length=ERROR_MAX)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

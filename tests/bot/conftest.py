@@ -1,11 +1,9 @@
-"""Fixtures of the bot tests: a fake Telegram Bot API on 127.0.0.1, a migrated database."""
+"""Fixtures of the bot tests: a fake Telegram Bot API on 127.0.0.1 for each test."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.engine import Engine
 
-from storage.engine import make_engine, upgrade_database
 from tests.fakebotapi import FakeBotAPI, running_fake_api
 
 
@@ -14,12 +12,3 @@ async def api() -> AsyncIterator[FakeBotAPI]:
     """Start a fake Bot API server for one test, and stop it afterwards."""
     async with running_fake_api() as fake:
         yield fake
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """Open a database on every configured backend, migrated to the newest schema."""
-    made = make_engine(database_url)
-    upgrade_database(made)
-    yield made
-    made.dispose()
