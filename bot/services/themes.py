@@ -153,25 +153,30 @@ class MergeRefused(ValueError):
 
 def merge_themes(engine: Engine, *, keep: int, absorb: int, now: datetime) -> int:
     """Move every problem of ``absorb`` into ``keep``, nothing deleted; return how many moved."""
+    with session_scope(engine) as session:
+        return merge_in(session, keep=keep, absorb=absorb, now=now)
+
+
+def merge_in(session: Session, *, keep: int, absorb: int, now: datetime) -> int:
+    """Merge as ``merge_themes`` does, inside the caller's transaction (the web logs it too)."""
     if keep == absorb:
         raise MergeRefused("a theme cannot absorb itself")
-    with session_scope(engine) as session:
-        state = queries.lock_theme_state(session=session)
-        for theme_id in (keep, absorb):
-            theme = queries.get_theme(session=session, theme_id=theme_id)
-            if theme is None:
-                raise MergeRefused(f"there is no theme {theme_id}")
-            if theme.merged_into is not None:
-                raise MergeRefused(f"theme {theme_id} was merged into {theme.merged_into}")
-        model = current_model(session, state)  # before the move: the replay sees what was
-        moved = queries.merge_themes(session=session, keep=keep, absorb=absorb)
-        known = {theme.id for theme in model.themes}
-        if absorb in known:
-            if keep in known:
-                model = merge(model, keep, absorb)
-            else:  # ``keep`` predates the last rebuild: it takes over the live theme
-                themes = (replace(t, id=keep) if t.id == absorb else t for t in model.themes)
-                model = replace(model, themes=tuple(themes), index=None)
-            queries.store_themes(session=session, labels={keep: labels(model, keep)}, now=now)
-            queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
+    state = queries.lock_theme_state(session=session)
+    for theme_id in (keep, absorb):
+        theme = queries.get_theme(session=session, theme_id=theme_id)
+        if theme is None:
+            raise MergeRefused(f"there is no theme {theme_id}")
+        if theme.merged_into is not None:
+            raise MergeRefused(f"theme {theme_id} was merged into {theme.merged_into}")
+    model = current_model(session, state)  # before the move: the replay sees what was
+    moved = queries.merge_themes(session=session, keep=keep, absorb=absorb)
+    known = {theme.id for theme in model.themes}
+    if absorb in known:
+        if keep in known:
+            model = merge(model, keep, absorb)
+        else:  # ``keep`` predates the last rebuild: it takes over the live theme
+            themes = (replace(t, id=keep) if t.id == absorb else t for t in model.themes)
+            model = replace(model, themes=tuple(themes), index=None)
+        queries.store_themes(session=session, labels={keep: labels(model, keep)}, now=now)
+        queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
     return moved

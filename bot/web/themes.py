@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.services.themes import MergeRefused, merge_in
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
@@ -204,10 +205,12 @@ def _apply(
             detail, done = label, "renamed"
         case "merge":
             into = number("into")
-            labels = queries.theme_labels(session=session)
-            if into is None or into == theme or into not in labels or theme not in labels:
+            if into is None:
                 return None
-            queries.merge_themes(session=session, keep=into, absorb=theme)
+            try:  # the theme model merges too, so new problems join the theme kept
+                merge_in(session, keep=into, absorb=theme, now=now)
+            except MergeRefused:
+                return None
             detail, done = f"into theme:{into}", "merged"
         case "move":
             problem, into = number("problem"), number("into")
