@@ -393,26 +393,3 @@ def merge(model: ThemeModel, keep: int, absorb: int) -> ThemeModel:
     joined = _grown(kept, keep, kept.size + gone.size, more, model.params.top_terms)
     themes = tuple(joined if t.id == keep else t for t in model.themes if t.id != absorb)
     return replace(model, themes=themes, index=None)
-
-
-def representative(
-    model: ThemeModel, theme_id: int, members: Sequence[tuple[str, str]], limit: int = 3
-) -> list[int]:
-    """Pick up to ``limit`` of a theme's members (text, language) to quote, as indices.
-
-    The closest to the centroid come first (the shorter on a tie); a member much like one
-    already picked is skipped, so the quotes show the theme's range rather than one phrasing.
-    """
-    theme = model.theme(theme_id)
-    idf = Idf(model.documents, model.frequencies)
-    docs = [document(text, language, model.params) for text, language in members]
-    closeness = [next(similarities(d, [theme.weights], idf), (0, 0.0))[1] for d in docs]
-    order = sorted(range(len(docs)), key=lambda i: (-closeness[i], len(members[i][0]), i))
-    picked: list[int] = []
-    for index in order:
-        if len(picked) == limit:
-            break
-        chosen = [docs[i].weights for i in picked]
-        if all(value < 0.9 for _, value in similarities(docs[index], chosen, idf)):
-            picked.append(index)
-    return picked

@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from flows.privacy import mask_personal_data
 from flows.quotes import staff_quote
-from flows.theme_labels import labels
+from flows.theme_labels import labels, representative
 from flows.theme_rebuild import rebuild
-from flows.themes import ThemeModel, ThemeParams, assign, merge, representative
+from flows.themes import ThemeModel, ThemeParams, assign, merge
 from storage import queries
 from storage.engine import session_scope
 from storage.models import ThemeState

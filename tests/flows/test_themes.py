@@ -18,7 +18,7 @@ from bench.themes_quality import (
 from flows.concepts import STAFF_LANGUAGES
 from flows.privacy import EMAIL_MASK, ID_NUMBER_MASK, PHONE_MASK
 from flows.text_normalise import concept_lexicon, is_stop_word, terms
-from flows.theme_labels import label, labels
+from flows.theme_labels import label, labels, representative
 from flows.theme_rebuild import rebuild
 from flows.themes import (
     Assignment,
@@ -26,7 +26,6 @@ from flows.themes import (
     ThemeParams,
     assign,
     merge,
-    representative,
     similar,
 )
 
