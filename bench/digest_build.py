@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from bench.dataset import END, SPAN
 from bot.content_files import load_content, load_staff_texts
-from flows.digest import Period, build_digest, previous, week_period
+from flows.digest import build_digest
 from flows.digest_text import render_digest
+from flows.periods import Period, previous, week_period
 from storage import queries
 from storage.engine import make_engine, session_scope
 

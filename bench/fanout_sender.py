@@ -36,7 +36,7 @@ from bot.content_files import load_content, load_staff_texts
 from bot.jobs.digests import DigestOutbox
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import PER_SECOND, Delivery, DeliveryFailed, Pacer
-from flows.digest import week_period
+from flows.periods import week_period
 from storage import queries
 from storage.database import Database
 from storage.engine import make_engine, session_scope, upgrade_database

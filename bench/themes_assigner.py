@@ -20,7 +20,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from bench.themes_quality import load, perturbed
-from bot.jobs.themes import BATCH, ThemeAssigner, rebuild_themes
+from bot.jobs.themes import BATCH, ThemeAssigner
+from bot.services.themes import rebuild_themes
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import Problem

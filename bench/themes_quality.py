@@ -15,7 +15,8 @@ from itertools import product
 from math import comb
 from pathlib import Path
 
-from flows.themes import ThemeModel, ThemeParams, assign, rebuild
+from flows.theme_rebuild import rebuild
+from flows.themes import ThemeModel, ThemeParams, assign
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "themes_labelled.tsv"
 

@@ -16,10 +16,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, insert, select, update
 
 from bench.dataset import END, grow
-from bot.app import build_core, workspace_context
+from bot.app import build_core
 from bot.settings import Settings, load_settings
 from bot.web.app import make_app
 from bot.web.auth import issue_link
+from bot.web.context import workspace_context
 from storage import queries
 from storage.engine import session_scope
 from storage.models import Problem, Theme

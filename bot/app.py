@@ -19,8 +19,9 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
-from bot.content_files import load_content, load_page_texts, load_staff_texts
+from bot.content_files import load_content, load_staff_texts
 from bot.health import WEBHOOK_CHECK_EVERY, Heartbeat, Readiness, watch_webhook
+from bot.jobs.debounced import Debounced, Job, job_name
 from bot.jobs.digests import DigestOutbox
 from bot.jobs.followups import FollowUps
 from bot.jobs.housekeeping import Housekeeping
@@ -49,7 +50,8 @@ from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
 from bot.telegram.webhook import WebhookEndpoint
 from bot.telegram.workshops import make_workshop_router
-from bot.web.app import WebContext, make_app
+from bot.web.app import make_app
+from bot.web.context import workspace_context
 from bot.web.ops import ops_routes
 from bot.web.results import results_routes
 from bot.web.server import WebServer
@@ -63,7 +65,6 @@ from storage.engine import Leadership, make_engine, upgrade_database
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-Job = Callable[[], Awaitable[object]]
 # A person may send this many messages or button presses per window; more are dropped.
 THROTTLE_LIMIT = 20
 THROTTLE_SECONDS = 30.0
@@ -84,6 +85,7 @@ class Core:
     content: Content
     staff_texts: StaffTexts
     conversations: Conversations
+    saved: Debounced  # kicked when a problem is stored; the leader then assigns its theme
 
 
 def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "telegram") -> Core:
@@ -103,29 +105,16 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
     _check_key(settings, db, clock())
     if settings.admin_ids:
         db.call(queries.ensure_admins, telegram_ids=settings.admin_ids, now=clock())
+    saved = Debounced()
     conversations = Conversations(
         db=db,
         content=content,
         default_language=settings.default_language,
         clock=clock,
         source=source,
+        on_saved=saved.kick,
     )
-    return Core(settings, db, content, load_staff_texts(), conversations)
-
-
-def workspace_context(core: Core) -> WebContext:
-    """Build what the web workspace needs from the core."""
-    settings = core.settings
-    return WebContext(
-        db=core.db,
-        content=core.content,
-        texts=load_page_texts(),
-        staff_texts=core.staff_texts,
-        clock=core.conversations.clock,
-        zone=settings.zone,
-        weights=settings.priority_weights,
-        public_url=settings.workspace_url,
-    )
+    return Core(settings, db, content, load_staff_texts(), conversations, saved)
 
 
 def _check_key(settings: Settings, db: Database, now: datetime) -> None:
@@ -256,8 +245,6 @@ class TelegramRunner:
             default_language=settings.default_language,
         )
         self.themes = ThemeAssigner(self.core.db.engine, clock=self.core.conversations.clock)
-        self._assign_now = Debounced(self.themes.run)
-        self.core.conversations.on_saved = self._theme_soon
         # Themes first, so the digests sent in the same look already see them.
         self.jobs: list[Job] = [
             self.themes.run,
@@ -267,11 +254,6 @@ class TelegramRunner:
             news.send_due,
         ]
         return Scheduler(job=self._lead, zone=settings.zone, interval=every)
-
-    def _theme_soon(self) -> None:
-        """Give a saved problem its theme now if this process leads, not a look later."""
-        if self.leadership.held:
-            self._assign_now.kick()
 
     async def _lead(self) -> None:
         """Run the scheduled jobs if this process leads; otherwise try to take over."""
@@ -283,7 +265,7 @@ class TelegramRunner:
             try:
                 await job()
             except Exception as error:  # one failing job must not starve the others
-                log.error("scheduled job %s failed (%s)", _name(job), type(error).__name__)
+                log.error("scheduled job %s failed (%s)", job_name(job), type(error).__name__)
                 log.debug("scheduled job failed", exc_info=True)
 
     def _workshop_router(self) -> Router:
@@ -320,6 +302,9 @@ class TelegramRunner:
             menu = functools.partial(publish_commands, self.bot, self.delivery, self.core.content)
             starting.append(asyncio.create_task(self._keep_trying(menu, "setMyCommands")))
             starting.append(asyncio.create_task(self._keep_trying(self._learn_username, "getMe")))
+            # A saved problem gets its theme now if this process leads, not a look later.
+            themes_now = self.core.saved.serve(self.themes.run, when=lambda: self.leadership.held)
+            starting.append(asyncio.create_task(themes_now))
             if self.core.settings.webhook_url:
                 await self._serve_webhook()
             else:
@@ -393,33 +378,3 @@ class TelegramRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             await self._web.cleanup()
-
-
-def _name(job: Job) -> str:
-    return getattr(job, "__qualname__", type(job).__name__)
-
-
-class Debounced:
-    """Run a job soon, once at a time: kicks during a run cause one more run after it."""
-
-    def __init__(self, job: Job) -> None:
-        self.job = job
-        self._task: asyncio.Task[None] | None = None
-        self._again = False
-
-    def kick(self) -> None:
-        """Ask for a run (from inside the event loop)."""
-        if self._task is not None and not self._task.done():
-            self._again = True
-            return
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            self._again = False
-            try:
-                await self.job()
-            except Exception as error:
-                log.error("%s failed (%s)", _name(self.job), type(error).__name__)
-            if not self._again:
-                return

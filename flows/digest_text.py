@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from flows.digest import Digest, Names, Quote, Tally, ThemeLine, display_name, period_dates, shown
+from flows.digest import Digest, Names, Quote, Tally, ThemeLine, display_name, shown
+from flows.periods import period_dates
 from flows.staff_texts import StaffTexts
 from flows.texts import Markup
 

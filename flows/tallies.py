@@ -9,7 +9,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from flows.digest import TOP_LIMIT, Digest, Period, ThemeLine, tally
+from flows.digest import TOP_LIMIT, Digest, ThemeLine, tally
+from flows.periods import Period
 from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, reasons, score
 from flows.privacy import mask_personal_data
 

@@ -1,4 +1,4 @@
-"""Theme labels staff can read: concept names in the reader's language, and shared words.
+"""What staff read of a theme: labels in their language, and a few members to quote.
 
 A label joins a theme's most telling terms (centroid weight × idf) with " · ". A concept is
 shown by its name in the reader's language (``flows/languages/concepts.toml``), so a theme of
@@ -8,10 +8,11 @@ several problems of the theme use it; stop words and masking placeholders never 
 """
 
 import math
+from collections.abc import Sequence
 
 from flows.concepts import STAFF_LANGUAGES
 from flows.text_normalise import concept_lexicon, is_stop_word
-from flows.themes import Form, ThemeCentroid, ThemeModel
+from flows.themes import Form, Idf, ThemeCentroid, ThemeModel, document, similarities
 
 LABEL_TERMS = 3  # concepts or words in a label
 LABEL_WORDS = 5  # words in a label at most (a concept's name may have two)
@@ -58,3 +59,26 @@ def _name(term: str, form: Form, language: str) -> str:
     if written_in not in readable or len(word) < _SHORTEST or is_stop_word(word):
         return ""
     return word
+
+
+def representative(
+    model: ThemeModel, theme_id: int, members: Sequence[tuple[str, str]], limit: int = 3
+) -> list[int]:
+    """Pick up to ``limit`` of a theme's members (text, language) to quote, as indices.
+
+    The closest to the centroid come first (the shorter on a tie); a member much like one
+    already picked is skipped, so the quotes show the theme's range rather than one phrasing.
+    """
+    theme = model.theme(theme_id)
+    idf = Idf(model.documents, model.frequencies)
+    docs = [document(text, language, model.params) for text, language in members]
+    closeness = [next(similarities(d, [theme.weights], idf), (0, 0.0))[1] for d in docs]
+    order = sorted(range(len(docs)), key=lambda i: (-closeness[i], len(members[i][0]), i))
+    picked: list[int] = []
+    for index in order:
+        if len(picked) == limit:
+            break
+        chosen = [docs[i].weights for i in picked]
+        if all(value < 0.9 for _, value in similarities(docs[index], chosen, idf)):
+            picked.append(index)
+    return picked

@@ -1,4 +1,4 @@
-"""Recurring themes: give each new problem a theme as it is saved, and rebuild them all at once.
+"""Recurring themes: give each new problem a theme as it is saved, and find the nearest themes.
 
 A problem becomes a unit term vector (``flows.text_normalise``); a theme keeps the sum of its
 members' vectors, cut to its ``top_terms`` heaviest terms. Similarity is the cosine of the two
@@ -12,7 +12,6 @@ new term. Nothing grows with the number of problems stored; see ``Index`` for ho
 an immutable value: ``assign`` shares every untouched theme and bucket with its input model.
 """
 
-import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -223,7 +222,7 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
-class _Document:
+class Document:
     """A text as a unit term vector, with the word behind each term (for labels)."""
 
     weights: Mapping[str, float]
@@ -231,7 +230,7 @@ class _Document:
     counts: Mapping[str, int] | None = None  # members holding each term; None: one text
 
 
-def _document(text: str, language: str, params: ThemeParams) -> _Document:
+def document(text: str, language: str, params: ThemeParams) -> Document:
     """Turn ``text`` into a unit-length term vector; concepts weigh ``concept_weight``."""
     counts: dict[str, float] = {}
     bases: dict[str, float] = {}
@@ -242,10 +241,10 @@ def _document(text: str, language: str, params: ThemeParams) -> _Document:
         forms.setdefault(found.term, (found.form, language))
     weights = {t: bases[t] * (1.0 + math.log(n)) for t, n in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return _Document({t: w / norm for t, w in weights.items()}, forms)
+    return Document({t: w / norm for t, w in weights.items()}, forms)
 
 
-class _Idf:
+class Idf:
     """Inverse document frequencies at one moment, memoised: log((1 + N) / (1 + df)) + 1."""
 
     __slots__ = ("_frequencies", "_memo", "scale")
@@ -274,8 +273,8 @@ def _sums(weights: Mapping[str, float], frequencies: Frequencies) -> Sums:
     return s0, s1, s2
 
 
-def _similarities(
-    doc: _Document, centroids: Sequence[Mapping[str, float]], idf: _Idf
+def similarities(
+    doc: Document, centroids: Sequence[Mapping[str, float]], idf: Idf
 ) -> Iterator[tuple[int, float]]:
     """Yield (position, cosine) for each centroid sharing a term with ``doc``: O(|centroids|)."""
     query = {t: w * idf(t) ** 2 for t, w in doc.weights.items()}
@@ -287,7 +286,7 @@ def _similarities(
 
 
 def _cosines(
-    model: ThemeModel, sums: list[Sums], doc: _Document, idf: _Idf, shifts: Mapping[str, Sums]
+    model: ThemeModel, sums: list[Sums], doc: Document, idf: Idf, shifts: Mapping[str, Sums]
 ) -> dict[int, float]:
     """Return {position: cosine} of the themes sharing a term with ``doc``, via the index.
 
@@ -322,7 +321,7 @@ def assign(model: ThemeModel, text: str, language: str) -> tuple[ThemeModel, Ass
     """Count ``text`` and put it in its most similar theme, or open a new one."""
     params, index = model.params, model.index
     assert index is not None  # built by __post_init__
-    doc = _document(text, language, params)
+    doc = document(text, language, params)
     frequencies = model.frequencies.counted(doc.weights, params.vocabulary)
     if len(frequencies) < len(model.frequencies):  # pruned: any theme's length may change
         index = Index.of(model.themes, frequencies)
@@ -332,7 +331,7 @@ def assign(model: ThemeModel, text: str, language: str) -> tuple[ThemeModel, Ass
         before = model.frequencies
         shifts = {t: _shift(before.find(t, 0), frequencies.find(t, 0)) for t in doc.weights}
     sums = list(index.sums)
-    cosines = _cosines(model, sums, doc, _Idf(model.documents + 1, frequencies), shifts)
+    cosines = _cosines(model, sums, doc, Idf(model.documents + 1, frequencies), shifts)
     best = min(cosines, key=lambda p: (-cosines[p], p), default=-1)  # a tie: the older theme
     similarity = cosines.get(best, 0.0)
     themes = list(model.themes)
@@ -355,8 +354,8 @@ def similar(
 ) -> list[tuple[int, float]]:
     """Return up to ``limit`` (theme id, cosine) nearest to ``text``, most similar first."""
     assert model.index is not None  # built by __post_init__
-    doc = _document(text, language, model.params)
-    idf = _Idf(model.documents, model.frequencies)
+    doc = document(text, language, model.params)
+    idf = Idf(model.documents, model.frequencies)
     still = dict.fromkeys(doc.weights, (0.0, 0.0, 0.0))
     cosines = _cosines(model, list(model.index.sums), doc, idf, still)
     found = [(model.themes[p].id, cosine) for p, cosine in cosines.items()]
@@ -365,9 +364,9 @@ def similar(
 
 
 def _grown(
-    theme: ThemeCentroid, theme_id: int, size: int, more: _Document, top: int
+    theme: ThemeCentroid, theme_id: int, size: int, more: Document, top: int
 ) -> ThemeCentroid:
-    weights = _added(theme.weights, more.weights, top)
+    weights = heaviest(theme.weights, more.weights, top)
     forms = {t: theme.forms.get(t) or more.forms[t] for t in weights}
     # A term cut from the top and back later counts again from then: a lower bound.
     added = more.counts or dict.fromkeys(more.weights, 1)
@@ -375,7 +374,9 @@ def _grown(
     return ThemeCentroid(theme_id, size, weights, forms, counts)
 
 
-def _added(weights: Mapping[str, float], more: Mapping[str, float], top: int) -> dict[str, float]:
+def heaviest(
+    weights: Mapping[str, float], more: Mapping[str, float], top: int
+) -> dict[str, float]:
     """Return the centroid ``weights`` plus ``more``, cut to its ``top`` heaviest terms."""
     summed = dict(weights)
     for term, weight in more.items():
@@ -388,177 +389,7 @@ def merge(model: ThemeModel, keep: int, absorb: int) -> ThemeModel:
     if keep == absorb:
         raise ValueError("a theme cannot absorb itself")
     kept, gone = model.theme(keep), model.theme(absorb)
-    more = _Document(gone.weights, gone.forms, gone.counts)
+    more = Document(gone.weights, gone.forms, gone.counts)
     joined = _grown(kept, keep, kept.size + gone.size, more, model.params.top_terms)
     themes = tuple(joined if t.id == keep else t for t in model.themes if t.id != absorb)
     return replace(model, themes=themes, index=None)
-
-
-def representative(
-    model: ThemeModel, theme_id: int, members: Sequence[tuple[str, str]], limit: int = 3
-) -> list[int]:
-    """Pick up to ``limit`` of a theme's members (text, language) to quote, as indices.
-
-    The closest to the centroid come first (the shorter on a tie); a member much like one
-    already picked is skipped, so the quotes show the theme's range rather than one phrasing.
-    """
-    theme = model.theme(theme_id)
-    idf = _Idf(model.documents, model.frequencies)
-    docs = [_document(text, language, model.params) for text, language in members]
-    closeness = [next(_similarities(d, [theme.weights], idf), (0, 0.0))[1] for d in docs]
-    order = sorted(range(len(docs)), key=lambda i: (-closeness[i], len(members[i][0]), i))
-    picked: list[int] = []
-    for index in order:
-        if len(picked) == limit:
-            break
-        chosen = [docs[i].weights for i in picked]
-        if all(value < 0.9 for _, value in _similarities(docs[index], chosen, idf)):
-            picked.append(index)
-    return picked
-
-
-def rebuild(
-    texts: Sequence[tuple[str, str]], params: ThemeParams | None = None
-) -> tuple[ThemeModel, list[int]]:
-    """Form themes afresh from (text, language) pairs; return the model and each text's theme.
-
-    The incremental pass in order, then the closest themes are merged, then each problem may
-    move to a theme that fits it better. Deterministic; themes are numbered from 1 in order of
-    their first problem. O(N·T·k) for N texts.
-    """
-    model = ThemeModel(params=params or ThemeParams())
-    members: dict[int, list[int]] = {}
-    for position, (text, language) in enumerate(texts):
-        model, chosen = assign(model, text, language)
-        members.setdefault(chosen.theme_id, []).append(position)
-    docs = [_document(text, language, model.params) for text, language in texts]
-    idf = _Idf(model.documents, model.frequencies)
-    groups = _merged(list(members.values()), docs, idf, model.params)
-    groups = sorted(_refined(groups, docs, idf, model.params), key=min)
-    themes: list[ThemeCentroid] = []
-    ids = [0] * len(docs)
-    for theme_id, group in enumerate(groups, start=1):
-        weights, forms, counts = _centroid(group, docs, model.params.top_terms)
-        themes.append(ThemeCentroid(theme_id, len(group), weights, forms, counts))
-        for position in group:
-            ids[position] = theme_id
-    frequencies, next_id = model.frequencies, len(themes) + 1
-    return ThemeModel(tuple(themes), len(docs), frequencies, next_id, model.params), ids
-
-
-def _centroid(
-    members: Sequence[int], docs: Sequence[_Document], top: int | None
-) -> tuple[dict[str, float], dict[str, Form], dict[str, int]]:
-    summed: dict[str, float] = {}
-    forms: dict[str, Form] = {}
-    counts: dict[str, int] = {}
-    for position in sorted(members):
-        for term, weight in docs[position].weights.items():
-            summed[term] = summed.get(term, 0.0) + weight
-            forms.setdefault(term, docs[position].forms[term])
-            counts[term] = counts.get(term, 0) + 1
-    kept = sorted(summed.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return dict(kept), {t: forms[t] for t, _ in kept}, {t: counts[t] for t, _ in kept}
-
-
-def _merged(
-    groups: list[list[int]], docs: Sequence[_Document], idf: _Idf, params: ThemeParams
-) -> list[list[int]]:
-    """Merge the most similar pair of themes while their centroids reach ``merge_threshold``."""
-    live = dict(enumerate(groups))
-    centroids = {g: _centroid(members, docs, params.top_terms)[0] for g, members in live.items()}
-    version = dict.fromkeys(live, 0)
-    heap: list[tuple[float, int, int, int, int]] = []
-
-    def push(group: int, others: list[int]) -> None:
-        query = _Document(centroids[group], {})
-        for k, value in _similarities(query, [centroids[o] for o in others], idf):
-            if value >= params.merge_threshold:
-                a, b = sorted((group, others[k]))
-                heapq.heappush(heap, (-value, a, b, version[a], version[b]))
-
-    for group in live:
-        push(group, [o for o in live if o > group])
-    while heap:
-        _, a, b, seen_a, seen_b = heapq.heappop(heap)
-        if a not in live or b not in live or (version[a], version[b]) != (seen_a, seen_b):
-            continue  # measured before one of the two changed
-        live[a] = live[a] + live.pop(b)
-        version[a] += 1
-        centroids[a] = _centroid(live[a], docs, params.top_terms)[0]
-        push(a, [o for o in live if o != a])
-    return list(live.values())
-
-
-def _refined(
-    groups: list[list[int]], docs: Sequence[_Document], idf: _Idf, params: ThemeParams
-) -> list[list[int]]:
-    """Move each problem to a theme that fits it better than its own does (three rounds).
-
-    O(N·(d·P + d)) a round: only themes sharing a term with a problem are visited, and its own
-    theme without it is measured from that theme's whole sum by correcting the problem's terms.
-    """
-    for _ in range(3):
-        sums = [_centroid(members, docs, None)[0] for members in groups]
-        index = _Postings([_added({}, summed, params.top_terms) for summed in sums], idf)
-        lengths = [sum((w * idf(t)) ** 2 for t, w in summed.items()) for summed in sums]
-        owner = {position: g for g, members in enumerate(groups) for position in members}
-        moved: list[list[int]] = [[] for _ in groups]
-        for position, doc in enumerate(docs):
-            own = owner[position]
-            fit = _fit(doc, sums[own], lengths[own], idf)
-            best, similarity = own, 0.0
-            for group, value in index.cosines(doc, idf):
-                if group != own and value > similarity:
-                    best, similarity = group, value
-            target = best if similarity >= params.threshold and similarity > fit else own
-            moved[target].append(position)
-        if moved == [sorted(members) for members in groups]:
-            break
-        groups = [members for members in moved if members]
-    return groups
-
-
-class _Postings:
-    """Centroids by term, with their idf-weighted lengths, for comparing many problems."""
-
-    def __init__(self, centroids: Sequence[Mapping[str, float]], idf: _Idf) -> None:
-        self.terms: dict[str, list[tuple[int, float]]] = {}
-        for group, weights in enumerate(centroids):
-            for term, weight in weights.items():
-                self.terms.setdefault(term, []).append((group, weight))
-        self.norms = [idf.norm(weights) for weights in centroids]
-
-    def cosines(self, doc: _Document, idf: _Idf) -> list[tuple[int, float]]:
-        """Return (group, cosine) of the centroids sharing a term with ``doc``, by group."""
-        dots: dict[int, float] = {}
-        for term, weight in doc.weights.items():
-            query = weight * idf(term) ** 2
-            for group, value in self.terms.get(term, ()):
-                dots[group] = dots.get(group, 0.0) + query * value
-        query_norm = idf.norm(doc.weights)
-        return sorted(
-            (group, dot / (self.norms[group] * query_norm))
-            for group, dot in dots.items()
-            if dot > 0.0
-        )
-
-
-def _fit(doc: _Document, summed: Mapping[str, float], length: float, idf: _Idf) -> float:
-    """Return the cosine of ``doc`` with its theme's ``summed`` vector less ``doc`` itself.
-
-    ``length`` is the squared idf-weighted length of ``summed``; only ``doc``'s terms change.
-    """
-    dot, rest = 0.0, length
-    for term, weight in doc.weights.items():
-        total = summed.get(term)
-        if total is None:
-            continue
-        scale, left = idf(term) ** 2, total - weight
-        rest -= total * total * scale
-        if left > 1e-9:  # a term only this problem held leaves the theme with it
-            rest += left * left * scale
-            dot += weight * scale * left
-    if dot <= 0.0 or rest <= 0.0:
-        return 0.0
-    return dot / (math.sqrt(rest) * idf.norm(doc.weights))

@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flows.digest import BRIDGING_GROUPS, SMALL, Period
+from flows.digest import BRIDGING_GROUPS, SMALL
+from flows.periods import Period
 from flows.priority import DEFAULT_WEIGHTS, Inputs, Weights, score
 from flows.status import STATUSES
 from flows.tallies import ThemeSums

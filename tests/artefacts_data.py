@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flows.digest import Digest, build_digest, previous, week_period
+from flows.digest import Digest, build_digest
+from flows.periods import previous, week_period
 from flows.records import ProblemRecord
 from flows.trend import count_periods, trend_start, weekly
 from tests.packaged import content

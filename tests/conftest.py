@@ -1,4 +1,4 @@
-"""Shared fixtures: a loopback-only network, and the databases every storage test runs on."""
+"""Shared fixtures: a loopback-only network, and the databases the storage and bot tests run on."""
 
 import ipaddress
 import os
@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+from storage.engine import make_engine, upgrade_database
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -73,3 +75,12 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Run the test once on a SQLite file and once on PostgreSQL (when configured)."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database for one test, disposed afterwards."""
+    made = make_engine(database_url)
+    upgrade_database(made)
+    yield made
+    made.dispose()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from flows.digest import SMALL, Digest, display_name, period_dates, shown
+from flows.digest import SMALL, Digest, display_name, shown
+from flows.periods import period_dates
 from flows.staff_texts import StaffTexts
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn (memory, start-up)

@@ -23,8 +23,8 @@ from bot.services.digests import ROLLING_DAYS, DigestBuilder
 from bot.services.translation import make_translator, translated_records
 from bot.settings import Settings, SettingsError
 from flows.concepts import STAFF_LANGUAGES
-from flows.digest import rolling_period
 from flows.language import normalise_language_code
+from flows.periods import rolling_period
 from flows.records import label_in
 from storage import queries
 from storage.database import Database
@@ -232,8 +232,9 @@ def _sign_in_link(settings: Settings, engine: Engine, telegram_id: int) -> int:
 
 
 def _web(settings: Settings, bot_username: str) -> int:
-    from bot.app import build_core, workspace_context
+    from bot.app import build_core
     from bot.web.app import make_app
+    from bot.web.context import workspace_context
     from bot.web.server import WebServer
 
     core = build_core(settings)
@@ -258,7 +259,7 @@ def _web(settings: Settings, bot_username: str) -> int:
 
 
 def _invite(settings: Settings, engine: Engine, role: str, bot_username: str | None) -> int:
-    from bot.telegram.staff import create_invite, invite_link
+    from bot.telegram.staff_access import create_invite, invite_link
 
     username = bot_username or asyncio.run(_bot_username(settings))
     token, expires = create_invite(Database(engine), role=role, now=_now())

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.jobs.outbox import Clock, Leased, Outbox, Policy, Send
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, Package, Progress, send_package
 from bot.telegram.delivery import Delivery
-from flows.digest import Period, due_digests, rolling_period
+from flows.periods import Period, due_digests, rolling_period
 from storage import queries
 from storage.models import DigestDelivery
 

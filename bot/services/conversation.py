@@ -116,6 +116,7 @@ class Conversations:
         default_language: str,
         clock: Callable[[], datetime],
         source: str,
+        on_saved: Callable[[], object] | None = None,
     ) -> None:
         self.db = db
         self.content = content
@@ -125,7 +126,7 @@ class Conversations:
         self.source = source
         self.statuses: StatusLookup = current_statuses
         # Called (in the event loop) after a problem was stored, e.g. to assign its theme now.
-        self.on_saved: Callable[[], object] | None = None
+        self.on_saved = on_saved
 
     async def handle(
         self,

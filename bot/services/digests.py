@@ -19,20 +19,10 @@ from bot.artefacts.reports import write_csv
 from bot.artefacts.workbook import Words, write_workbook
 from bot.services.translation import Translator, translated_records
 from flows.content import Content
-from flows.digest import (
-    QUOTE_CHARS,
-    Digest,
-    Period,
-    Quote,
-    build_digest,
-    period_dates,
-    previous,
-    render_stats,
-    rolling_period,
-    trim,
-)
+from flows.digest import QUOTE_CHARS, Digest, Quote, build_digest, render_stats, trim
 from flows.digest_text import DETAILS, Section, Writer, render_digest, render_digest_plain
 from flows.loop_digest import loop_section
+from flows.periods import Period, period_dates, previous, rolling_period
 from flows.priority import DEFAULT_WEIGHTS, Weights
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord, label_in

@@ -1,4 +1,4 @@
-"""Staff in Telegram: invitations, digests on demand, exports, statistics and subscriptions.
+"""Staff in Telegram: joining, digests on demand, exports, statistics and subscriptions.
 
 Each staff handler matches only when the sender is staff (or, for /invite, an admin) in the
 database at that moment, and only in a private chat; for anyone else the update falls through to
@@ -6,65 +6,37 @@ the interview, which answers as it does to any unknown command. Include this rou
 """
 
 import asyncio
-import hashlib
-import re
-import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart, Filter
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message, Update
 from sqlmodel import Session
 
 from bot.cli.statuses import status_reply
-from bot.cli.themes import staff_reply
 from bot.services.digests import ROLLING_DAYS, DigestBuilder, send_package
 from bot.telegram.delivery import REPLY_BURST, Delivery
+from bot.telegram.staff_access import (
+    INVITE_PREFIX,
+    PAYLOAD,
+    Member,
+    StaffRole,
+    create_invite,
+    invite_link,
+    redeem,
+    staff_language,
+)
+from bot.telegram.themes import theme_reply
 from flows.callback import record_id
-from flows.digest import Period, rolling_period
-from flows.language import normalise_language_code
+from flows.periods import Period, rolling_period
 from flows.render import Rendered
 from storage import queries
 from storage.database import Database
 
 Clock = Callable[[], datetime]
-INVITE_PREFIX = "staff_"
-INVITE_LIFETIME = timedelta(days=7)
-TOKEN_BYTES = 24  # 32 URL-safe characters: "staff_" + token stays within 64
-_PAYLOAD = re.compile(r"staff_[A-Za-z0-9_-]{1,58}")
 FORMATS = ("xlsx", "csv")
-
-
-def hash_token(token: str) -> str:
-    """Return what is stored of an invitation token: its SHA-256 (a leak opens nothing)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invite_link(bot_username: str, token: str) -> str:
-    """Return the deep link that opens the bot with the invitation."""
-    return f"https://t.me/{bot_username}?start={INVITE_PREFIX}{token}"
-
-
-def create_invite(db: Database, *, role: str, now: datetime) -> tuple[str, datetime]:
-    """Store a new one-time invitation; return its token and when it expires."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires = now + INVITE_LIFETIME
-    db.call(
-        queries.add_invite, token_hash=hash_token(token), role=role, now=now, expires_at=expires
-    )
-    return token, expires
-
-
-def staff_language(code: str | None, offered: Sequence[str]) -> str:
-    """Pick an ``offered`` staff language for a language_code: English if not offered."""
-    language = normalise_language_code(code)
-    if language is not None and language in offered:
-        return language
-    return "en" if language else "nb"
 
 
 EXPORT_FIRST_YEAR = 2000  # no resident wrote to the bot before this
@@ -88,34 +60,6 @@ def parse_export(argument: str, now: datetime, zone: ZoneInfo) -> tuple[str, Per
     start = datetime.combine(days[0], time(), tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone)
     return file_format, Period(start, end)
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """The staff member behind a command, as the role check found them."""
-
-    id: int
-    role: str
-
-
-class StaffRole(Filter):
-    """Match a private message whose sender has one of ``roles``, looked up on every call."""
-
-    def __init__(self, db: Database, roles: frozenset[str]) -> None:
-        self.db = db
-        self.roles = roles
-
-    async def __call__(self, message: Message) -> bool | dict[str, Any]:
-        """Return the member for the handler, or False to let the interview have the update."""
-        if message.from_user is None or message.chat.type != "private":
-            return False
-        member = await self.db.run(_member, telegram_id=message.from_user.id)
-        return {"member": member} if member is not None and member.role in self.roles else False
-
-
-def _member(session: Session, *, telegram_id: int) -> Member | None:
-    staff = queries.get_staff(session=session, telegram_id=telegram_id)
-    return Member(staff.id, staff.role) if staff and staff.id is not None else None
 
 
 class StaffDesk:
@@ -164,7 +108,7 @@ class StaffDesk:
         language = staff_language(message.from_user.language_code, self.texts.languages)
         user_id = message.from_user.id
         joined = await self.db.run(
-            _join,
+            redeem,
             update_id=event_update.update_id,
             token=command.args.removeprefix(INVITE_PREFIX),
             user_id=user_id,
@@ -288,7 +232,7 @@ class StaffDesk:
                 await self._status(message, command.args or "", language)
                 return
             text = await asyncio.to_thread(
-                staff_reply,
+                theme_reply,
                 self.db.engine,
                 command.args or "",
                 language,
@@ -380,7 +324,7 @@ def make_staff_router(
     router.message.filter(F.chat.type == "private")
     staff = StaffRole(db, frozenset({"staff", "admin"}))
     admin = StaffRole(db, frozenset({"admin"}))
-    invitation = F.args.func(lambda args: _PAYLOAD.fullmatch(args) is not None)
+    invitation = F.args.func(lambda args: PAYLOAD.fullmatch(args) is not None)
     router.message.register(desk.join, CommandStart(deep_link=True, magic=invitation))
     for name, handler, role in (
         ("staff", desk.help, staff),
@@ -408,25 +352,3 @@ def _begin(
         return False
     queries.note_staff_chat(session=session, staff_id=staff_id, chat_id=chat_id, language=language)
     return True
-
-
-def _join(
-    session: Session,
-    *,
-    update_id: int,
-    token: str,
-    user_id: int,
-    chat_id: int,
-    language: str,
-    now: datetime,
-) -> tuple[str, str] | None:
-    """Return (outcome, role) of redeeming ``token``; None for a repeated update."""
-    if not queries.claim_update(session=session, update_id=update_id, now=now):
-        return None
-    outcome, staff = queries.redeem_invite(
-        session=session, token_hash=hash_token(token), telegram_id=user_id, now=now
-    )
-    if staff is None or staff.id is None:
-        return outcome, ""
-    queries.note_staff_chat(session=session, staff_id=staff.id, chat_id=chat_id, language=language)
-    return outcome, staff.role

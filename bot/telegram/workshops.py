@@ -26,7 +26,7 @@ from bot.services.workshops import (
     summary,
 )
 from bot.telegram.delivery import REPLY_BURST, Delivery
-from bot.telegram.staff import StaffRole, staff_language
+from bot.telegram.staff_access import StaffRole, staff_language
 from flows.callback import WorkshopSetup, unpack
 from flows.content import Content
 from flows.follow_up import DEFAULT_FOLLOW_UPS

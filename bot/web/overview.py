@@ -9,7 +9,8 @@ from sqlmodel import Session
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
-from flows.digest import Digest, Period, previous
+from flows.digest import Digest
+from flows.periods import Period, previous
 from flows.svg import trend
 from flows.tallies import Before, by_source, overview_digest
 from flows.workspace import TREND_WEEKS, Filters, resolve_period, week_bounds

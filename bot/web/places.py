@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
-from flows.digest import Period
+from flows.periods import Period
 from flows.svg import Place, area_map
 from flows.workspace import Filters, resolve_period
 from storage import queries

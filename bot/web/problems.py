@@ -12,7 +12,7 @@ from bot.artefacts.workbook import Words, write_workbook
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, language_of, page
 from flows.content import Content
-from flows.digest import Period
+from flows.periods import Period
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord, label_in
 from flows.workspace import Filters, resolve_period

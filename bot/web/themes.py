@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.services.themes import MergeRefused, merge_in
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
-from flows.digest import Period, previous
+from flows.periods import Period, previous
 from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord
 from flows.status import STATUSES
@@ -26,7 +27,7 @@ from flows.workspace import (
     week_bounds,
 )
 from storage import queries
-from storage.models import StaffAction, StatusChange
+from storage.models import THEME_LABEL_MAX, StaffAction, StatusChange
 from storage.queries.statuses import Target
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -227,17 +228,19 @@ def _apply(
     match action:
         case "rename":
             label = " ".join(form.get("label", "").split())
-            if len(label) > 120 or not queries.rename_theme(
+            if len(label) > THEME_LABEL_MAX or not queries.rename_theme(
                 session=session, theme_id=theme, label=label
             ):
                 return None
             detail, done = label, "renamed"
         case "merge":
             into = number("into")
-            labels = queries.theme_labels(session=session)
-            if into is None or into == theme or into not in labels or theme not in labels:
+            if into is None:
                 return None
-            queries.merge_themes(session=session, keep=into, absorb=theme)
+            try:  # the theme model merges too, so new problems join the theme kept
+                merge_in(session, keep=into, absorb=theme, now=now)
+            except MergeRefused:
+                return None
             detail, done = f"into theme:{into}", "merged"
         case "move":
             problem, into = number("problem"), number("into")

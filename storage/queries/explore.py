@@ -12,7 +12,7 @@ from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
-from flows.digest import Period
+from flows.periods import Period
 from flows.records import ProblemRecord
 from flows.workspace import Filters
 from storage.models import Endorsement, HiddenQuote, Problem, Resident, Theme

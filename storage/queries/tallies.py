@@ -13,7 +13,7 @@ from itertools import pairwise
 from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal_column, select
 from sqlmodel import Session, col
 
-from flows.digest import Period
+from flows.periods import Period
 from flows.priority import PER_YEAR
 from flows.records import IMPORTED
 from flows.tallies import Before, ThemeSums, ViewSums

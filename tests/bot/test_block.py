@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from bot.services.digests import DigestBuilder
-from flows.digest import rolling_period
+from flows.periods import rolling_period
 from storage import queries
 from storage.engine import make_engine, session_scope
 from tests.bot.harness import Clock, Person, running_bot, settings_for

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from bot.services.digests import DigestBuilder
 from bot.services.workshops import create_workshop
-from flows.digest import Period
+from flows.periods import Period
 from flows.problem import Problem
 from storage import queries
 from storage.database import Database

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import aiohttp
 from aiohttp import web
 
-from bot.app import build_core, workspace_context
+from bot.app import build_core
 from bot.settings import load_settings
 from bot.web.app import make_app
+from bot.web.context import workspace_context
 from bot.web.results import add_results_routes, results_routes
 from bot.web.server import WebServer
 from flows.problem import Problem

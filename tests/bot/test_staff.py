@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.telegram.staff import create_invite
+from bot.telegram.staff_access import create_invite
 from flows.problem import Problem
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database

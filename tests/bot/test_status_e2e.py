@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.jobs.notices import POLICY, NoticeKind, StatusNews
-from bot.jobs.themes import merge_themes
 from bot.services.digests import DigestBuilder
+from bot.services.themes import merge_themes
 from bot.telegram.delivery import Delivery
-from flows.digest import Period
+from flows.periods import Period
 from flows.problem import Problem
 from flows.quiet_hours import DEFAULT_QUIET_HOURS
 from storage import queries

@@ -3,20 +3,18 @@
 import asyncio
 import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from bot.services.digests import DigestBuilder
 from bot.services.translation import Original, Translator
-from flows.digest import Period
+from flows.periods import Period
 from flows.problem import Problem
 from storage import queries
 from storage.database import Database
-from storage.engine import make_engine, session_scope, upgrade_database
+from storage.engine import session_scope
 from tests.fakelibretranslate import running_fake_translator
 from tests.packaged import content, staff_texts
 
@@ -25,14 +23,6 @@ OSLO = ZoneInfo("Europe/Oslo")
 POLISH = "Nie ma chodnika do szkoły w Hunndalen, dzieci idą po jezdni."
 UKRAINIAN = "Нема тротуару до школи в Гунндалені, діти йдуть по дорозі."
 BOKMAL = "Det er ikke fortau langs skoleveien i Hunndalen."
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    upgrade_database(made)
-    yield made
-    made.dispose()
 
 
 def stored(engine: Engine, *texts: tuple[str, str]) -> list[Original]:

@@ -13,21 +13,19 @@ from bench.themes_quality import (
     incremental,
     load,
     purity,
-    rebuilt,
     scores,
 )
 from flows.concepts import STAFF_LANGUAGES
 from flows.privacy import EMAIL_MASK, ID_NUMBER_MASK, PHONE_MASK
 from flows.text_normalise import concept_lexicon, is_stop_word, terms
-from flows.theme_labels import label, labels
+from flows.theme_labels import label, labels, representative
+from flows.theme_rebuild import rebuild
 from flows.themes import (
     Assignment,
     ThemeModel,
     ThemeParams,
     assign,
     merge,
-    rebuild,
-    representative,
     similar,
 )
 
@@ -117,14 +115,6 @@ def test_labelled_set_is_large_varied_and_multilingual():
 # The thresholds of issue 12, on every labelled problem in all five languages.
 
 
-def test_rebuild_meets_the_quality_bar_across_languages():
-    _, ids = rebuild([(row.text, row.language) for row in ROWS])
-    found = scores(ROWS, ids)
-    assert found.purity >= 0.85
-    assert found.ari >= 0.6
-    assert crossing(ROWS, ids) >= 0.8  # Polish and Ukrainian join the nb/nn/en theme
-
-
 def test_assigning_one_by_one_meets_the_quality_bar_across_languages():
     model, ids = ThemeModel(), []
     for row in ROWS:
@@ -134,14 +124,6 @@ def test_assigning_one_by_one_meets_the_quality_bar_across_languages():
     assert found.purity >= 0.85
     assert found.ari >= 0.6
     assert crossing(ROWS, ids) >= 0.8
-
-
-@pytest.mark.parametrize("part", [HELD_OUT, BLIND], ids=["held-out", "blind"])
-def test_rebuild_finds_the_labelled_themes_in_unseen_problems(part):
-    scores = rebuilt(part)
-    assert scores.purity >= 0.8
-    assert scores.ari >= 0.55  # not bought with singletons
-    assert scores.themes <= 2 * len({row.theme for row in part})
 
 
 @pytest.mark.parametrize("part", [HELD_OUT, BLIND], ids=["held-out", "blind"])
@@ -242,20 +224,7 @@ def test_stored_frequencies_stay_bounded_however_many_problems_come():
     assert assign(restored, "Bussen igjen", "nb")[1] == assign(model, "Bussen igjen", "nb")[1]
 
 
-# Rebuild, merge, labels and quotes.
-
-
-def test_rebuild_is_deterministic_and_numbers_themes_by_first_problem():
-    texts = [(row.text, row.language) for row in DEV]
-    model, ids = rebuild(texts)
-    assert rebuild(texts)[1] == ids
-    assert ids[0] == 1
-    firsts = [ids.index(theme_id) for theme_id in sorted(set(ids))]
-    assert firsts == sorted(firsts)
-    assert sorted(t.id for t in model.themes) == sorted(set(ids))
-    assert {t.id: t.size for t in model.themes} == {i: ids.count(i) for i in set(ids)}
-    assert model.next_id == max(ids) + 1
-    assert rebuild([]) == (ThemeModel(), [])
+# Merge, labels and quotes.
 
 
 def test_merge_folds_one_theme_into_another():

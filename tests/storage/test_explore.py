@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 import flows.problem
-from flows.digest import Period
+from flows.periods import Period
 from flows.workspace import Filters
 from storage import queries
 from storage.engine import session_scope

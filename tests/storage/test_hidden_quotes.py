@@ -6,7 +6,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 import flows.problem
-from flows.digest import Period, build_digest
+from flows.digest import build_digest
+from flows.periods import Period
 from storage import queries
 from storage.engine import session_scope
 

@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 import flows.problem
-from flows.digest import Period, build_digest
+from flows.digest import build_digest
+from flows.periods import Period
 from flows.priority import inputs_of
 from flows.tallies import by_source, overview_digest
 from flows.workspace import Filters, theme_rows

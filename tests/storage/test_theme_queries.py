@@ -1,24 +1,14 @@
 """Theme queries: snapshot revisions, theme rows, labels that staff override, merges."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from flows.problem import Problem
 from storage import queries
-from storage.engine import make_engine, session_scope, upgrade_database
+from storage.engine import session_scope
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    upgrade_database(made)
-    yield made
-    made.dispose()
 
 
 def add(engine: Engine, text: str) -> int:

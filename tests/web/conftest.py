@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_core, workspace_context
+from bot.app import build_core
 from bot.jobs.themes import assign_pending
 from bot.settings import load_settings
 from bot.web.app import WebContext, make_app
 from bot.web.auth import issue_link
+from bot.web.context import workspace_context
 from bot.web.server import WebServer
 from flows.problem import Problem
 from storage import queries

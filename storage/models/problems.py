@@ -1,0 +1,83 @@
+"""Problems as residents described them, and their machine translations for staff."""
+
+from datetime import datetime
+from typing import Final
+
+from pydantic import field_validator
+from sqlalchemy import JSON, CheckConstraint, Index, Text
+from sqlmodel import Field, SQLModel
+
+from storage.models.types import (
+    CONTENT_HASH_MAX,
+    GROUPS_MAX,
+    KEY_MAX,
+    LANGUAGE_MAX,
+    PLACE_MAX,
+    SEVERITY_MAX,
+    SEVERITY_MIN,
+    SOURCE_MAX,
+    SOURCES,
+    TEXT_MAX,
+    GroupKey,
+    UTCDateTime,
+)
+
+
+class ProblemBase(SQLModel):
+    """A problem as described by a resident, with the limits every stored problem meets."""
+
+    text: str = Field(min_length=1, max_length=TEXT_MAX, sa_type=Text)
+    language: str = Field(max_length=LANGUAGE_MAX)
+    suggested_solution: str = Field(default="", max_length=TEXT_MAX, sa_type=Text)
+    solution_language: str = Field(default="", max_length=LANGUAGE_MAX)
+    groups: list[GroupKey] = Field(default_factory=list, max_length=GROUPS_MAX, sa_type=JSON)
+    area: str = Field(default="", max_length=KEY_MAX)
+    place: str = Field(default="", max_length=PLACE_MAX)  # the place name as typed, if any
+    frequency: str = Field(default="", max_length=KEY_MAX)
+    severity: int | None = Field(default=None, ge=SEVERITY_MIN, le=SEVERITY_MAX)
+    source: str = Field(max_length=SOURCE_MAX)
+    workshop: str = Field(default="", max_length=KEY_MAX)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in SOURCES:
+            raise ValueError(f"unknown source {value!r}; expected one of {sorted(SOURCES)}")
+        return value
+
+
+class Problem(ProblemBase, table=True):
+    """A stored problem; it outlives its resident (``resident_id`` becomes NULL)."""
+
+    __table_args__ = (
+        CheckConstraint(
+            f"severity BETWEEN {SEVERITY_MIN} AND {SEVERITY_MAX}", name="severity_range"
+        ),
+        # The theme assigner reads "theme_id IS NULL ORDER BY id": one ordered index scan.
+        Index("ix_problem_theme_id_id", "theme_id", "id"),
+        Index("ix_problem_theme_seq", "theme_seq"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int | None = Field(
+        default=None, foreign_key="resident.id", ondelete="SET NULL", index=True
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    theme_id: int | None = None  # None until the theme assigner has seen it (bot/jobs/themes.py)
+    theme_seq: int | None = None  # the order it was assigned in, to replay the model from
+
+
+# -- machine translation -----------------------------------------------------------------------
+# Quotes shown to staff in their language (bot/services/translation.py); erased with the problem.
+
+TRANSLATION_TARGET_MAX: Final = 8
+
+
+class Translation(SQLModel, table=True):
+    """A problem's text machine-translated into one staff language, and the text it came from."""
+
+    problem_id: int = Field(foreign_key="problem.id", ondelete="CASCADE", primary_key=True)
+    target: str = Field(primary_key=True, max_length=TRANSLATION_TARGET_MAX)
+    source_hash: str = Field(max_length=CONTENT_HASH_MAX)  # SHA-256 of the text translated
+    text: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
