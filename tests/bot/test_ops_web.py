@@ -143,7 +143,16 @@ async def test_metrics_count_a_scripted_interview(api: FakeBotAPI, sqlite_url: s
         await ola.says("/start", expect=2)
         await ola.presses("consent:yes")
         await ola.says("/cancel")
-        after = samples((await get(f"{base}/metrics"))[1])
+        # An update is counted once its handler returns, which may be just after its reply
+        # arrived: wait (a deadline, not a check) until the four messages are counted.
+        handled = ("innspill_updates_total", (("kind", "message"), ("outcome", "handled")))
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            after = samples((await get(f"{base}/metrics"))[1])
+            counted = after.get(handled, 0.0) - before.get(handled, 0.0)
+            if counted >= 4 or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.1)
         sent_after = _accepted(api)
 
     def delta(name: str, **labels: str) -> float:
