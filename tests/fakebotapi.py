@@ -615,19 +615,7 @@ class FakeBotAPI:
             raise ValueError(
                 f"message {stored.sent.message_id} has no button {data!r}: {stored.sent.buttons}"
             )
-        update_id = self._new_update_id()
-        update = factories.make_callback_update(
-            data=data,
-            update_id=update_id,
-            user_id=user_id,
-            message=stored.message,
-            callback_id=f"{user_id}{update_id}",
-            language_code=self._language(user_id),
-            bot_id=self.bot_id,
-        )
-        self._callbacks[update["callback_query"]["id"]] = update["callback_query"]
-        self.queue_update(update)
-        return update
+        return self._queue_press(user_id, data, stored)
 
     def forge_press(self, user_id: int, data: str) -> dict[str, Any]:
         """Queue a press with data no button carried, on the newest keyboard of the chat.
@@ -639,6 +627,10 @@ class FakeBotAPI:
         except LookupError:
             newest = next(m for m in reversed(self._sent[user_id]) if not m.deleted)
             stored = self._messages[(user_id, newest.message_id)]
+        return self._queue_press(user_id, data, stored)
+
+    def _queue_press(self, user_id: int, data: str, stored: _Stored) -> dict[str, Any]:
+        """Queue a press carrying ``data`` on the bot's message ``stored``."""
         update_id = self._new_update_id()
         update = factories.make_callback_update(
             data=data,
