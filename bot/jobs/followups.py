@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from aiogram.exceptions import TelegramForbiddenError
 from sqlmodel import Session
 
-from bot.jobs.outbox import Clock, Leased, Outbox, Policy, Send
+from bot.jobs.outbox import Clock, Leased, Policy, QuietOutbox, Send
 from bot.telegram.delivery import Delivery
 from flows.content import Content
 from flows.follow_up import FollowUpMessage, follow_up_replies
-from flows.quiet_hours import QuietHours, outside_quiet_hours
+from flows.quiet_hours import QuietHours
 from flows.render import render
 from storage import queries
 from storage.database import Database
@@ -81,7 +81,7 @@ class FollowUpKind:
         return True
 
 
-class FollowUps:
+class FollowUps(QuietOutbox[FollowUpMessage]):
     """Send due follow-ups; one instance per process, called by the scheduler every minute."""
 
     def __init__(
@@ -92,23 +92,13 @@ class FollowUps:
         delivery: Delivery,
         clock: Clock,
         zone: ZoneInfo,
-        default_language: str,
         quiet: QuietHours | None,
+        default_language: str,
     ) -> None:
         kind = FollowUpKind(
             db=db, content=content, delivery=delivery, default_language=default_language
         )
-        self.outbox = Outbox(kind, db=db, clock=clock)
-        self.clock = clock
-        self.zone = zone
-        self.quiet = quiet
-
-    async def send_due(self) -> int:
-        """Send every follow-up that is due now (none at night); return how many went."""
-        now = self.clock()
-        if outside_quiet_hours(now, self.zone, self.quiet) != now:
-            return 0  # held until the quiet hours end
-        return await self.outbox.send_due()
+        super().__init__(kind, db=db, clock=clock, zone=zone, quiet=quiet)
 
 
 def _stop_follow_ups(session: Session, *, follow_up_id: int) -> None:

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from aiogram.exceptions import TelegramForbiddenError
 from sqlmodel import Session
 
-from bot.jobs.outbox import Clock, Leased, Outbox, Policy, Send
+from bot.jobs.outbox import Clock, Leased, Policy, QuietOutbox, Send
 from bot.telegram.delivery import Delivery
 from flows.content import Content
-from flows.quiet_hours import QuietHours, outside_quiet_hours
+from flows.quiet_hours import QuietHours
 from flows.render import render
 from flows.status import StatusNoticeMessage, status_notice
 from storage import queries
@@ -79,7 +79,7 @@ class NoticeKind:
         return True
 
 
-class StatusNews:
+class StatusNews(QuietOutbox[StatusNoticeMessage]):
     """Send due status news; one instance per process, called by the scheduler every minute."""
 
     def __init__(
@@ -96,17 +96,7 @@ class StatusNews:
         kind = NoticeKind(
             db=db, content=content, delivery=delivery, default_language=default_language
         )
-        self.outbox = Outbox(kind, db=db, clock=clock)
-        self.clock = clock
-        self.zone = zone
-        self.quiet = quiet
-
-    async def send_due(self) -> int:
-        """Send every notice that is due now (none in quiet hours); return how many went."""
-        now = self.clock()
-        if outside_quiet_hours(now, self.zone, self.quiet) != now:
-            return 0  # held until the quiet hours end
-        return await self.outbox.send_due()
+        super().__init__(kind, db=db, clock=clock, zone=zone, quiet=quiet)
 
 
 def _stop_news(session: Session, *, notice_id: int) -> None:

@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.logs import OUTBOX_ITEM
+from flows.quiet_hours import QuietHours, outside_quiet_hours
 from storage import queries
 from storage.database import Database
 from storage.queries.outbox import Queued
@@ -161,3 +163,28 @@ class Outbox(Generic[T]):
             leased.attempts + 1,
             retry_at.isoformat(timespec="minutes"),
         )
+
+
+class QuietOutbox(Generic[T]):
+    """An outbox of messages to residents: nothing is sent during the quiet hours."""
+
+    def __init__(
+        self,
+        kind: Kind[T],
+        *,
+        db: Database,
+        clock: Clock,
+        zone: ZoneInfo,
+        quiet: QuietHours | None,
+    ) -> None:
+        self.outbox = Outbox(kind, db=db, clock=clock)
+        self.clock = clock
+        self.zone = zone
+        self.quiet = quiet
+
+    async def send_due(self) -> int:
+        """Send every message that is due now (none in quiet hours); return how many went."""
+        now = self.clock()
+        if outside_quiet_hours(now, self.zone, self.quiet) != now:
+            return 0  # held until the quiet hours end
+        return await self.outbox.send_due()
