@@ -263,6 +263,13 @@ class Leadership:
         """Give leadership up (closing the connection releases the lock)."""
         if self._connection is not None:
             with contextlib.suppress(SQLAlchemyError):
+                # Unlock first: closing alone frees the lock only once the server has noticed
+                # the closed connection, and a successor asking at once would be refused.
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY}
+                )
+                self._connection.commit()
+            with contextlib.suppress(SQLAlchemyError):
                 # Not back to the pool: the lock lives as long as the database session does.
                 self._connection.invalidate()
                 self._connection.close()

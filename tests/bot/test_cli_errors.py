@@ -114,6 +114,7 @@ def test_a_different_secret_key_refuses_to_start_with_one_line(tmp_path: Path) -
 
 
 @pytest.mark.e2e
+@pytest.mark.xdist_group("processes")
 async def test_a_revoked_token_stops_with_one_line_naming_bot_token(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:

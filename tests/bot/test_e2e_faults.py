@@ -111,6 +111,7 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
+@pytest.mark.xdist_group("processes")
 async def test_a_killed_bot_resumes_the_interview_without_duplicates(
     api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:

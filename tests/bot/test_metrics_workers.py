@@ -12,7 +12,7 @@ from tests.bot.test_ops_web import get, ready_status, samples, value
 from tests.bot.test_workers import HOOK_SECRET, resident, start_workers
 from tests.fakebotapi import FakeBotAPI
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.xdist_group("processes")]
 
 
 async def test_two_workers_count_every_update_once_in_metrics(

@@ -17,7 +17,8 @@ from bot.telegram.workers import check_workers
 from tests.bot.harness import SECRET
 from tests.fakebotapi import FakeBotAPI
 
-pytestmark = [pytest.mark.e2e]
+# Processes of their own: one xdist worker runs these one after another (see tests/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("processes")]
 HOOK_SECRET = "workers-webhook-secret"
 PROBLEM = "Gatelyset utenfor barnehagen i Nordbyen har vært mørkt i tre uker."
 
