@@ -1,7 +1,9 @@
-"""Builders for raw Telegram update dicts, shaped exactly as the Bot API sends them."""
+"""Builders for raw Telegram updates, shaped exactly as the Bot API sends them, and samples."""
 
 import re
 from typing import Any
+
+from flows.problem import Problem
 
 # 2026-01-05 08:00 UTC: a fixed instant keeps updates built by tests reproducible.
 DEFAULT_DATE = 1_767_600_000
@@ -161,3 +163,17 @@ def make_media(kind: str, serial: int, user_id: int = DEFAULT_USER_ID) -> dict[s
     if kind not in fields:
         raise ValueError(f"unknown media kind {kind!r}; expected one of {MEDIA_KINDS}")
     return {kind: {**file, **fields[kind]}}
+
+
+# A complete report, as the interview saves it: the storage tests' common sample.
+SAMPLE_PROBLEM = Problem(
+    text="Bussen til Hunndalen går for sjelden om kvelden.",
+    language="nb",
+    suggested_solution="Én avgang til etter kl. 22.",
+    solution_language="nb",
+    frequency="weekly",
+    severity=4,
+    groups=("commuters", "youth"),
+    area="hunndalen",
+    workshop="ws1",
+)

@@ -12,8 +12,11 @@ from bot.app import Core, TelegramRunner, build_core
 from bot.settings import Settings, load_settings
 from bot.telegram.delivery import Pacer
 from flows.outputs import Nested, Reply
+from flows.records import ProblemRecord
 from flows.render import render
 from flows.texts import strip_tags
+from storage import queries
+from storage.engine import make_engine, session_scope
 from tests.fakebotapi import FakeBotAPI, SentMessage
 
 SECRET = "test-secret-key-0123456789"
@@ -91,6 +94,16 @@ def saved_text(core: Core, problem_id: int, language: str = "nb") -> str:
     params = {"next": Nested(Reply("next_steps")), "urgent": Nested(Reply("urgent"))}
     reference = f"{core.content.reference_prefix}-{problem_id}"
     return text_of(core, "saved", language, reference=reference, **params)
+
+
+def stored_problems(database_url: str) -> list[ProblemRecord]:
+    """Return every stored problem, read through a connection of its own."""
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            return queries.problem_records(session=session)
+    finally:
+        engine.dispose()
 
 
 async def next_messages(

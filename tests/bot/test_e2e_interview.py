@@ -5,9 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from storage import queries
-from storage.engine import make_engine, session_scope
-from tests.bot.harness import Clock, Resident, running_bot, saved_text, settings_for, text_of
+from tests.bot.harness import (
+    Clock,
+    Resident,
+    running_bot,
+    saved_text,
+    settings_for,
+    stored_problems,
+    text_of,
+)
 from tests.cli import run_cli
 from tests.factories import make_message_update
 from tests.fakebotapi import FakeBotAPI
@@ -15,15 +21,6 @@ from tests.fakebotapi import FakeBotAPI
 pytestmark = pytest.mark.e2e
 ANNA = 1001
 BUS = "Bussen til Hunndalen går bare én gang i timen om kvelden, så jeg må gå hjem."
-
-
-def problems(database_url: str) -> list:
-    engine = make_engine(database_url)
-    try:
-        with session_scope(engine) as session:
-            return queries.problem_records(session=session)
-    finally:
-        engine.dispose()
 
 
 async def test_a_resident_completes_the_interview_with_buttons(
@@ -48,7 +45,7 @@ async def test_a_resident_completes_the_interview_with_buttons(
         assert (saved, hear_back) == (saved_text(core, 1), text_of(core, "hear_back_ask"))
         thanks, another = await anna.presses("hear_back:yes", expect=2)
         assert (thanks, another) == (text_of(core, "hear_back_yes"), text_of(core, "ask_another"))
-    [problem] = problems(database_url)
+    [problem] = stored_problems(database_url)
     assert (problem.text, problem.language, problem.area) == (BUS, "nb", "hunndalen")
     assert (problem.frequency, problem.severity, problem.groups) == ("daily", 4, ("senior",))
     assert problem.source == "telegram" and problem.resident and str(ANNA) not in problem.resident
@@ -89,7 +86,7 @@ async def test_a_resident_completes_the_interview_by_typing(
         matched, review = await ola.says("snertingdal", expect=2)
         assert "Snertingdal" in matched and "app" in review
         await ola.presses("review:confirm", expect=2)
-    [problem] = problems(database_url)
+    [problem] = stored_problems(database_url)
     assert problem.suggested_solution == "Vi trenger en app for å booke idrettshallen."
     assert problem.text.startswith("Laget vårt") and problem.area == "snertingdal"
     assert problem.groups == ("parent_young_children",)

@@ -5,9 +5,7 @@ import json
 import pytest
 
 from flows.outputs import Label
-from storage import queries
-from storage.engine import make_engine, session_scope
-from tests.bot.harness import Resident, running_bot, settings_for, text_of
+from tests.bot.harness import Resident, running_bot, settings_for, stored_problems, text_of
 from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -19,15 +17,6 @@ STORY = [
     "Da må jeg gå hjem i mørket langs en vei uten fortau.",
 ]
 COMPARED = ("text", "language", "frequency", "severity", "groups", "area", "source")
-
-
-def problems(database_url: str) -> list:
-    engine = make_engine(database_url)
-    try:
-        with session_scope(engine) as session:
-            return queries.problem_records(session=session)
-    finally:
-        engine.dispose()
 
 
 async def test_typing_everything_stores_what_pressing_buttons_stores(
@@ -66,7 +55,7 @@ async def test_typing_everything_stores_what_pressing_buttons_stores(
         await ola.says("nei", expect=2)  # no news, thanks
         assert api.sent_to(OLA)[-1].text == text_of(core, "ask_another")
         assert not any(m.edits for m in api.sent_to(OLA))  # typing edits nothing
-    pressed, typed = problems(database_url)
+    pressed, typed = stored_problems(database_url)
     assert [getattr(typed, f) for f in COMPARED] == [getattr(pressed, f) for f in COMPARED]
     assert (pressed.place, typed.place) == ("", "Hunndalsvegen")  # the typed place is kept
     assert typed.groups == ("senior", "student") and typed.frequency == "weekly"
@@ -91,7 +80,7 @@ async def test_a_problem_told_in_three_messages_is_stored_whole(
         [review] = await kari.presses("area:hunndalen")
         assert all(part in review for part in STORY)  # the read-back card shows it whole
         await kari.presses("review:confirm", expect=2)
-    [problem] = problems(database_url)
+    [problem] = stored_problems(database_url)
     assert problem.text == "\n".join(STORY)
 
 
@@ -120,7 +109,7 @@ async def test_mine_lists_the_reports_and_mydata_reads_in_their_language(
             core,
             "mydata_problem",
             reference="G-1",
-            date=problems(database_url)[0].created_at.strftime("%d.%m.%Y"),
+            date=stored_problems(database_url)[0].created_at.strftime("%d.%m.%Y"),
             text=BUS,
             area=Label("area:other"),
             place="Månen",

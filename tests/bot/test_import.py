@@ -8,9 +8,7 @@ from zoneinfo import ZoneInfo
 import zxingcpp
 from PIL import Image
 
-from flows.records import ProblemRecord
-from storage import queries
-from storage.engine import make_engine, session_scope
+from tests.bot.harness import stored_problems
 from tests.cli import run_cli as innspill
 
 NOTES = """text;group;area;frequency;severity;suggested_solution
@@ -27,14 +25,6 @@ Ingen vet hvor legevakten er om natta;;;;9;
 )
 
 
-def stored(database_url: str) -> list[ProblemRecord]:
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        found = queries.problem_records(session=session)
-    engine.dispose()
-    return found
-
-
 def notes_file(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "notes.csv"
     path.write_text(text, encoding="utf-8")
@@ -49,7 +39,7 @@ def test_an_invalid_row_is_reported_by_line_and_nothing_is_imported(
     assert "line 6: unknown group 'astronauts'" in done.stderr
     assert "line 7: severity: '9'" in done.stderr
     assert "nothing imported" in done.stderr
-    assert stored(database_url) == []
+    assert stored_problems(database_url) == []
 
 
 def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(
@@ -60,7 +50,7 @@ def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(
     assert done.returncode == 0, done.stderr
     assert "3 problems imported" in done.stdout
     assert "line 6:" in done.stderr and "line 7:" in done.stderr
-    bus, benches, snow = stored(database_url)
+    bus, benches, snow = stored_problems(database_url)
     assert (bus.groups, bus.area, bus.frequency, bus.severity) == (
         ("senior",),
         "biri",
@@ -84,7 +74,7 @@ def test_importing_the_same_file_twice_adds_nothing(database_url: str, tmp_path:
     second = innspill(database_url, tmp_path, "import", str(path))
     assert "4 problems imported" in first.stdout  # two identical notes are two notes
     assert "0 problems imported, 4 already there" in second.stdout
-    assert len(stored(database_url)) == 4
+    assert len(stored_problems(database_url)) == 4
 
 
 def test_a_workshop_is_created_its_notes_imported_and_exported(
@@ -121,7 +111,7 @@ def test_an_unknown_workshop_code_is_refused(database_url: str, tmp_path: Path) 
     path = notes_file(tmp_path, NOTES)
     done = innspill(database_url, tmp_path, "import", str(path), "--workshop", "nosuch")
     assert done.returncode == 1 and "no workshop with the code 'nosuch'" in done.stderr
-    assert stored(database_url) == []
+    assert stored_problems(database_url) == []
 
 
 def test_notes_are_dated_by_their_date_column_else_by_the_workshop_day(
@@ -141,7 +131,7 @@ def test_notes_are_dated_by_their_date_column_else_by_the_workshop_day(
     assert done.returncode == 0, done.stderr
     assert "2 problems imported" in done.stdout
     oslo = ZoneInfo("Europe/Oslo")
-    days = {r.text: r.created_at.astimezone(oslo).date() for r in stored(database_url)}
+    days = {r.text: r.created_at.astimezone(oslo).date() for r in stored_problems(database_url)}
     assert days == {
         "Benkene er borte fra torget": date(2026, 11, 20),
         "Ingen lys ved busskuret": date(2026, 11, 23),  # the workshop's day

@@ -13,11 +13,17 @@ from sqlmodel import SQLModel, select
 
 from bot.services.workshops import create_workshop
 from flows.problem import Problem
-from flows.records import ProblemRecord
 from storage import queries
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.models import FollowUp, Observation, Resident
-from tests.bot.harness import Clock, running_bot, saved_text, settings_for, text_of
+from tests.bot.harness import (
+    Clock,
+    running_bot,
+    saved_text,
+    settings_for,
+    stored_problems,
+    text_of,
+)
 from tests.bot.harness import Resident as TelegramResident
 from tests.factories import make_callback_update
 from tests.fakebotapi import FakeBotAPI
@@ -70,14 +76,6 @@ def workshop(database_url: str, *, followups: str = "1d,14d") -> None:
     engine.dispose()
 
 
-def records(database_url: str) -> list[ProblemRecord]:
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        found = queries.problem_records(session=session)
-    engine.dispose()
-    return found
-
-
 def rows(database_url: str, model: type[Row]) -> list[Row]:
     engine = make_engine(database_url)
     with session_scope(engine) as session:
@@ -119,7 +117,7 @@ async def test_a_resident_cannot_make_a_workshop(api: FakeBotAPI, database_url: 
         await anna.says("/start", expect=2)
         [reply, _] = await anna.says("/workshop Hemmelig", expect=2)
     assert reply == text_of(core, "unknown_command")
-    assert rows(database_url, Resident) and not [r for r in records(database_url)]
+    assert rows(database_url, Resident) and not [r for r in stored_problems(database_url)]
 
 
 async def test_a_participant_reports_two_problems_tagged_with_the_workshop(
@@ -134,7 +132,7 @@ async def test_a_participant_reports_two_problems_tagged_with_the_workshop(
         await anna.presses("another:yes")
         await anna.reports(SNOW, follow_ups=None)  # asked once only
     assert greeting == text_of(core, "workshop_welcome", workshop="Seniortreff på Biri")
-    found = records(database_url)
+    found = stored_problems(database_url)
     assert [(r.text, r.workshop, r.groups, r.area) for r in found] == [
         (BUS, CODE, ("senior",), "biri"),
         (SNOW, CODE, ("senior",), "biri"),
@@ -279,6 +277,6 @@ async def test_same_for_me_counts_once_per_resident(api: FakeBotAPI, database_ur
     assert again == [saved_text(core, 3), text_of(core, "ask_another")]
     assert intro == text_of(core, "similar_intro")
     assert "41234567" not in shown and "[lenke]" in shown  # a contact is a neutral marker
-    theirs, *annas = records(database_url)
+    theirs, *annas = stored_problems(database_url)
     assert theirs.endorsements == 1  # Anna pressed "same" twice: one resident, one endorsement
     assert [r.endorsements for r in annas] == [0, 0]

@@ -19,20 +19,11 @@ from storage.queries.residents import (
     get_or_create_resident,
     save_state,
 )
+from tests.factories import SAMPLE_PROBLEM
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WEEK = (T0, T0 + timedelta(days=7))
-DRAFT = flows.problem.Problem(
-    text="Bussen til Hunndalen går for sjelden om kvelden.",
-    language="nb",
-    suggested_solution="Én avgang til etter kl. 22.",
-    solution_language="nb",
-    frequency="weekly",
-    severity=4,
-    groups=("commuters", "youth"),
-    area="hunndalen",
-    workshop="ws1",
-)
+DRAFT = SAMPLE_PROBLEM
 
 
 def test_a_problem_round_trips_with_its_resident_and_an_aware_utc_time(engine):

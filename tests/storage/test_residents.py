@@ -7,7 +7,6 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-import flows.problem
 from storage.engine import session_scope
 from storage.models import Problem, Resident
 from storage.queries.privacy import resident_data
@@ -22,19 +21,10 @@ from storage.queries.residents import (
     set_language,
     set_reporter_blocked,
 )
+from tests.factories import SAMPLE_PROBLEM
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-DRAFT = flows.problem.Problem(
-    text="Bussen til Hunndalen går for sjelden om kvelden.",
-    language="nb",
-    suggested_solution="Én avgang til etter kl. 22.",
-    solution_language="nb",
-    frequency="weekly",
-    severity=4,
-    groups=("commuters", "youth"),
-    area="hunndalen",
-    workshop="ws1",
-)
+DRAFT = SAMPLE_PROBLEM
 
 
 def _resident_id(engine: Engine, pseudonym: str = "p1", now: datetime = T0) -> int:

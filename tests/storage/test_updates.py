@@ -4,22 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.problem import Problem
 from storage.engine import session_scope
 from storage.queries.updates import claim_update, prune_processed_updates
+from tests.factories import SAMPLE_PROBLEM
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-DRAFT = Problem(
-    text="Bussen til Hunndalen går for sjelden om kvelden.",
-    language="nb",
-    suggested_solution="Én avgang til etter kl. 22.",
-    solution_language="nb",
-    frequency="weekly",
-    severity=4,
-    groups=("commuters", "youth"),
-    area="hunndalen",
-    workshop="ws1",
-)
+DRAFT = SAMPLE_PROBLEM
 
 
 def test_an_update_is_claimed_once_and_a_rolled_back_claim_is_released(engine):
