@@ -6,13 +6,14 @@ log line, when a member made it there); ``bot.jobs.notices`` sends it.
 """
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from flows.content import Content
 from flows.language import detect_language
+from flows.own_reports import OwnReport
 from flows.render import Rendered, render
 from flows.status import StatusRefused, check_change, note_language_of, preview_notices
 from storage import queries
@@ -106,6 +107,34 @@ def _logged_target(target: Target) -> str:
     if target.theme_id is not None:
         return f"theme:{target.theme_id}"
     return f"problem:{target.problem_id}"
+
+
+def current_statuses(
+    session: Session, reports: list[OwnReport], *, translated_into: str = ""
+) -> list[OwnReport]:
+    """Give each report the status staff set (its own, else its theme's) and the note.
+
+    With ``translated_into`` (a language), a note's machine translation into it is added
+    where one was kept (``bot.services.translation`` makes them, outside any transaction).
+    """
+    found = queries.status_of_problems(session=session, problem_ids=[r.id for r in reports])
+    notes = {s.note for s in found.values() if s.note and s.note_language != translated_into}
+    translations = (
+        queries.note_translations(session=session, notes=notes, target=translated_into)
+        if translated_into and notes
+        else {}
+    )
+    return [
+        replace(
+            report,
+            status=found[report.id].status,
+            note=found[report.id].note,
+            note_translated=translations.get(found[report.id].note, ""),
+        )
+        if report.id in found
+        else report
+        for report in reports
+    ]
 
 
 @dataclass(frozen=True, slots=True)

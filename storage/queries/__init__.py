@@ -90,6 +90,7 @@ from storage.queries.staff import (
 from storage.queries.statuses import (
     add_status_change,
     audience,
+    current_notes,
     current_status,
     is_public,
     public_results,
@@ -129,6 +130,8 @@ from storage.queries.themes import (
 )
 from storage.queries.translations import (
     cached_translations,
+    note_translations,
+    store_note_translation,
     store_translations,
 )
 from storage.queries.updates import (
@@ -180,6 +183,7 @@ __all__ = [
     "count_problems",
     "count_problems_between",
     "count_view",
+    "current_notes",
     "current_status",
     "delete_resident",
     "drop_follow_up",
@@ -212,6 +216,7 @@ __all__ = [
     "move_problem",
     "note_parts_sent",
     "note_staff_chat",
+    "note_translations",
     "notice_resident",
     "outbox_backlog",
     "outbox_due",
@@ -255,6 +260,7 @@ __all__ = [
     "status_of_problems",
     "statuses_of_resident",
     "stop_follow_ups",
+    "store_note_translation",
     "store_themes",
     "store_translations",
     "subscribe",

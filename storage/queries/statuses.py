@@ -288,3 +288,17 @@ def statuses_of_resident(
     if resident is None or resident.id is None:
         return None
     return resident.language, resident_statuses(session=session, resident_id=resident.id)
+
+
+def current_notes(session: Session, *, limit: int = 100) -> list[tuple[str, str]]:
+    """Return (note, its language) of the newest current statuses that carry a note."""
+    newest = select(func.max(StatusChange.id)).group_by(
+        col(StatusChange.theme_id), col(StatusChange.problem_id)
+    )
+    query = (
+        select(StatusChange.note, StatusChange.note_language)
+        .where(col(StatusChange.id).in_(newest), col(StatusChange.note) != "")
+        .order_by(col(StatusChange.id).desc())
+        .limit(limit)
+    )
+    return list(dict.fromkeys((note, language) for note, language in session.exec(query)))
