@@ -17,7 +17,7 @@ from sqlmodel import Session
 from flows.privacy import mask_personal_data
 from flows.quotes import staff_quote
 from flows.theme_labels import labels, representative
-from flows.theme_rebuild import rebuild
+from flows.theme_rebuild import rebuild, successors
 from flows.themes import ThemeModel, ThemeParams, assign, merge
 from storage import queries
 from storage.engine import session_scope
@@ -63,8 +63,10 @@ def rebuild_themes(
     """Re-cluster the problems created since ``since`` (all by default) from scratch.
 
     New themes get new ids, so staff labels of old themes never stick to other problems; older
-    problems keep their themes. The clustering runs outside any transaction: problems saved
-    meanwhile are handed back to the assigner instead of being locked out.
+    problems keep their themes. A new theme takes over the status, history and public flag of
+    the old theme most of its problems came from (``flows.theme_rebuild.successors``). The
+    clustering runs outside any transaction: problems saved meanwhile are handed back to the
+    assigner instead of being locked out.
     """
     with session_scope(engine) as session:
         rows = queries.problem_texts(session=session, since=since)
@@ -74,9 +76,12 @@ def rebuild_themes(
         offset = queries.max_theme_id(session=session)
         model = _renumbered(model, offset)
         chosen = {row[0]: theme_id + offset for row, theme_id in zip(rows, ids, strict=True)}
+        before = queries.problem_themes(session=session, ids=chosen)
         named = {theme.id: labels(model, theme.id) for theme in model.themes}
         queries.store_themes(session=session, labels=named, now=now)
         queries.set_problem_themes(session=session, themes=chosen)
+        heirs = successors((before.get(pid), theme) for pid, theme in chosen.items())
+        queries.carry_statuses(session=session, successors=heirs)
         late = [row[0] for row in queries.problem_texts(session=session, since=since)]
         queries.clear_problem_themes(session=session, ids=[i for i in late if i not in chosen])
         queries.write_theme_state(

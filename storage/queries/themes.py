@@ -105,6 +105,18 @@ def problem_texts(
     return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
 
 
+def problem_themes(session: Session, *, ids: Iterable[int]) -> dict[int, int | None]:
+    """Return {problem id: its theme id, or None} for these problems."""
+    wanted = list(ids)
+    found: dict[int, int | None] = {}
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        query = select(Problem.id, Problem.theme_id).where(
+            col(Problem.id).in_(wanted[start : start + 500])
+        )
+        found |= {int(pid or 0): theme for pid, theme in session.exec(query)}
+    return found
+
+
 def set_problem_themes(
     session: Session, *, themes: Mapping[int, int], seqs: Mapping[int, int] | None = None
 ) -> None:
