@@ -8,7 +8,6 @@ from sqlmodel import select
 from bot.jobs.themes import assign_pending
 from bot.services.statuses import change_status
 from bot.services.themes import rebuild_themes
-from flows.theme_rebuild import successors
 from storage import queries
 from storage.database import Database
 from storage.engine import session_scope
@@ -100,10 +99,3 @@ def test_a_rebuilt_theme_keeps_its_status_history_and_public_flag_without_new_ne
     # The digest's "You said, we did" counts each change once, not the rebuild's copies.
     lines = db.call(queries.changes_between, since=NOW, until=NOW + timedelta(days=1))
     assert [line.status for line in lines] == ["planned", "in_progress"]
-
-
-def test_a_new_theme_takes_over_the_old_theme_most_of_its_problems_came_from() -> None:
-    moves = [(1, 10), (1, 10), (2, 10), (2, 11), (None, 11), (None, 12), (3, 13), (4, 13)]
-    # 10: two from 1; 11: one from 2 (the unthemed one counts for nothing); 12: nothing;
-    # 13: a tie between 3 and 4, the older theme wins. Theme 2 is split: 11 takes it over.
-    assert successors(moves) == {10: 1, 11: 2, 13: 3}
