@@ -6,7 +6,7 @@ assignments made since, repeated exactly.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -45,6 +45,30 @@ def current_model(session: Session, state: ThemeState) -> ThemeModel:
     return model
 
 
+def theme_labels(
+    session: Session,
+    model: ThemeModel,
+    theme_ids: Iterable[int],
+    *,
+    moving: Mapping[int, int] | None = None,
+) -> dict[int, dict[str, str]]:
+    """Label these themes without the words of quotes staff hid (or of blocked residents).
+
+    ``moving`` ({problem id: theme id}) are problems joining a theme in this transaction.
+    """
+    ids = sorted(set(theme_ids))
+    withheld = queries.withheld_members(session=session, theme_ids=ids, moving=moving)
+    return {theme_id: labels(model, theme_id, withheld.get(theme_id, ())) for theme_id in ids}
+
+
+def relabel(session: Session, *, theme_id: int, now: datetime) -> None:
+    """Label a theme again after staff hid or showed one of its quotes (if the model has it)."""
+    model = current_model(session, queries.lock_theme_state(session=session))
+    if theme_id in {theme.id for theme in model.themes}:
+        named = theme_labels(session, model, [theme_id])
+        queries.store_themes(session=session, labels=named, now=now)
+
+
 @dataclass(frozen=True, slots=True)
 class Rebuilt:
     """What a rebuild did: how many problems it grouped into how many themes."""
@@ -77,7 +101,7 @@ def rebuild_themes(
         model = _renumbered(model, offset)
         chosen = {row[0]: theme_id + offset for row, theme_id in zip(rows, ids, strict=True)}
         before = queries.problem_themes(session=session, ids=chosen)
-        named = {theme.id: labels(model, theme.id) for theme in model.themes}
+        named = theme_labels(session, model, [t.id for t in model.themes], moving=chosen)
         queries.store_themes(session=session, labels=named, now=now)
         queries.set_problem_themes(session=session, themes=chosen)
         heirs = successors((before.get(pid), theme) for pid, theme in chosen.items())
@@ -182,6 +206,7 @@ def merge_in(session: Session, *, keep: int, absorb: int, now: datetime) -> int:
         else:  # ``keep`` predates the last rebuild: it takes over the live theme
             themes = (replace(t, id=keep) if t.id == absorb else t for t in model.themes)
             model = replace(model, themes=tuple(themes), index=None)
-        queries.store_themes(session=session, labels={keep: labels(model, keep)}, now=now)
+        named = theme_labels(session, model, [keep])  # the problems moved already
+        queries.store_themes(session=session, labels=named, now=now)
         queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
     return moved

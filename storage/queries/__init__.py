@@ -128,6 +128,7 @@ from storage.queries.themes import (
     theme_members,
     theme_revision,
     unthemed_problems,
+    withheld_members,
     write_theme_state,
 )
 from storage.queries.translations import (
@@ -287,5 +288,6 @@ __all__ = [
     "was_replied",
     "week_counts",
     "withdraw_hear_back",
+    "withheld_members",
     "write_theme_state",
 ]
