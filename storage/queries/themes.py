@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -187,21 +187,15 @@ def theme_members(session: Session, *, theme_id: int) -> list[tuple[int, str, st
 
     Quotes staff hid and the reports of residents staff blocked are left out.
     """
+    blocked = select(Resident.id).where(col(Resident.blocked_at).is_not(None))
     query = (
         select(Problem.id, Problem.text, Problem.language)
-        .where(Problem.theme_id == theme_id, not_(_withheld()))
+        .where(Problem.theme_id == theme_id)
+        .where(col(Problem.id).not_in(select(HiddenQuote.problem_id)))
+        .where(or_(col(Problem.resident_id).is_(None), col(Problem.resident_id).not_in(blocked)))
         .order_by(col(Problem.id))
     )
     return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
-
-
-def _withheld() -> ColumnElement[bool]:
-    """Select the problems whose words are never shown: quotes staff hid, blocked residents'."""
-    blocked = select(Resident.id).where(col(Resident.blocked_at).is_not(None))
-    return or_(  # resident_id IS NOT NULL: "NULL IN (…)" is unknown, and NOT would keep it so
-        col(Problem.id).in_(select(HiddenQuote.problem_id)),
-        and_(col(Problem.resident_id).is_not(None), col(Problem.resident_id).in_(blocked)),
-    )
 
 
 def withheld_members(
@@ -213,11 +207,14 @@ def withheld_members(
     transaction. Moderation is rare: every withheld problem is read, then placed.
     """
     wanted = set(theme_ids)
+    # IN (subquery): the few hidden or blocked rows lead, not a scan of every problem.
+    columns = select(Problem.id, Problem.theme_id, Problem.text, Problem.language)
+    hidden = columns.where(col(Problem.id).in_(select(HiddenQuote.problem_id)))
+    blocked_ids = select(Resident.id).where(col(Resident.blocked_at).is_not(None))
+    blocked = columns.where(col(Problem.resident_id).in_(blocked_ids))
+    rows = {row[0]: row for query in (hidden, blocked) for row in session.exec(query)}
     found: dict[int, list[tuple[str, str]]] = {}
-    query = select(Problem.id, Problem.theme_id, Problem.text, Problem.language)
-    for pid, theme, text, language in session.exec(
-        query.where(_withheld()).order_by(col(Problem.id))
-    ):
+    for pid, theme, text, language in (rows[key] for key in sorted(rows, key=lambda k: k or 0)):
         placed = (moving or {}).get(int(pid or 0), theme)
         if placed in wanted:
             found.setdefault(placed, []).append((text, language))

@@ -1,5 +1,7 @@
 """Close the loop: staff notes translated for residents, statuses carried over by a rebuild.
 
+Also an index on ``resident.blocked_at``: theme labels leave out blocked residents' words.
+
 Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-27 16:30:00
@@ -31,10 +33,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("status_change") as batch:
         batch.add_column(sa.Column("carried_from", sa.Integer(), nullable=True))
+    op.create_index(op.f("ix_resident_blocked_at"), "resident", ["blocked_at"], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade the schema."""
+    op.drop_index(op.f("ix_resident_blocked_at"), table_name="resident")
     with op.batch_alter_table("status_change") as batch:
         batch.drop_column("carried_from")
     op.drop_table("note_translation")
