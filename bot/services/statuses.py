@@ -119,11 +119,13 @@ def current_statuses(
     """
     found = queries.status_of_problems(session=session, problem_ids=[r.id for r in reports])
     notes = {s.note for s in found.values() if s.note and s.note_language != translated_into}
-    translations = (
+    kept = (
         queries.note_translations(session=session, notes=notes, target=translated_into)
         if translated_into and notes
         else {}
     )
+    # A "translation" that only repeats the note (it was in that language after all) is none.
+    translations = {note: text for note, text in kept.items() if text.strip() != note.strip()}
     return [
         replace(
             report,
