@@ -113,6 +113,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
         clock=clock,
         source=source,
         on_saved=saved.kick,
+        translated_notes=bool(settings.translate_url),
     )
     return Core(settings, db, content, load_staff_texts(), conversations, saved)
 
@@ -167,13 +168,14 @@ class TelegramRunner:
         )
         self.dispatcher.message.outer_middleware(throttle)
         self.dispatcher.callback_query.outer_middleware(throttle)
+        self.translator = make_translator(core.settings, core.db, utc_now)
         builder = DigestBuilder(
             db=core.db,
             content=core.content,
             texts=core.staff_texts,
             zone=core.settings.zone,
             weights=core.settings.priority_weights,
-            translator=make_translator(core.settings, core.db, utc_now),
+            translator=self.translator,
         )
         every = digest_every or core.settings.scheduler_seconds
         self.scheduler = self._scheduler(builder, every)
@@ -243,6 +245,7 @@ class TelegramRunner:
             zone=settings.zone,
             quiet=settings.quiet_hours,
             default_language=settings.default_language,
+            translator=self.translator,
         )
         self.themes = ThemeAssigner(self.core.db.engine, clock=self.core.conversations.clock)
         # Themes first, so the digests sent in the same look already see them.

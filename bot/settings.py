@@ -93,11 +93,16 @@ class Settings(BaseSettings):
         False, description="Publish the themes staff marked public at /results (on/off)."
     )
     translate_url: str | None = Field(
-        None, description="LibreTranslate-compatible server translating quotes for staff."
+        None,
+        description="LibreTranslate-compatible server translating quotes for staff and notes "
+        "for residents.",
     )
     translate_api_key: SecretStr | None = Field(None, description="API key of TRANSLATE_URL.")
     translate_timeout: float = Field(
-        3.0, gt=0, le=30, description="Seconds a digest or export waits for translations at most."
+        3.0,
+        gt=0,
+        le=30,
+        description="Seconds a digest, export or status message waits for translations at most.",
     )
 
     web_host: str = Field("127.0.0.1", description="Address the web server listens on.")

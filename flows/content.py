@@ -50,7 +50,9 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "current_value": frozenset({"value"}),
         "answered": frozenset({"question", "answer"}),
         "saved": frozenset({"reference", "next", "urgent"}),
-        "own_item": frozenset({"reference", "date", "excerpt", "status", "note"}),
+        "own_item": frozenset(
+            {"reference", "date", "excerpt", "status", "note", "note_translated"}
+        ),
         "mine_heading": frozenset({"items"}),
         "mydata_summary": frozenset({"language", "consent", "count", "problems"}),
         "mydata_problem": frozenset({"reference", "date", "text", "area", "place"}),
@@ -64,7 +66,10 @@ TEXT_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "follow_up_recur": frozenset({"workshop", "problem"}),
         # what became of a report: statuses, news, /mine and the public results page
         **dict.fromkeys(_STATUS_KEYS, frozenset[str]()),
-        "status_notice": frozenset({"reports", "endorsed", "status", "note", "note_language"}),
+        "status_notice": frozenset(
+            {"reports", "endorsed", "status", "note", "note_language", "note_translated"}
+        ),
+        "note_machine_translated": frozenset({"text"}),
         "results_count": frozenset({"count"}),
     }
 )

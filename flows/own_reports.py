@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flows.closing import reference
 from flows.outputs import Label, Nested, ParamValue, Reply
+from flows.status import machine_translated
 
 EXCERPT_CHARS = 80
 RECEIVED = "received"  # every report's status until staff give it another
@@ -22,6 +23,7 @@ class OwnReport:
     place: str = ""
     status: str = RECEIVED
     note: str = ""  # the staff's public note with the status, as written
+    note_translated: str = ""  # and machine-translated into the resident's language, if it was
 
 
 def excerpt(text: str) -> str:
@@ -46,6 +48,7 @@ def reports_reply(reports: Sequence[OwnReport], prefix: str) -> Reply:
                     "excerpt": excerpt(report.text),
                     "status": Label(f"status_{report.status}"),
                     "note": report.note,
+                    "note_translated": machine_translated(report.note_translated),
                 },
             )
         )

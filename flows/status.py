@@ -3,7 +3,8 @@
 A theme (or, where staff choose, a single problem) is *received* until staff say otherwise.
 Every change carries a public note written once by staff; *declined* needs one (the reason).
 Residents who agreed to hear back get one message per change in their language, with the
-note as it was written and a line naming the language it is in. Changes within
+note as it was written and a line naming the language it is in (and, when the transport had
+it machine-translated into their language, the translation, marked as such). Changes within
 ``COALESCE_WINDOW`` of the first unsent one become one message: the latest status.
 """
 
@@ -14,7 +15,7 @@ from typing import Final
 
 from flows.callback import Answer
 from flows.content import Content
-from flows.outputs import Choice, Label, ParamValue, Reply
+from flows.outputs import Choice, Label, Nested, ParamValue, Reply
 from flows.state import Step
 
 RECEIVED: Final = "received"
@@ -63,6 +64,7 @@ class StatusNoticeMessage:
     reports: tuple[int, ...]  # the resident's own problems in the theme
     endorsed: tuple[int, ...]  # others' problems there they said "me too" to
     attempts: int = 0
+    note_translated: str = ""  # the note machine-translated into ``language``, if it was
 
     @property
     def sendable(self) -> bool:
@@ -92,8 +94,14 @@ def status_notice(message: StatusNoticeMessage, content: Content) -> Reply:
         "note_language": note_language_name(message.note_language, content)
         if message.note
         else "",
+        "note_translated": machine_translated(message.note_translated),
     }
     return Reply("status_notice", params)
+
+
+def machine_translated(text: str) -> ParamValue:
+    """Return a note's machine translation, marked as one ("" when there is none)."""
+    return Nested(Reply("note_machine_translated", {"text": text})) if text.strip() else ""
 
 
 def hear_back_question() -> Reply:

@@ -4,11 +4,15 @@ A label joins a theme's most telling terms (centroid weight × idf) with " · ".
 shown by its name in the reader's language (``flows/languages/concepts.toml``), so a theme of
 Polish and Ukrainian reports reads "fortau · skolevei" to a bokmål reader. Any other word is
 shown only to readers of its own language (bokmål and nynorsk read each other), and only when
-several problems of the theme use it; stop words and masking placeholders never show.
+several problems of the theme use it; stop words and masking placeholders never show. Words
+of members staff withheld (quotes they hid) count for nothing: a term shows only if enough of
+the other members use it.
 """
 
 import math
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flows.concepts import STAFF_LANGUAGES
 from flows.text_normalise import concept_lexicon, is_stop_word
@@ -20,14 +24,25 @@ _READABLE = {"nb": frozenset({"nb", "nn"}), "nn": frozenset({"nn", "nb"}), "en":
 _SHORTEST = 3  # letters of a shown word: "nå", "ok" say nothing
 
 
-def labels(model: ThemeModel, theme_id: int) -> dict[str, str]:
-    """Return the theme's label in each staff language ({"nb": …, "nn": …, "en": …})."""
-    return {language: label(model, theme_id, language) for language in STAFF_LANGUAGES}
+def labels(
+    model: ThemeModel, theme_id: int, withheld: Sequence[tuple[str, str]] = ()
+) -> dict[str, str]:
+    """Return the theme's label in each staff language ({"nb": …, "nn": …, "en": …}).
+
+    ``withheld`` are members (text, language) whose words must not show: quotes staff hid.
+    """
+    theme = _shown(model, model.theme(theme_id), withheld)
+    return {language: _label(model, theme, language) for language in STAFF_LANGUAGES}
 
 
-def label(model: ThemeModel, theme_id: int, language: str) -> str:
+def label(
+    model: ThemeModel, theme_id: int, language: str, withheld: Sequence[tuple[str, str]] = ()
+) -> str:
     """Name a theme in ``language`` by its most telling terms, e.g. "buss · avganger · kveld"."""
-    theme = model.theme(theme_id)
+    return _label(model, _shown(model, model.theme(theme_id), withheld), language)
+
+
+def _label(model: ThemeModel, theme: ThemeCentroid, language: str) -> str:
     scale = math.log1p(model.documents) + 1.0
     weight = {t: w * (scale - math.log1p(model.frequencies.find(t, 0))) for t, w in _shared(theme)}
     names: list[str] = []
@@ -43,10 +58,28 @@ def label(model: ThemeModel, theme_id: int, language: str) -> str:
     return " · ".join(names)
 
 
+def _shown(
+    model: ThemeModel, theme: ThemeCentroid, withheld: Sequence[tuple[str, str]]
+) -> ThemeCentroid:
+    """Return the theme as if the withheld members were not in it (their terms, their counts)."""
+    if not withheld:
+        return theme
+    docs = [document(text, language, model.params) for text, language in withheld]
+    held = Counter(term for doc in docs for term in doc.weights)
+    weights = {
+        term: weight - sum(doc.weights.get(term, 0.0) for doc in docs)
+        for term, weight in theme.weights.items()
+        if theme.counts.get(term, 0) > held[term]
+    }
+    counts = {term: theme.counts.get(term, 0) - held[term] for term in weights}
+    size = max(theme.size - len(docs), 0)
+    return replace(theme, size=size, weights=weights, counts=counts)
+
+
 def _shared(theme: ThemeCentroid) -> list[tuple[str, float]]:
     """Return the centroid terms held by more than one member (by its only one if alone)."""
     least = 2 if theme.size > 1 else 1
-    return [(t, w) for t, w in theme.weights.items() if theme.counts.get(t, 0) >= least]
+    return [(t, w) for t, w in theme.weights.items() if theme.counts.get(t, 0) >= least and w > 0]
 
 
 def _name(term: str, form: Form, language: str) -> str:

@@ -1,8 +1,13 @@
-"""Form themes afresh from every problem: assign in order, merge the closest, refine."""
+"""Form themes afresh from every problem: assign in order, merge the closest, refine.
+
+A rebuilt theme takes over what staff said about the old one most of its problems came from
+(``successors``): its status and history, and whether it is public.
+"""
 
 import heapq
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 from flows.themes import (
     Document,
@@ -163,3 +168,19 @@ def _fit(doc: Document, summed: Mapping[str, float], length: float, idf: Idf) ->
     if dot <= 0.0 or rest <= 0.0:
         return 0.0
     return dot / (math.sqrt(rest) * idf.norm(doc.weights))
+
+
+def successors(moves: Iterable[tuple[int | None, int]]) -> dict[int, int]:
+    """Return {new theme: the old theme it takes over} from each problem's (old, new) theme.
+
+    A new theme takes over the old theme that holds the largest share of its problems that had
+    a theme before (the older theme on a tie). An old theme split in two may be taken over by
+    both; a new theme of problems that had no theme takes over nothing.
+    """
+    shares: dict[int, Counter[int]] = {}
+    for old, new in moves:
+        if old is not None and old != new:
+            shares.setdefault(new, Counter())[old] += 1
+    return {
+        new: min(counts, key=lambda old: (-counts[old], old)) for new, counts in shares.items()
+    }

@@ -3,10 +3,15 @@
 The rows in ``status_notice`` say who is owed the news of which change; ``bot.jobs.outbox``
 leases and sends them as it does digests and follow-ups, so a restart or a second process
 neither loses nor repeats one. Within ``QUIET_HOURS`` nothing is sent: it waits for the morning.
+With ``TRANSLATE_URL`` set, a note not in the resident's language goes with its machine
+translation, asked for after the lease's transaction and never waited for beyond the
+translator's time budget: without one the note goes alone.
 """
 
+import asyncio
 import html
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +19,7 @@ from aiogram.exceptions import TelegramForbiddenError
 from sqlmodel import Session
 
 from bot.jobs.outbox import Clock, Leased, Policy, QuietOutbox, Send
+from bot.services.translation import Translator
 from bot.telegram.delivery import Delivery
 from flows.content import Content
 from flows.quiet_hours import QuietHours
@@ -42,12 +48,19 @@ class NoticeKind:
     policy = POLICY
 
     def __init__(
-        self, *, db: Database, content: Content, delivery: Delivery, default_language: str
+        self,
+        *,
+        db: Database,
+        content: Content,
+        delivery: Delivery,
+        default_language: str,
+        translator: Translator | None = None,
     ) -> None:
         self.db = db
         self.content = content
         self.delivery = delivery
         self.default_language = default_language
+        self.translator = translator
 
     def claim(
         self, session: Session, *, row_id: int, claim: str, now: datetime, until: datetime
@@ -64,14 +77,20 @@ class NoticeKind:
 
     async def _send(self, leased: Leased[StatusNoticeMessage]) -> bool:
         message = leased.message
-        if not message.sendable or message.chat_id is None:
+        chat_id = message.chat_id
+        if not message.sendable or chat_id is None:
             # Withdrew, or none of their reports is in the theme any more: never to be sent.
             await self.db.run(queries.drop_status_notice, notice_id=leased.id)
             return False
         language = message.language or self.default_language
+        if self.translator is not None and message.note:
+            translated = await asyncio.to_thread(
+                self.translator.translate_note, message.note, message.note_language, language
+            )
+            message = replace(message, note_translated=translated)
         reply = render(status_notice(message, self.content), self.content, language, _escape)
         try:
-            await self.delivery.send(message.chat_id, reply)
+            await self.delivery.send(chat_id, reply)
         except TelegramForbiddenError:
             log.info("status notice %d: the resident blocked the bot; news stopped", leased.id)
             await self.db.run(_stop_news, notice_id=leased.id)
@@ -92,11 +111,27 @@ class StatusNews(QuietOutbox[StatusNoticeMessage]):
         zone: ZoneInfo,
         quiet: QuietHours | None,
         default_language: str,
+        translator: Translator | None = None,
     ) -> None:
         kind = NoticeKind(
-            db=db, content=content, delivery=delivery, default_language=default_language
+            db=db,
+            content=content,
+            delivery=delivery,
+            default_language=default_language,
+            translator=translator,
         )
         super().__init__(kind, db=db, clock=clock, zone=zone, quiet=quiet)
+        self.db = db
+        self.translator = translator
+        self.languages = content.languages
+
+    async def send_due(self) -> int:
+        """Send the due news; then translate current notes not yet translated (for /mine)."""
+        sent = await super().send_due()
+        if self.translator is not None:
+            notes = await self.db.run(queries.current_notes)
+            await asyncio.to_thread(self.translator.warm_notes, notes, self.languages)
+        return sent
 
 
 def _stop_news(session: Session, *, notice_id: int) -> None:

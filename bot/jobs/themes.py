@@ -19,8 +19,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.services.themes import current_model
-from flows.theme_labels import labels
+from bot.services.themes import current_model, theme_labels
 from flows.themes import ThemeModel, assign
 from storage import queries
 from storage.engine import session_scope
@@ -82,7 +81,7 @@ class ThemeAssigner:
                 model, assignment = assign(model, text, language)
                 seq += 1
                 chosen[problem_id], seqs[problem_id] = assignment.theme_id, seq
-            named = {theme_id: labels(model, theme_id) for theme_id in set(chosen.values())}
+            named = theme_labels(session, model, chosen.values(), moving=chosen)
             queries.store_themes(session=session, labels=named, now=now)
             queries.set_problem_themes(session=session, themes=chosen, seqs=seqs)
             due = seq - state.snapshot_seq >= self.snapshot_every

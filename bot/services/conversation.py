@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.metrics import count_turn, interview_event
+from bot.services.statuses import current_statuses
 from flows.closing import with_reference
 from flows.content import Content
 from flows.events import Candidate, Event, Facts, Lookups
@@ -47,19 +48,6 @@ from storage.database import Database
 from storage.engine import checkpoint
 
 log = logging.getLogger(__name__)
-# Gives each of a resident's reports its status and the staff's note.
-StatusLookup = Callable[[Session, list[OwnReport]], list[OwnReport]]
-
-
-def current_statuses(session: Session, reports: list[OwnReport]) -> list[OwnReport]:
-    """Give each report the status staff set (its own, else its theme's) and the note."""
-    found = queries.status_of_problems(session=session, problem_ids=[r.id for r in reports])
-    return [
-        replace(report, status=found[report.id].status, note=found[report.id].note)
-        if report.id in found
-        else report
-        for report in reports
-    ]
 
 
 def pseudonym(key: bytes, channel: str, user_id: int | str) -> str:
@@ -117,6 +105,7 @@ class Conversations:
         clock: Callable[[], datetime],
         source: str,
         on_saved: Callable[[], object] | None = None,
+        translated_notes: bool = False,
     ) -> None:
         self.db = db
         self.content = content
@@ -124,7 +113,8 @@ class Conversations:
         self.default_language = default_language
         self.clock = clock
         self.source = source
-        self.statuses: StatusLookup = current_statuses
+        # TRANSLATE_URL is set: /mine adds the kept machine translations of staff notes.
+        self.translated_notes = translated_notes
         # Called (in the event loop) after a problem was stored, e.g. to assign its theme now.
         self.on_saved = on_saved
 
@@ -320,7 +310,8 @@ class Conversations:
                     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
                     effects.documents.append(Document("innspill-my-data.json", content, caption))
                 case ListReports():
-                    reports = self._own_reports(session, resident_id)
+                    into = self._language(state) if self.translated_notes else ""
+                    reports = self._own_reports(session, resident_id, translated_into=into)
                     prefix = self.content.reference_prefix
                     effects.replies[index] = [reports_reply(reports, prefix)]
                 case AgreeToFollowUps(workshop=code, at=at):
@@ -357,10 +348,11 @@ class Conversations:
                     effects.erased = True
         return effects
 
-    def _own_reports(self, session: Session, resident_id: int) -> list[OwnReport]:
-        return self.statuses(
-            session, queries.own_reports(session=session, resident_id=resident_id)
-        )
+    def _own_reports(
+        self, session: Session, resident_id: int, *, translated_into: str = ""
+    ) -> list[OwnReport]:
+        reports = queries.own_reports(session=session, resident_id=resident_id)
+        return current_statuses(session, reports, translated_into=translated_into)
 
     def _my_data(self, session: Session, resident_id: int, state: InterviewState) -> list[Reply]:
         """Summarise in the resident's language what is stored (the JSON file has it all)."""

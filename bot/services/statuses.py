@@ -1,17 +1,19 @@
 """Set a status for staff (Telegram, CLI, workspace) and tell who will hear of it.
 
 Each change is checked by ``flows.status``, stored with who made it, and the news is owed to
-every resident who agreed to hear back, in one transaction; ``bot.jobs.notices`` sends it.
+every resident who agreed to hear back, in one transaction (with the workspace's staff action
+log line, when a member made it there); ``bot.jobs.notices`` sends it.
 """
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from flows.content import Content
 from flows.language import detect_language
+from flows.own_reports import OwnReport
 from flows.render import Rendered, render
 from flows.status import StatusRefused, check_change, note_language_of, preview_notices
 from storage import queries
@@ -39,8 +41,13 @@ def change_status(
     now: datetime,
     note_language: str = "",
     hint: str | None = None,
+    logged_for: int | None = None,
 ) -> StatusSet:
-    """Give a theme or problem a new status; raise StatusRefused with a staff text key."""
+    """Give a theme or problem a new status; raise StatusRefused with a staff text key.
+
+    ``logged_for`` (a staff member's Telegram id) also writes the staff action log line, in
+    the same transaction: the change, its history and the log line are kept together or not.
+    """
     kept = check_change(status, note)
     language = note_language or _detected(kept, hint)
     return db.call(
@@ -51,6 +58,7 @@ def change_status(
         note_language=note_language_of(language, content.languages),
         changed_by=changed_by,
         now=now,
+        logged_for=logged_for,
     )
 
 
@@ -67,6 +75,7 @@ def _store(
     note_language: str,
     changed_by: str,
     now: datetime,
+    logged_for: int | None,
 ) -> StatusSet:
     if not queries.target_exists(session=session, target=target):
         raise StatusRefused("status_no_target")
@@ -81,7 +90,53 @@ def _store(
     )
     reached = queries.owe_notices(session=session, change=change, now=now)
     assert change.id is not None  # flushed
+    if logged_for is not None:
+        queries.log_action(
+            session=session,
+            telegram_id=logged_for,
+            action="status",
+            target=_logged_target(target),
+            detail=f"{status}, {reached} residents to be told",
+            now=now,
+        )
+        session.flush()  # a refused log line undoes the change with it
     return StatusSet(change.id, status, reached)
+
+
+def _logged_target(target: Target) -> str:
+    if target.theme_id is not None:
+        return f"theme:{target.theme_id}"
+    return f"problem:{target.problem_id}"
+
+
+def current_statuses(
+    session: Session, reports: list[OwnReport], *, translated_into: str = ""
+) -> list[OwnReport]:
+    """Give each report the status staff set (its own, else its theme's) and the note.
+
+    With ``translated_into`` (a language), a note's machine translation into it is added
+    where one was kept (``bot.services.translation`` makes them, outside any transaction).
+    """
+    found = queries.status_of_problems(session=session, problem_ids=[r.id for r in reports])
+    notes = {s.note for s in found.values() if s.note and s.note_language != translated_into}
+    kept = (
+        queries.note_translations(session=session, notes=notes, target=translated_into)
+        if translated_into and notes
+        else {}
+    )
+    # A "translation" that only repeats the note (it was in that language after all) is none.
+    translations = {note: text for note, text in kept.items() if text.strip() != note.strip()}
+    return [
+        replace(
+            report,
+            status=found[report.id].status,
+            note=found[report.id].note,
+            note_translated=translations.get(found[report.id].note, ""),
+        )
+        if report.id in found
+        else report
+        for report in reports
+    ]
 
 
 @dataclass(frozen=True, slots=True)

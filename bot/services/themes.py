@@ -6,7 +6,7 @@ assignments made since, repeated exactly.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from sqlmodel import Session
 from flows.privacy import mask_personal_data
 from flows.quotes import staff_quote
 from flows.theme_labels import labels, representative
-from flows.theme_rebuild import rebuild
+from flows.theme_rebuild import rebuild, successors
 from flows.themes import ThemeModel, ThemeParams, assign, merge
 from storage import queries
 from storage.engine import session_scope
@@ -45,6 +45,30 @@ def current_model(session: Session, state: ThemeState) -> ThemeModel:
     return model
 
 
+def theme_labels(
+    session: Session,
+    model: ThemeModel,
+    theme_ids: Iterable[int],
+    *,
+    moving: Mapping[int, int] | None = None,
+) -> dict[int, dict[str, str]]:
+    """Label these themes without the words of quotes staff hid (or of blocked residents).
+
+    ``moving`` ({problem id: theme id}) are problems joining a theme in this transaction.
+    """
+    ids = sorted(set(theme_ids))
+    withheld = queries.withheld_members(session=session, theme_ids=ids, moving=moving)
+    return {theme_id: labels(model, theme_id, withheld.get(theme_id, ())) for theme_id in ids}
+
+
+def relabel(session: Session, *, theme_id: int, now: datetime) -> None:
+    """Label a theme again after staff hid or showed one of its quotes (if the model has it)."""
+    model = current_model(session, queries.lock_theme_state(session=session))
+    if theme_id in {theme.id for theme in model.themes}:
+        named = theme_labels(session, model, [theme_id])
+        queries.store_themes(session=session, labels=named, now=now)
+
+
 @dataclass(frozen=True, slots=True)
 class Rebuilt:
     """What a rebuild did: how many problems it grouped into how many themes."""
@@ -63,8 +87,10 @@ def rebuild_themes(
     """Re-cluster the problems created since ``since`` (all by default) from scratch.
 
     New themes get new ids, so staff labels of old themes never stick to other problems; older
-    problems keep their themes. The clustering runs outside any transaction: problems saved
-    meanwhile are handed back to the assigner instead of being locked out.
+    problems keep their themes. A new theme takes over the status, history and public flag of
+    the old theme most of its problems came from (``flows.theme_rebuild.successors``). The
+    clustering runs outside any transaction: problems saved meanwhile are handed back to the
+    assigner instead of being locked out.
     """
     with session_scope(engine) as session:
         rows = queries.problem_texts(session=session, since=since)
@@ -74,9 +100,12 @@ def rebuild_themes(
         offset = queries.max_theme_id(session=session)
         model = _renumbered(model, offset)
         chosen = {row[0]: theme_id + offset for row, theme_id in zip(rows, ids, strict=True)}
-        named = {theme.id: labels(model, theme.id) for theme in model.themes}
+        before = queries.problem_themes(session=session, ids=chosen)
+        named = theme_labels(session, model, [t.id for t in model.themes], moving=chosen)
         queries.store_themes(session=session, labels=named, now=now)
         queries.set_problem_themes(session=session, themes=chosen)
+        heirs = successors((before.get(pid), theme) for pid, theme in chosen.items())
+        queries.carry_statuses(session=session, successors=heirs)
         late = [row[0] for row in queries.problem_texts(session=session, since=since)]
         queries.clear_problem_themes(session=session, ids=[i for i in late if i not in chosen])
         queries.write_theme_state(
@@ -177,6 +206,7 @@ def merge_in(session: Session, *, keep: int, absorb: int, now: datetime) -> int:
         else:  # ``keep`` predates the last rebuild: it takes over the live theme
             themes = (replace(t, id=keep) if t.id == absorb else t for t in model.themes)
             model = replace(model, themes=tuple(themes), index=None)
-        queries.store_themes(session=session, labels={keep: labels(model, keep)}, now=now)
+        named = theme_labels(session, model, [keep])  # the problems moved already
+        queries.store_themes(session=session, labels=named, now=now)
         queries.write_theme_state(session=session, now=now, snapshot=model.to_dict())
     return moved

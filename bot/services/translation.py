@@ -1,10 +1,12 @@
-"""Machine translation of residents' words for staff, through a LibreTranslate-compatible API.
+"""Machine translation through a LibreTranslate-compatible API: residents' words for staff,
+and staff's status notes for residents.
 
 Optional (``TRANSLATE_URL``): LibreTranslate is open source and runs inside the municipality,
-so no resident text leaves it. Each problem is translated once per staff language and kept in
-the database. A translator that is slow or down never holds up a digest or an export: one call
-spends at most ``timeout`` seconds on the network in all, and after a failure the translator is
-left alone for ``PAUSE`` seconds; whatever is not translated is shown in the original.
+so no resident text leaves it. Each problem is translated once per staff language, each note
+once per resident language, and kept in the database. A translator that is slow or down never
+holds up a digest, an export or a status message: one call spends at most ``timeout`` seconds
+on the network in all, and after a failure the translator is left alone for ``PAUSE`` seconds;
+whatever is not translated is shown in the original.
 """
 
 import asyncio
@@ -65,6 +67,7 @@ class Translator:
         self.clock = clock
         self._resting_until = 0.0  # time.monotonic() before which the server is left alone
         self._lock = threading.Lock()
+        self._notes = threading.Lock()  # one note at a time: several senders of it ask once
 
     async def translations(self, problems: Sequence[Original], target: str) -> dict[int, str]:
         """Return {problem id: text in ``target``} for those translated (the web workspace)."""
@@ -93,6 +96,48 @@ class Translator:
                 now=self.clock(),
             )
         return found | fresh
+
+    def translate_note(self, note: str, language: str, target: str) -> str:
+        """Return a staff note (written in ``language``) in ``target``, blocking.
+
+        "" when the note is in ``target`` already, or the cache does not have it and the time
+        budget or a failing server did not allow it: the resident then reads the note alone.
+        """
+        goal = _CODES.get(target, target)
+        if not note.strip() or _source(language) == goal:
+            return ""
+        with self._notes:
+            found = self.db.call(queries.note_translations, notes=[note], target=target)
+            translated = found.get(note)
+            if translated is None:
+                fresh = self._fetch([Original(0, note, language)], goal)
+                translated = fresh.get(0, "")
+                if translated:
+                    self.db.call(
+                        queries.store_note_translation,
+                        note=note,
+                        target=target,
+                        text=translated,
+                        now=self.clock(),
+                    )
+        return "" if translated.strip() == note.strip() else translated
+
+    def warm_notes(self, notes: Sequence[tuple[str, str]], targets: Sequence[str]) -> int:
+        """Translate (note, language) pairs into each of ``targets`` not done yet; return how many.
+
+        Run by the scheduler after the status news, so /mine finds translations in the database
+        also for residents who get no message.
+        """
+        done, texts = 0, [note for note, _ in notes]
+        for target in targets:
+            known = self.db.call(queries.note_translations, notes=texts, target=target)
+            for note, language in notes:
+                if note in known:
+                    continue
+                if not self._awake():
+                    return done
+                done += bool(self.translate_note(note, language, target))
+        return done
 
     def _fetch(self, problems: Sequence[Original], goal: str) -> dict[int, str]:
         """Ask for ``problems`` by source language, in their order, until the budget is spent."""

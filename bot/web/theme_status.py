@@ -3,7 +3,8 @@
 A change is made in two steps. The first POST only previews it ("23 residents will get this
 message", and the message in every language); the confirm button posts it again with
 ``confirm=yes``, and ``bot.services.statuses.change_status`` records it as the CLI and
-Telegram do. Every change is also kept in the staff action log.
+Telegram do. Every change is also kept in the staff action log, written in the same
+transaction as the change and its history.
 """
 
 import asyncio
@@ -58,7 +59,7 @@ async def change(request: web.Request) -> web.StreamResponse:
             )
             messages = _plain(preview, context)
             return await show(request, theme, draft=Draft(status, note, preview, messages))
-        done = await asyncio.to_thread(
+        await asyncio.to_thread(
             change_status,
             context.db,
             context.content,
@@ -68,18 +69,11 @@ async def change(request: web.Request) -> web.StreamResponse:
             changed_by=f"web:{member.telegram_id}",
             now=context.clock(),
             hint=member.language,
+            logged_for=member.telegram_id,  # the log line in the change's own transaction
         )
     except StatusRefused as refused:
         reason = _refusal(context, refused.reason, member.language, theme)
         return await show(request, theme, status=422, draft=Draft(status, note, refused=reason))
-    await context.db.run(
-        queries.log_action,
-        telegram_id=member.telegram_id,
-        action="status",
-        target=f"theme:{theme}",
-        detail=f"{done.status}, {done.residents} residents to be told",
-        now=context.clock(),
-    )
     raise web.HTTPSeeOther(f"/themes/{theme}?done=status")
 
 

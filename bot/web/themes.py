@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.services.themes import MergeRefused, merge_in
+from bot.services.themes import MergeRefused, merge_in, relabel
 from bot.web.app import CONTEXT, WebContext
 from bot.web.render import filters_of, page
 from bot.web.security import MEMBER
@@ -267,6 +267,9 @@ def _apply(
                 now=now,
             ):
                 return None
+            holder = queries.problem_themes(session=session, ids=[problem]).get(problem)
+            if holder is not None:  # a hidden quote's words leave its theme's label
+                relabel(session, theme_id=holder, now=now)
             return "hidden" if action == "hide" else "shown"
         case _:
             return None

@@ -34,6 +34,7 @@ from storage.models.statuses import (
     CHANGED_BY_MAX,
     STATUS_MAX,
     STATUS_NOTE_MAX,
+    NoteTranslation,
     StatusChange,
     StatusNotice,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "HiddenQuote",
     "ImportedRow",
     "KeyFingerprint",
+    "NoteTranslation",
     "Observation",
     "OutboxRow",
     "Problem",

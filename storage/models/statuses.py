@@ -6,7 +6,8 @@ from typing import Final
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models.types import LANGUAGE_MAX, OutboxRow, UTCDateTime
+from storage.models.problems import TRANSLATION_TARGET_MAX
+from storage.models.types import CONTENT_HASH_MAX, LANGUAGE_MAX, OutboxRow, UTCDateTime
 
 # -- what became of a report ---------------------------------------------------------------------
 # Statuses are kept as a history of changes (the latest one counts); the news of a change is owed
@@ -37,6 +38,8 @@ class StatusChange(SQLModel, table=True):
     note_language: str = Field(default="", max_length=LANGUAGE_MAX)
     changed_by: str = Field(max_length=CHANGED_BY_MAX)  # "telegram:<staff user id>", "cli:<user>"
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # A copy a rebuilt theme inherited (the change it copies): history, not news of the period.
+    carried_from: int | None = None
 
 
 class StatusNotice(OutboxRow, table=True):
@@ -57,3 +60,18 @@ class StatusNotice(OutboxRow, table=True):
     theme_id: int | None = None
     problem_id: int | None = Field(default=None, foreign_key="problem.id", ondelete="CASCADE")
     change_id: int = Field(foreign_key="status_change.id", ondelete="CASCADE", index=True)
+
+
+class NoteTranslation(SQLModel, table=True):
+    """A staff note machine-translated into a resident's language, kept so it is asked once.
+
+    Keyed by the note's text (its SHA-256), not by the change: a note carried over to a rebuilt
+    theme, or given again, is not translated again.
+    """
+
+    __tablename__ = "note_translation"
+
+    source_hash: str = Field(primary_key=True, max_length=CONTENT_HASH_MAX)
+    target: str = Field(primary_key=True, max_length=TRANSLATION_TARGET_MAX)
+    text: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -90,6 +90,8 @@ from storage.queries.staff import (
 from storage.queries.statuses import (
     add_status_change,
     audience,
+    carry_statuses,
+    current_notes,
     current_status,
     is_public,
     public_results,
@@ -116,6 +118,7 @@ from storage.queries.themes import (
     max_theme_id,
     merge_themes,
     problem_texts,
+    problem_themes,
     rename_theme,
     replay_problems,
     set_problem_themes,
@@ -125,10 +128,13 @@ from storage.queries.themes import (
     theme_members,
     theme_revision,
     unthemed_problems,
+    withheld_members,
     write_theme_state,
 )
 from storage.queries.translations import (
     cached_translations,
+    note_translations,
+    store_note_translation,
     store_translations,
 )
 from storage.queries.updates import (
@@ -170,6 +176,7 @@ __all__ = [
     "audience",
     "before_sums",
     "cached_translations",
+    "carry_statuses",
     "cell_totals",
     "changes_between",
     "claim_delivery",
@@ -180,6 +187,7 @@ __all__ = [
     "count_problems",
     "count_problems_between",
     "count_view",
+    "current_notes",
     "current_status",
     "delete_resident",
     "drop_follow_up",
@@ -212,6 +220,7 @@ __all__ = [
     "move_problem",
     "note_parts_sent",
     "note_staff_chat",
+    "note_translations",
     "notice_resident",
     "outbox_backlog",
     "outbox_due",
@@ -223,6 +232,7 @@ __all__ = [
     "problem_records",
     "problem_stamps",
     "problem_texts",
+    "problem_themes",
     "prune_processed_updates",
     "public_results",
     "purge_inactive",
@@ -255,6 +265,7 @@ __all__ = [
     "status_of_problems",
     "statuses_of_resident",
     "stop_follow_ups",
+    "store_note_translation",
     "store_themes",
     "store_translations",
     "subscribe",
@@ -277,5 +288,6 @@ __all__ = [
     "was_replied",
     "week_counts",
     "withdraw_hear_back",
+    "withheld_members",
     "write_theme_state",
 ]

@@ -131,6 +131,7 @@ def changes_between(session: Session, *, since: datetime, until: datetime) -> li
         .outerjoin(Theme, col(Theme.id) == col(StatusChange.theme_id))
         .outerjoin(told, told.c.change_id == col(StatusChange.id))
         .where(StatusChange.created_at >= since, StatusChange.created_at < until)
+        .where(col(StatusChange.carried_from).is_(None))  # a rebuild's copies are no news
         .order_by(col(StatusChange.created_at), col(StatusChange.id))
     )
     return [

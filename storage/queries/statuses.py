@@ -5,11 +5,11 @@ latest change, *received* when it has none. A problem's own status, when staff g
 over its theme's.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import ColumnElement, and_, delete, func
 from sqlmodel import Session, col, select
 
 from flows.status import RECEIVED, ProblemStatus
@@ -288,3 +288,86 @@ def statuses_of_resident(
     if resident is None or resident.id is None:
         return None
     return resident.language, resident_statuses(session=session, resident_id=resident.id)
+
+
+def current_notes(session: Session, *, limit: int = 100) -> list[tuple[str, str]]:
+    """Return (note, its language) of the newest current statuses that carry a note."""
+    newest = select(func.max(StatusChange.id)).group_by(
+        col(StatusChange.theme_id), col(StatusChange.problem_id)
+    )
+    query = (
+        select(StatusChange.note, StatusChange.note_language)
+        .where(col(StatusChange.id).in_(newest), col(StatusChange.note) != "")
+        .order_by(col(StatusChange.id).desc())
+        .limit(limit)
+    )
+    return list(dict.fromkeys((note, language) for note, language in session.exec(query)))
+
+
+def carry_statuses(session: Session, *, successors: Mapping[int, int]) -> int:
+    """Give each new theme the status history and public flag of the old theme it takes over.
+
+    ``successors`` is {new theme: old theme} (``flows.theme_rebuild.successors``), read after
+    the problems moved. The history is copied, each copy naming the change it repeats
+    (``carried_from``): no news is owed for it, and the digest does not count it again. Unsent
+    news of an old theme follows the resident's reports to their new theme; an old theme left
+    without problems leaves the results page. Return how many new themes inherited a status.
+    """
+    olds = sorted(set(successors.values()))
+    if not olds:
+        return 0
+    history: dict[int, list[StatusChange]] = {}
+    query = select(StatusChange).where(col(StatusChange.theme_id).in_(olds))
+    for change in session.exec(query.order_by(col(StatusChange.id))):
+        history.setdefault(change.theme_id or 0, []).append(change)
+    public = {row.theme_id: row.published_at for row in _public_rows(session, olds)}
+    for new, old in sorted(successors.items()):
+        for change in history.get(old, ()):
+            session.add(
+                StatusChange(
+                    theme_id=new,
+                    status=change.status,
+                    note=change.note,
+                    note_language=change.note_language,
+                    changed_by=change.changed_by,
+                    created_at=change.created_at,
+                    carried_from=change.carried_from or change.id,
+                )
+            )
+            session.flush()  # in order: the latest copy is the current status
+        if old in public and session.get(PublicTheme, new) is None:
+            session.add(PublicTheme(theme_id=new, published_at=public[old]))
+    _follow_reports(session, successors)
+    emptied = [old for old in public if _problem_count(session, old) == 0]
+    if emptied:
+        session.exec(delete(PublicTheme).where(col(PublicTheme.theme_id).in_(emptied)))
+    session.flush()
+    return sum(1 for old in successors.values() if history.get(old))
+
+
+def _public_rows(session: Session, theme_ids: list[int]) -> list[PublicTheme]:
+    return list(session.exec(select(PublicTheme).where(col(PublicTheme.theme_id).in_(theme_ids))))
+
+
+def _problem_count(session: Session, theme_id: int) -> int:
+    query = select(func.count()).select_from(Problem).where(col(Problem.theme_id) == theme_id)
+    return int(session.exec(query).one())
+
+
+def _follow_reports(session: Session, successors: Mapping[int, int]) -> None:
+    """Move unsent news of an old theme to the new theme that holds the resident's reports."""
+    heirs: dict[int, list[int]] = {}
+    for new, old in sorted(successors.items()):
+        heirs.setdefault(old, []).append(new)
+    pending = select(StatusNotice).where(
+        col(StatusNotice.theme_id).in_(list(heirs)), col(StatusNotice.sent_at).is_(None)
+    )
+    for notice in session.exec(pending).all():
+        for new in heirs[notice.theme_id or 0]:
+            found = resident_audience(
+                session=session, target=Target(theme_id=new), resident_id=notice.resident_id
+            )
+            if found.residents:
+                notice.theme_id = new
+                session.add(notice)
+                break

@@ -105,6 +105,18 @@ def problem_texts(
     return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
 
 
+def problem_themes(session: Session, *, ids: Iterable[int]) -> dict[int, int | None]:
+    """Return {problem id: its theme id, or None} for these problems."""
+    wanted = list(ids)
+    found: dict[int, int | None] = {}
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        query = select(Problem.id, Problem.theme_id).where(
+            col(Problem.id).in_(wanted[start : start + 500])
+        )
+        found |= {int(pid or 0): theme for pid, theme in session.exec(query)}
+    return found
+
+
 def set_problem_themes(
     session: Session, *, themes: Mapping[int, int], seqs: Mapping[int, int] | None = None
 ) -> None:
@@ -184,6 +196,29 @@ def theme_members(session: Session, *, theme_id: int) -> list[tuple[int, str, st
         .order_by(col(Problem.id))
     )
     return [(int(pid or 0), text, language) for pid, text, language in session.exec(query)]
+
+
+def withheld_members(
+    session: Session, *, theme_ids: Iterable[int], moving: Mapping[int, int] | None = None
+) -> dict[int, list[tuple[str, str]]]:
+    """Return per theme the (text, language) of members whose words must not show in a label.
+
+    ``moving`` ({problem id: theme id}) places problems that are joining a theme in this
+    transaction. Moderation is rare: every withheld problem is read, then placed.
+    """
+    wanted = set(theme_ids)
+    # IN (subquery): the few hidden or blocked rows lead, not a scan of every problem.
+    columns = select(Problem.id, Problem.theme_id, Problem.text, Problem.language)
+    hidden = columns.where(col(Problem.id).in_(select(HiddenQuote.problem_id)))
+    blocked_ids = select(Resident.id).where(col(Resident.blocked_at).is_not(None))
+    blocked = columns.where(col(Problem.resident_id).in_(blocked_ids))
+    rows = {row[0]: row for query in (hidden, blocked) for row in session.exec(query)}
+    found: dict[int, list[tuple[str, str]]] = {}
+    for pid, theme, text, language in (rows[key] for key in sorted(rows, key=lambda k: k or 0)):
+        placed = (moving or {}).get(int(pid or 0), theme)
+        if placed in wanted:
+            found.setdefault(placed, []).append((text, language))
+    return found
 
 
 def rename_theme(session: Session, *, theme_id: int, label: str) -> bool:

@@ -1,12 +1,12 @@
-"""Machine translations of problems into staff languages, kept so each is asked for once."""
+"""Machine translations kept so each is asked for once: problems for staff, notes for residents."""
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import Translation
+from storage.models import NoteTranslation, Translation
 
 
 def text_hash(text: str) -> str:
@@ -49,3 +49,27 @@ def store_translations(
             session.add(row)
         row.source_hash, row.text, row.created_at = text_hash(original), translated, now
     session.flush()
+
+
+def note_translations(session: Session, *, notes: Iterable[str], target: str) -> dict[str, str]:
+    """Return {note: its translation into ``target``} of the staff notes already translated."""
+    wanted = {text_hash(note): note for note in notes if note}
+    hashes = list(wanted)
+    found: dict[str, str] = {}
+    for start in range(0, len(hashes), 500):  # bounded IN lists
+        query = select(NoteTranslation).where(
+            col(NoteTranslation.source_hash).in_(hashes[start : start + 500]),
+            NoteTranslation.target == target,
+        )
+        found |= {wanted[row.source_hash]: row.text for row in session.exec(query)}
+    return found
+
+
+def store_note_translation(
+    session: Session, *, note: str, target: str, text: str, now: datetime
+) -> None:
+    """Keep a staff note's translation into ``target`` (a second writer's copy is kept)."""
+    key = (text_hash(note), target)
+    if session.get(NoteTranslation, key) is None:
+        session.add(NoteTranslation(source_hash=key[0], target=target, text=text, created_at=now))
+        session.flush()

@@ -125,6 +125,24 @@ def test_the_news_names_the_reports_the_status_the_note_and_its_language() -> No
     assert "Заплановано" in ukrainian and "#12, #15" in ukrainian
 
 
+def test_a_machine_translation_follows_the_note_marked_in_every_language() -> None:
+    note = "Vi setter opp en ekstra kveldsavgang fra mars."
+    alone = StatusNoticeMessage(1, 5, "uk", "planned", note, "nb", (12,), ())
+    translated = dataclasses.replace(alone, note_translated="Додатковий вечірній рейс з березня.")
+    text = plain(status_notice(translated, content()), "uk")
+    assert note in text  # as written first
+    assert "Машинний переклад українською (може містити помилки): Додатковий" in text
+    assert "Машинний переклад" not in plain(status_notice(alone, content()), "uk")
+    for language in content().languages:
+        marked = plain(status_notice(translated, content()), language)
+        assert "Додатковий вечірній рейс" in marked and "{" not in marked
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    mine = OwnReport(9, at, "Bussen.", status="planned", note=note, note_translated="Added.")
+    assert "Machine translation into English (may contain mistakes): Added." in plain(
+        reports_reply([mine], "G"), "en"
+    )
+
+
 def test_a_reporter_who_endorsed_nothing_gets_no_empty_me_too_line() -> None:
     message = StatusNoticeMessage(1, 5, "nb", "done", "", "", (3,), ())
     text = plain(status_notice(message, content()), "nb")

@@ -3,7 +3,7 @@
 import pytest
 
 from bench.themes_quality import crossing, halves, load, rebuilt, scores
-from flows.theme_rebuild import rebuild
+from flows.theme_rebuild import rebuild, successors
 from flows.themes import ThemeModel
 
 ROWS = load()
@@ -37,3 +37,10 @@ def test_rebuild_is_deterministic_and_numbers_themes_by_first_problem():
     assert {t.id: t.size for t in model.themes} == {i: ids.count(i) for i in set(ids)}
     assert model.next_id == max(ids) + 1
     assert rebuild([]) == (ThemeModel(), [])
+
+
+def test_a_new_theme_takes_over_the_old_theme_most_of_its_problems_came_from() -> None:
+    moves = [(1, 10), (1, 10), (2, 10), (2, 11), (None, 11), (None, 12), (3, 13), (4, 13)]
+    # 10: two from 1; 11: one from 2 (the unthemed one counts for nothing); 12: nothing;
+    # 13: a tie between 3 and 4, the older theme wins. Theme 2 is split: 11 takes it over.
+    assert successors(moves) == {10: 1, 11: 2, 13: 3}

@@ -130,3 +130,34 @@ async def test_a_status_post_without_the_csrf_token_is_refused(browser, workspac
     response = await page.request.post(f"{workspace.url}/themes/{theme}/status", form=form)
     assert response.status == 403
     assert workspace.context.db.call(_owed) == []
+
+
+async def test_a_change_whose_log_line_is_refused_is_not_made_at_all(browser, workspace):
+    theme = _agree(workspace)
+    refuse = (
+        "CREATE TRIGGER refuse_log BEFORE INSERT ON staff_action"
+        " BEGIN SELECT RAISE(ABORT, 'no log'); END"
+    )
+    with workspace.context.db.engine.begin() as connection:
+        connection.exec_driver_sql(refuse)  # the database itself refuses the log line
+    page = await signed_in(browser, workspace)
+    await page.goto(f"{workspace.url}/themes/{theme}")
+    await page.get_by_label("Ny status").select_option("planned")
+    await page.get_by_label("Merknad til innbyggerne").fill("Vi ser på rutene til våren.")
+    await page.get_by_role("button", name="Forhåndsvis beskjeden").click()
+    async with page.expect_response(f"{workspace.url}/themes/{theme}/status") as answer:
+        await page.get_by_role("button", name="Bekreft og lagre").click()
+    assert (await answer.value).status == 500
+    target = Target(theme_id=theme)
+    assert workspace.context.db.call(queries.status_history, target=target) == []
+    assert workspace.context.db.call(_owed) == []  # nobody is owed news of a change not made
+    with workspace.context.db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse_log")
+    await page.goto(f"{workspace.url}/themes/{theme}")
+    await page.get_by_label("Ny status").select_option("planned")
+    await page.get_by_label("Merknad til innbyggerne").fill("Vi ser på rutene til våren.")
+    await page.get_by_role("button", name="Forhåndsvis beskjeden").click()
+    await page.get_by_role("button", name="Bekreft og lagre").click()
+    assert page.url.endswith(f"/themes/{theme}?done=status")
+    assert len(workspace.context.db.call(queries.status_history, target=target)) == 1
+    assert f"status theme:{theme} planned, 3 residents" in await page.inner_text("ul.log")
