@@ -43,6 +43,7 @@ from bot.telegram.router import (
     Notices,
     make_router,
     not_applied_notice,
+    press_answer,
     publish_commands,
     slow_down_warning,
 )
@@ -185,7 +186,10 @@ class TelegramRunner:
             make_router(conversations=core.conversations, delivery=self.delivery, key=key)
         )
         self.applier = Applier(
-            self.bot, self.dispatcher, notify=not_applied_notice(self.delivery, notices)
+            self.bot,
+            self.dispatcher,
+            notify=not_applied_notice(self.delivery, notices),
+            answer_press=press_answer(self.delivery),
         )
         self.poller = Poller(
             self.bot,

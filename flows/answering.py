@@ -1,7 +1,8 @@
 """The questions about a problem — how often, how much, who, where — by button or in words.
 
 Also moving around them: Back, changing an answer (shown with its current value and Keep),
-and a problem told in several messages (a message right after the problem text is added to it).
+and words told in several messages (a message right after the problem text, or right after a
+proposed solution, is added to it).
 """
 
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from dataclasses import replace
 
 from flows.answers import words_of
 from flows.events import Event, EventKind
+from flows.language import detect_language
 from flows.outputs import Choice, Label, ParamValue, Reply
 from flows.places import match_place, nearest_place
 from flows.problem import Problem
@@ -20,6 +22,7 @@ from flows.questions import (
     groups_question,
     question,
 )
+from flows.solution import looks_like_solution
 from flows.state import InterviewState, Step
 from flows.steps import MAX_ANSWER_CHARS, PLACE_CHARS, Result, Steps, clean, plausible_problem
 
@@ -157,21 +160,32 @@ class Answering(Steps):
         return moved, [*question(moved, self.content)]
 
     def _extend(self, state: InterviewState, event: Event, answer: Result) -> Result:
-        """Add a message sent right after the problem text to it, unless it answered the question.
+        """Add a message sent right after the resident's own words to them, unless it answered.
 
-        A long message continues the story; a short one that answers the question is taken.
+        After the problem text, a long message continues the story and a short one that answers
+        the question is taken; after a proposed solution, see ``_continues``.
         """
-        if state.step not in (*NEXT, Step.REVIEW):
+        if state.step not in (*NEXT, Step.REVIEW, Step.SOLUTION_PROBLEM):
             return answer
         text = clean(event.text)
         taken = answer[0].step is not state.step or answer[0].draft != state.draft
-        story = len(words_of(text)) > _STORY_WORDS
-        if (taken and not story) or not plausible_problem(text):
+        if (taken and not self._continues(state, text)) or not plausible_problem(text):
             return answer
-        whole = f"{state.draft.text}\n{text}"[:MAX_ANSWER_CHARS]
-        added = state.evolve(draft=state.draft_with(text=whole))
+        field = "suggested_solution" if state.step is Step.SOLUTION_PROBLEM else "text"
+        whole = f"{getattr(state.draft, field)}\n{text}"[:MAX_ANSWER_CHARS]
+        added = state.evolve(draft=state.draft_with(**{field: whole}))
         go_on = ((Choice(data(state.step, "go_on"), Label("btn_go_on")),),)
         return added, [Reply("added_text", choices=go_on)]
+
+    def _continues(self, state: InterviewState, text: str) -> bool:
+        """Tell whether a message taken as an answer rather carries on what was just told.
+
+        Any text answers "what problem would it solve?", however long, except another
+        proposal: that one continues the solution.
+        """
+        if state.step is Step.SOLUTION_PROBLEM:
+            return looks_like_solution(text, detect_language(text, hint=state.language or None))
+        return len(words_of(text)) > _STORY_WORDS
 
 
 def toggle(groups: Sequence[str], key: str) -> tuple[str, ...]:

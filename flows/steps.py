@@ -107,7 +107,7 @@ class Steps:
             and looks_like_solution(text, language)
         ):
             kept = draft.with_solution(text, language)
-            asking = state.evolve(step=Step.SOLUTION_PROBLEM, draft=kept)
+            asking = state.evolve(step=Step.SOLUTION_PROBLEM, draft=kept, extending=True)
             return asking, [*question(asking, self.content)]
         problem = draft.with_problem(text, language)
         return self._answered(state, problem, Step.FREQUENCY, extending=True)

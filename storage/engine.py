@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -21,6 +21,7 @@ from storage.errors import DatabaseUrlError
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+_SQLITE_READONLY: Final = 8  # the primary result code of "attempt to write a readonly database"
 # Any constant works: it only has to be the same in every process that migrates this database.
 _MIGRATION_LOCK_KEY: Final = 0x1A5E_0001
 
@@ -79,6 +80,7 @@ def _sqlite_engine(url: URL) -> Engine:
         engine = create_engine(url)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
+    event.listen(engine, "handle_error", _on_sqlite_error)
     return engine
 
 
@@ -124,6 +126,16 @@ def _on_sqlite_begin(connection: Connection) -> None:
     # Take the write lock up front: a writer then waits in busy_timeout instead of failing
     # with "database is locked" when it upgrades a read lock mid-transaction.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _on_sqlite_error(context: ExceptionContext) -> None:
+    # A connection opened while the file could not be written (a read-only remount, an
+    # immutable file) was opened read-only by SQLite, and stays so when the file is writable
+    # again. Treat its error as a lost connection: SQLAlchemy discards it and the pool's other
+    # connections, so the caller's retry (the error is still transient) reconnects writable.
+    code = getattr(context.original_exception, "sqlite_errorcode", None)  # not on every error
+    if isinstance(code, int) and code & 0xFF == _SQLITE_READONLY:
+        context.is_disconnect = True
 
 
 def checkpoint(engine: Engine) -> None:

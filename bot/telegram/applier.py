@@ -3,7 +3,8 @@
 Both transports use it: the poller (which keeps trying a transient fault for as long as it
 takes) and the webhook (which answers 500 for it, so Telegram delivers the update again). An
 update that fails for any other reason is tried a few times and then parked: it is logged by id
-and kind only, counted, and its chat is told once that the message was not taken in.
+and kind only, counted, its chat is told once that the message was not taken in, and a parked
+button press is answered so the resident's button stops spinning.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from bot.telegram.delivery import DeliveryFailed
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 Notify = Callable[[int, str | None], Awaitable[None]]
+AnswerPress = Callable[[str], Awaitable[None]]  # answerCallbackQuery of a press, by its id
 Applied = Callable[[], None]
 # Faults that go away by themselves: the database or Telegram is down, busy or slow.
 TRANSIENT: tuple[type[BaseException], ...] = (
@@ -101,6 +103,7 @@ class Applier:
         dispatcher: Dispatcher,
         *,
         notify: Notify,
+        answer_press: AnswerPress,
         attempts: int = 3,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
@@ -110,6 +113,7 @@ class Applier:
         self.bot = bot
         self.dispatcher = dispatcher
         self.notify = notify
+        self.answer_press = answer_press
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -162,6 +166,8 @@ class Applier:
             update_kind(update),
             self.attempts,
         )
+        if update.callback_query is not None:
+            await self._stop_spinner(update.callback_query.id)
         chat = chat_of(update)
         if chat is None or chat < 0:  # groups and channels are never written to for this
             return
@@ -175,3 +181,14 @@ class Applier:
             await self.notify(chat, language_of(update))
         except Exception as error:  # the notice is a courtesy; its failure changes nothing
             log.warning("notice of a parked update not delivered (%s)", type(error).__name__)
+
+    async def _stop_spinner(self, query_id: str) -> None:
+        """Answer a parked button press, or the resident's button spins until Telegram gives up.
+
+        Without text: the chat notice says what happened. Like the notice, this is a courtesy:
+        Telegram may refuse it (the press was answered before the failure, or is too old).
+        """
+        try:
+            await self.answer_press(query_id)
+        except Exception as error:
+            log.warning("parked button press not answered (%s)", type(error).__name__)

@@ -18,7 +18,7 @@ from aiogram.types import (
 )
 
 from bot.services.conversation import Conversations, Document, Turn, pseudonym
-from bot.telegram.applier import Applied, Notify
+from bot.telegram.applier import AnswerPress, Applied, Notify
 from bot.telegram.delivery import REPLY_BURST, Delivery
 from bot.telegram.throttle import Warn
 from flows.content import Content
@@ -160,6 +160,17 @@ def not_applied_notice(delivery: Delivery, notices: Notices) -> Notify:
         await _notify(delivery, chat_id, notices.render("not_applied", hint))
 
     return notify
+
+
+def press_answer(delivery: Delivery) -> AnswerPress:
+    """Return the applier's answer to a parked button press (answerCallbackQuery, no text)."""
+
+    async def answer(query_id: str) -> None:
+        await delivery.call(
+            lambda: delivery.bot.answer_callback_query(query_id), "answerCallbackQuery"
+        )
+
+    return answer
 
 
 async def _notify(delivery: Delivery, chat_id: int, notice: Rendered) -> None:

@@ -31,12 +31,14 @@ HOOK_SECRET = "transport-webhook-secret"
 
 
 def crash_on(core: Core, words: str) -> None:
-    """Make the interview raise on ``words``: a bug that fails every attempt of one update."""
+    """Make the interview raise on ``words`` (typed, or a button's data): a bug that fails
+    every attempt of one update."""
     advance = core.conversations.interview.advance
 
     def failing(state: Any, event: Event, facts: Any) -> Any:
-        if event.kind is EventKind.TEXT and event.text == words:
-            raise RuntimeError(f"forced crash on {event.text!r}")
+        typed = event.kind is EventKind.TEXT and event.text == words
+        if typed or (event.kind is EventKind.CHOICE and event.choice == words):
+            raise RuntimeError(f"forced crash on {words!r}")
         return advance(state, event, facts)
 
     core.conversations.interview.advance = failing  # type: ignore[method-assign]
@@ -104,6 +106,53 @@ async def test_a_failing_update_of_one_chat_does_not_delay_another(
         assert await anna.reads(1, within=30) == [text_of(core, "not_applied")]
         assert await anna.says(BUS) == [text_of(core, "ask_frequency")]
         assert api.pending_update_count == 0
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_parked_button_press_is_answered_so_the_button_stops_spinning(
+    api: FakeBotAPI, sqlite_url: str, unused_tcp_port: int, mode: str
+) -> None:
+    url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
+    hook = {
+        "webhook_url": "https://innspill.example.org/telegram",
+        "webhook_secret": HOOK_SECRET,
+        "webhook_port": unused_tcp_port,
+    }
+    settings = settings_for(api, sqlite_url, **(hook if mode == "webhook" else {}))
+    async with running_bot(settings) as core:
+        anna = Resident(api, ANNA)
+        if mode == "webhook":
+            await api.wait_for(lambda a: a.webhook is not None)
+            start = make_message_update(text="/start", user_id=ANNA, update_id=42)
+            assert await api.push_webhook(url, start, HOOK_SECRET) == 200
+            await anna.reads(2)
+        else:
+            await anna.says("/start", expect=2)
+        crash_on(core, "consent:yes")
+        press = api.press(ANNA, "consent:yes")
+        if mode == "webhook":
+            assert await api.push_webhook(url, press, HOOK_SECRET) == 200  # parked
+        assert await anna.reads(1, within=30) == [text_of(core, "not_applied")]
+        answered = [c.params["callback_query_id"] for c in api.calls("answerCallbackQuery")]
+        assert answered == [press["callback_query"]["id"]]
+        assert [c.status for c in api.calls("answerCallbackQuery")] == [200]
+
+
+async def test_a_refused_answer_to_a_parked_press_is_logged_and_changes_nothing(
+    api: FakeBotAPI, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(settings_for(api, sqlite_url)) as core:
+        anna = Resident(api, ANNA)
+        await anna.says("/start", expect=2)
+        crash_on(core, "consent:yes")
+        api.fail_next("answerCallbackQuery", status=400)
+        api.press(ANNA, "consent:yes")
+        assert await anna.reads(1, within=30) == [text_of(core, "not_applied")]
+        assert await anna.presses("consent:no") == [text_of(core, "consent_declined")]
+    refused = [r for r in caplog.records if "press not answered" in r.getMessage()]
+    assert [(r.levelname, r.getMessage()) for r in refused] == [
+        ("WARNING", "parked button press not answered (TelegramBadRequest)")
+    ]
 
 
 async def test_a_hung_send_to_one_chat_does_not_hold_up_another(

@@ -16,6 +16,11 @@ STORY = [
     "Når den er full, kjører den forbi holdeplassen uten å stoppe.",
     "Da må jeg gå hjem i mørket langs en vei uten fortau.",
 ]
+IDEA = [
+    "Kommunen bør lage en app for å booke idrettshallen.",
+    "Den bør vise ledige tider og la oss booke direkte fra mobilen.",
+]
+HALL = "Vi ringer rundt i ukevis for å finne en ledig time i hallen til laget."
 COMPARED = ("text", "language", "frequency", "severity", "groups", "area", "source")
 
 
@@ -82,6 +87,32 @@ async def test_a_problem_told_in_three_messages_is_stored_whole(
         await kari.presses("review:confirm", expect=2)
     [problem] = stored_problems(database_url)
     assert problem.text == "\n".join(STORY)
+
+
+async def test_a_suggestion_told_in_two_messages_is_stored_whole(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    async with running_bot(settings_for(api, database_url)) as core:
+        kari = Resident(api, KARI)
+        await kari.says("/start", expect=2)
+        await kari.presses("consent:yes")
+        noted = text_of(core, "solution_noted", suggestion=IDEA[0].rstrip("."))
+        assert await kari.says(IDEA[0]) == [noted]
+        assert await kari.says(IDEA[1]) == [text_of(core, "added_text")]
+        [asked] = await kari.presses("solution_problem:go_on")  # the idea, whole, and the question
+        assert IDEA[0] in asked and IDEA[1].rstrip(".") in asked
+        assert await kari.says(HALL) == [text_of(core, "ask_frequency")]
+        await kari.presses("frequency:weekly")
+        await kari.presses("severity:3")
+        await kari.presses("groups:student", expect=0)
+        await api.wait_for(lambda a: any("✓" in b for b, _ in a.sent_to(KARI)[-1].buttons))
+        await kari.presses("groups:done")
+        [review] = await kari.presses("area:sentrum")
+        assert all(part.rstrip(".") in review for part in IDEA)
+        await kari.presses("review:confirm", expect=2)
+    [problem] = problems(database_url)
+    assert problem.suggested_solution == "\n".join(IDEA)
+    assert problem.text == HALL
 
 
 async def test_mine_lists_the_reports_and_mydata_reads_in_their_language(

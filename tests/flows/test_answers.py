@@ -389,6 +389,75 @@ def test_a_short_answer_right_after_the_problem_is_the_answer() -> None:
     assert state.draft.text == BUS["nb"] and state.draft.frequency == "daily"
 
 
+IDEA = {
+    "nb": "Kommunen bør lage en app for å booke idrettshallen.",
+    "en": "The municipality should build an app for booking the sports hall.",
+    "uk": "Громада має зробити застосунок для бронювання спортзалу.",
+}
+IDEA_MORE = {
+    "nb": "Den bør vise ledige tider og la oss booke direkte fra mobilen.",
+    "en": "It should show the free times and let us book straight from a phone.",
+    "uk": "Також треба зробити онлайн-оплату в тому ж застосунку.",
+}
+HALL = {
+    "nb": "Vi ringer rundt i ukevis for å finne en ledig time i hallen til laget.",
+    "en": "We phone around for weeks to find a free slot in the hall for the team.",
+    "uk": "Ми тижнями телефонуємо, щоб знайти вільний час у залі для команди.",
+}
+
+
+@pytest.mark.parametrize("language", ["nb", "en", "uk"])
+def test_a_suggestion_told_in_several_messages_is_kept_whole(language: str) -> None:
+    state, outputs = run(
+        [
+            *CONSENTED,
+            (IDEA[language], ["solution_noted"]),
+            (IDEA_MORE[language], ["added_text"]),
+            ("[solution_problem:go_on]", ["solution_noted"]),
+            (HALL[language], ["ask_frequency"]),  # the problem behind it: no longer added
+        ],
+        hint=language,
+    )
+    assert state.draft.suggested_solution == f"{IDEA[language]}\n{IDEA_MORE[language]}"
+    assert state.draft.text == HALL[language]
+    added = next(r for r in replies(outputs) if r.key == "added_text")
+    assert [c.data for row in added.choices for c in row] == ["solution_problem:go_on"]
+    asked_again = [r for r in replies(outputs) if r.key == "solution_noted"][-1]
+    assert IDEA_MORE[language].rstrip(".") in asked_again.params["suggestion"]
+
+
+@pytest.mark.parametrize("language", ["nb", "en", "uk"])
+def test_an_answer_right_after_the_suggestion_is_the_problem_short_or_long(
+    language: str,
+) -> None:
+    short = {
+        "nb": "Hallen er alltid full.",
+        "en": "The hall is always full.",
+        "uk": "Зал завжди зайнятий.",
+    }
+    for answer in (short[language], HALL[language]):
+        state, _ = run(
+            [*CONSENTED, (IDEA[language], ["solution_noted"]), (answer, ["ask_frequency"])],
+            hint=language,
+        )
+        assert (state.draft.suggested_solution, state.draft.text) == (IDEA[language], answer)
+
+
+def test_a_suggestion_continued_by_typing_go_on_asks_for_the_problem() -> None:
+    state, _ = run(
+        [
+            *CONSENTED,
+            (IDEA["nb"], ["solution_noted"]),
+            (IDEA_MORE["nb"], ["added_text"]),
+            ("gå videre", ["solution_noted"]),
+            ("Hallen er alltid full.", ["ask_frequency"]),
+            (MORE["nb"], ["added_text"]),  # now the problem text is what grows
+        ]
+    )
+    assert state.draft.suggested_solution == f"{IDEA['nb']}\n{IDEA_MORE['nb']}"
+    assert state.draft.text == f"Hallen er alltid full.\n{MORE['nb']}"
+
+
 def test_a_changed_text_can_be_continued_and_the_card_shows_it_whole() -> None:
     steps = [*at_area("en"), ("[area:biri]", ["review"]), ("[review:change]", ["ask_change"])]
     _state, outputs = run(

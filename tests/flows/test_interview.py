@@ -95,6 +95,9 @@ def test_the_solution_question_is_asked_only_once() -> None:
         [
             *CONSENTED,
             ("Dere må bygge flere sykkelveier i sentrum.", ["solution_noted"]),
+            ("Dere burde også lage en sykkelparkering ved stasjonen.", ["added_text"]),
+            ("[solution_problem:go_on]", ["solution_noted"]),
+            # Asked once: a proposal given as the answer is taken as the problem text.
             ("Dere burde også lage en sykkelparkering ved stasjonen.", ["ask_frequency"]),
         ]
     )

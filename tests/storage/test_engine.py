@@ -4,9 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from storage.engine import make_engine, session_scope, upgrade_database
 from storage.queries import count_problems, get_or_create_resident
+from tests.sqlite_faults import sqlite_read_only
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -84,4 +86,24 @@ def test_session_scope_rolls_back_on_error(database_url):
         raise RuntimeError("boom")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM resident")).scalar() == 0
+    engine.dispose()
+
+
+def test_a_connection_opened_while_sqlite_was_read_only_is_replaced_once_it_is_writable(
+    sqlite_url,
+):
+    engine = make_engine(sqlite_url)
+    upgrade_database(engine)
+    engine.dispose()  # the next connection is opened while the file refuses writes
+    with (
+        sqlite_read_only(sqlite_url),
+        pytest.raises(OperationalError, match="readonly"),
+        session_scope(engine) as session,
+    ):
+        get_or_create_resident(session=session, pseudonym="p1", now=NOW)
+    # The one pooled connection was opened read-only; a retry must still be able to write.
+    with session_scope(engine) as session:
+        get_or_create_resident(session=session, pseudonym="p1", now=NOW)
+    with session_scope(engine) as session:
+        assert session.connection().execute(text("SELECT count(*) FROM resident")).scalar() == 1
     engine.dispose()
