@@ -110,7 +110,7 @@ async def test_a_suggestion_told_in_two_messages_is_stored_whole(
         [review] = await kari.presses("area:sentrum")
         assert all(part.rstrip(".") in review for part in IDEA)
         await kari.presses("review:confirm", expect=2)
-    [problem] = problems(database_url)
+    [problem] = stored_problems(database_url)
     assert problem.suggested_solution == "\n".join(IDEA)
     assert problem.text == HALL
 
