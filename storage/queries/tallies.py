@@ -159,3 +159,14 @@ def theme_cells(session: Session, *, theme: int) -> tuple[int, Counter[tuple[str
         for group in _groups(text) or ("",):
             cells[(group, area)] += int(count)
     return total, cells
+
+
+def area_counts(
+    session: Session, *, filters: Filters, period: Period | None, theme: int | None = None
+) -> Counter[str]:
+    """Count the view's problems (of ``theme``, if given) by area ("" when none was named)."""
+    query = in_view(select(col(Problem.area), func.count()), filters, period)
+    if theme is not None:
+        query = query.where(col(Problem.theme_id) == theme)
+    query = query.group_by(col(Problem.area))
+    return Counter({area: int(count) for area, count in session.execute(query)})

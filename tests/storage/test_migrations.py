@@ -14,6 +14,7 @@ from storage.engine import (
     MIGRATIONS_DIR,
     alembic_config,
     current_revision,
+    for_dialect,
     head_revision,
     make_engine,
     session_scope,
@@ -61,7 +62,8 @@ def test_upgrade_by_url_then_again_keeps_the_data(engine, database_url):
 def test_models_and_migrations_agree(engine):
     upgrade_database(engine)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": for_dialect(connection.dialect.name)}
+        context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
