@@ -5,12 +5,24 @@ Grouped over the indexed columns so a year of problems is counted without loadin
 """
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from itertools import pairwise
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlmodel import Session, col
 
 from flows.periods import Period
@@ -27,8 +39,20 @@ _GROUPS = cast(col(Problem.groups), String)  # the JSON's text: few distinct lis
 _THEME = col(Problem.theme_id) + literal_column("0")
 
 
+@lru_cache(maxsize=4096)  # a year holds tens of thousands of rows but few distinct lists
 def _groups(text: str | None) -> tuple[str, ...]:
     return tuple(json.loads(text or "[]"))
+
+
+def _lists(session: Session) -> ColumnElement[str]:
+    """Join the distinct group lists of a grouped query with commas: a JSON list once bracketed."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(distinct(_GROUPS), literal(","))
+    return func.group_concat(distinct(_GROUPS))
+
+
+def _union(lists: str | None) -> frozenset[str]:
+    return frozenset(group for one in json.loads(f"[{lists or ''}]") for group in one)
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -100,15 +124,12 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             func.coalesce(func.sum(rate), 0),
             func.count(rate),
             func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+            _lists(session),
         )
         .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
         .where(theme.is_not(None))
         .group_by(theme)
     )
-    groups: defaultdict[int, set[str]] = defaultdict(set)
-    by_list = select(theme, _GROUPS).where(theme.is_not(None)).group_by(theme, _GROUPS)
-    for theme_id, text in session.execute(in_view(by_list, filters, period)):
-        groups[theme_id].update(_groups(text))
     return [
         ThemeSums(
             theme=int(row[0]),
@@ -123,7 +144,7 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             per_year_total=float(row[9]),
             timed=int(row[10]),
             areas=int(row[11]),
-            groups=frozenset(groups[row[0]]),
+            groups=_union(row[12]),
         )
         for row in session.execute(in_view(query, filters, period))
     ]
