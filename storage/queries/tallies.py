@@ -17,9 +17,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    distinct,
     func,
-    literal,
     literal_column,
     select,
 )
@@ -44,11 +42,19 @@ def _groups(text: str | None) -> tuple[str, ...]:
     return tuple(json.loads(text or "[]"))
 
 
-def _lists(session: Session) -> ColumnElement[str]:
-    """Join the distinct group lists of a grouped query with commas: a JSON list once bracketed."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.string_agg(distinct(_GROUPS), literal(","))
-    return func.group_concat(distinct(_GROUPS))
+def _theme_groups(session: Session, filters: Filters, period: Period | None) -> dict[int, str]:
+    """Return each theme's distinct group lists joined by commas: a JSON list once bracketed.
+
+    Deduplicated first, then joined: a handful of rows per theme reach Python, and the
+    database never sorts a year of lists per theme (PostgreSQL does for ``DISTINCT`` inside
+    an aggregate: 0.5 s on a year of a million problems).
+    """
+    pairs = select(_THEME.label("theme"), _GROUPS.label("groups")).where(_THEME.is_not(None))
+    lists = in_view(pairs, filters, period).distinct().subquery()
+    query = select(lists.c.theme, func.aggregate_strings(lists.c.groups, ",")).group_by(
+        lists.c.theme
+    )
+    return {int(theme): text for theme, text in session.execute(query)}
 
 
 def _union(lists: str | None) -> frozenset[str]:
@@ -124,12 +130,12 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             func.coalesce(func.sum(rate), 0),
             func.count(rate),
             func.count(func.distinct(func.nullif(col(Problem.area), ""))),
-            _lists(session),
         )
         .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
         .where(theme.is_not(None))
         .group_by(theme)
     )
+    lists = _theme_groups(session, filters, period)
     return [
         ThemeSums(
             theme=int(row[0]),
@@ -144,7 +150,7 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             per_year_total=float(row[9]),
             timed=int(row[10]),
             areas=int(row[11]),
-            groups=_union(row[12]),
+            groups=_union(lists.get(row[0])),
         )
         for row in session.execute(in_view(query, filters, period))
     ]
