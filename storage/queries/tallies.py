@@ -11,16 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
 
-from sqlalchemy import (
-    ColumnElement,
-    String,
-    and_,
-    case,
-    cast,
-    func,
-    literal_column,
-    select,
-)
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal_column, select
 from sqlmodel import Session, col
 
 from flows.periods import Period
@@ -58,7 +49,7 @@ def _theme_groups(session: Session, filters: Filters, period: Period | None) -> 
 
 
 def _union(lists: str | None) -> frozenset[str]:
-    return frozenset(group for one in json.loads(f"[{lists or ''}]") for group in one)
+    return frozenset(group for one in json.loads(f"[{lists or ''}]") for group in one or ())
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
