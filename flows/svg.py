@@ -18,10 +18,17 @@ Ring = tuple[tuple[float, float], ...]  # (lon, lat) points
 
 
 def trend(counts: Sequence[int], labels: Sequence[str], title: str) -> str:
-    """Draw one bar per week with its count above it (small counts hidden)."""
+    """Draw one bar per week with its count above it (small counts hidden).
+
+    Week labels are thinned so they never overlap; on narrow screens the stylesheet shows
+    fewer, larger ones (class ``minor`` hides) and drops the zeros above empty weeks.
+    """
     width, height, top, bottom = 640, 200, 24, 28
     step = width / max(len(counts), 1)
     peak = max([SMALL, *counts])
+    last = len(counts) - 1
+    every = _stride(step, LABEL_WIDTH)
+    every_narrow = _stride(step, LABEL_WIDTH_NARROW)
     parts = [_open(width, height, title)]
     for i, (count, label) in enumerate(zip(counts, labels, strict=True)):
         drawn = max(count, SMALL) if count else 0
@@ -33,9 +40,28 @@ def trend(counts: Sequence[int], labels: Sequence[str], title: str) -> str:
             f'fill="{colour}"/>'
         )
         mid = x + (step - 8) / 2
-        parts.append(_text(mid, y - 4, shown(count) if count else "0"))
-        parts.append(_text(mid, height - 8, label))
+        parts.append(_text(mid, y - 4, shown(count) if count else "0", "n" if count else "n zero"))
+        edge = {"start": x - 2, "end": x + step - 6}.get(_anchor(i, last), mid)
+        if (last - i) % every == 0:  # counted back from this week, which is always labelled
+            kind = "wk" if (last - i) % every_narrow == 0 else "wk minor"
+            parts.append(_text(edge, height - 8, label, kind, _anchor(i, last)))
     return "".join(parts) + "</svg>"
+
+
+# The width a "dd.mm" week label needs, with a gap, in the chart's units: as drawn (font 12),
+# and on a phone, where the stylesheet enlarges it to stay readable in a chart shrunk to half.
+LABEL_WIDTH = 40
+LABEL_WIDTH_NARROW = 80
+
+
+def _anchor(i: int, last: int) -> str:
+    """Align the first and last labels inward, so the chart's edge does not cut them off."""
+    return "start" if i == 0 and last else "end" if i == last else "middle"
+
+
+def _stride(step: float, needed: float) -> int:
+    """Return how many bars apart labels must be to keep ``needed`` units each."""
+    return max(1, math.ceil(needed / step))
 
 
 def sparkline(counts: Sequence[int], title: str) -> str:
@@ -144,8 +170,9 @@ def _open(width: int, height: int, title: str) -> str:
     )
 
 
-def _text(x: float, y: float, label: str) -> str:
+def _text(x: float, y: float, label: str, kind: str = "", anchor: str = "middle") -> str:
+    named = f' class="{kind}"' if kind else ""
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="12" text-anchor="middle" '
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="12" text-anchor="{anchor}"{named} '
         f'fill="#24292f">{escape(label)}</text>'
     )

@@ -2,7 +2,7 @@
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -118,6 +118,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted rows are overwritten with zeros, so erased text leaves no trace in the file.
         cursor.execute("PRAGMA secure_delete=ON")
+        # The workspace groups a year of problems: sort in memory, not in temporary files.
+        cursor.execute("PRAGMA temp_store=MEMORY")
     finally:
         cursor.close()
 
@@ -161,6 +163,17 @@ def alembic_config(connection: Connection) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
     return config
+
+
+def for_dialect(dialect: str) -> Callable[..., bool]:
+    """Return Alembic's ``include_object`` that leaves out what only another database builds."""
+
+    def include(obj: Any, _name: Any, _type: str, _reflected: bool, _compare_to: Any) -> bool:
+        # An index kept to one database with ``ddl_if(dialect=...)``; Alembic ignores ddl_if.
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect in (None, dialect)
+
+    return include
 
 
 def head_revision() -> str:

@@ -22,8 +22,8 @@ def counts(
 ) -> tuple[Counter[str], dict[int, str]]:
     """Count the view's problems (of ``theme``, if given) by area; return the theme labels too."""
     span = resolve_period(filters, now, context.zone) or Period(EPOCH, now + timedelta(days=1))
-    records = queries.light_records(session=session, filters=filters, period=span, theme=theme)
-    return Counter(record.area for record in records), queries.theme_labels(session=session)
+    by_area = queries.area_counts(session=session, filters=filters, period=span, theme=theme)
+    return by_area, queries.theme_labels(session=session)
 
 
 async def show(request: web.Request) -> web.Response:

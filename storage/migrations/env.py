@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from storage import models
-from storage.engine import make_engine
+from storage.engine import for_dialect, make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -32,9 +32,10 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
-def _configure(**kwargs: Any) -> None:
+def _configure(dialect: str, **kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
+        include_object=for_dialect(dialect),
         render_item=_render_item,
         compare_type=True,
         **kwargs,
@@ -43,7 +44,8 @@ def _configure(**kwargs: Any) -> None:
 
 def _run_online(connection: Connection) -> None:
     # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
-    _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    dialect = connection.dialect.name
+    _configure(dialect, connection=connection, render_as_batch=dialect == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
 
@@ -54,7 +56,8 @@ def _run() -> None:
     if context.is_offline_mode():
         if not url:
             raise RuntimeError("offline migrations need config.attributes['url']")
-        _configure(url=url, literal_binds=True, render_as_batch=url.startswith("sqlite"))
+        dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        _configure(dialect, url=url, literal_binds=True, render_as_batch=url.startswith("sqlite"))
         with context.begin_transaction():
             context.run_migrations()
     elif connection is not None:

@@ -104,6 +104,7 @@ from storage.queries.statuses import (
     theme_statuses,
 )
 from storage.queries.tallies import (
+    area_counts,
     before_sums,
     theme_cells,
     theme_problems,
@@ -173,6 +174,7 @@ __all__ = [
     "add_staff",
     "add_status_change",
     "add_workshop",
+    "area_counts",
     "audience",
     "before_sums",
     "cached_translations",

@@ -5,9 +5,10 @@ Grouped over the indexed columns so a year of problems is counted without loadin
 """
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from itertools import pairwise
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal_column, select
@@ -27,8 +28,28 @@ _GROUPS = cast(col(Problem.groups), String)  # the JSON's text: few distinct lis
 _THEME = col(Problem.theme_id) + literal_column("0")
 
 
+@lru_cache(maxsize=4096)  # a year holds tens of thousands of rows but few distinct lists
 def _groups(text: str | None) -> tuple[str, ...]:
     return tuple(json.loads(text or "[]"))
+
+
+def _theme_groups(session: Session, filters: Filters, period: Period | None) -> dict[int, str]:
+    """Return each theme's distinct group lists joined by commas: a JSON list once bracketed.
+
+    Deduplicated first, then joined: a handful of rows per theme reach Python, and the
+    database never sorts a year of lists per theme (PostgreSQL does for ``DISTINCT`` inside
+    an aggregate: 0.5 s on a year of a million problems).
+    """
+    pairs = select(_THEME.label("theme"), _GROUPS.label("groups")).where(_THEME.is_not(None))
+    lists = in_view(pairs, filters, period).distinct().subquery()
+    query = select(lists.c.theme, func.aggregate_strings(lists.c.groups, ",")).group_by(
+        lists.c.theme
+    )
+    return {int(theme): text for theme, text in session.execute(query)}
+
+
+def _union(lists: str | None) -> frozenset[str]:
+    return frozenset(group for one in json.loads(f"[{lists or ''}]") for group in one or ())
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -105,10 +126,7 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
         .where(theme.is_not(None))
         .group_by(theme)
     )
-    groups: defaultdict[int, set[str]] = defaultdict(set)
-    by_list = select(theme, _GROUPS).where(theme.is_not(None)).group_by(theme, _GROUPS)
-    for theme_id, text in session.execute(in_view(by_list, filters, period)):
-        groups[theme_id].update(_groups(text))
+    lists = _theme_groups(session, filters, period)
     return [
         ThemeSums(
             theme=int(row[0]),
@@ -123,7 +141,7 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             per_year_total=float(row[9]),
             timed=int(row[10]),
             areas=int(row[11]),
-            groups=frozenset(groups[row[0]]),
+            groups=_union(lists.get(row[0])),
         )
         for row in session.execute(in_view(query, filters, period))
     ]
@@ -159,3 +177,14 @@ def theme_cells(session: Session, *, theme: int) -> tuple[int, Counter[tuple[str
         for group in _groups(text) or ("",):
             cells[(group, area)] += int(count)
     return total, cells
+
+
+def area_counts(
+    session: Session, *, filters: Filters, period: Period | None, theme: int | None = None
+) -> Counter[str]:
+    """Count the view's problems (of ``theme``, if given) by area ("" when none was named)."""
+    query = in_view(select(col(Problem.area), func.count()), filters, period)
+    if theme is not None:
+        query = query.where(col(Problem.theme_id) == theme)
+    query = query.group_by(col(Problem.area))
+    return Counter({area: int(count) for area, count in session.execute(query)})

@@ -1,6 +1,6 @@
 """Alembic migrations: they build the schema the models describe, and are safe to rerun."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -9,11 +9,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+from flows.periods import Period
+from flows.workspace import Filters
 from storage import queries
 from storage.engine import (
     MIGRATIONS_DIR,
     alembic_config,
     current_revision,
+    for_dialect,
     head_revision,
     make_engine,
     session_scope,
@@ -61,7 +64,8 @@ def test_upgrade_by_url_then_again_keeps_the_data(engine, database_url):
 def test_models_and_migrations_agree(engine):
     upgrade_database(engine)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": for_dialect(connection.dialect.name)}
+        context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
@@ -109,3 +113,29 @@ def test_0012_forms_themes_afresh_after_every_theme_id_ever_given(engine):
         assert state.snapshot is not None and state.snapshot["version"] == 2
         assert state.snapshot["next_id"] == 8 and (state.seq, state.snapshot_seq) == (0, 0)
         assert queries.unthemed_problems(session=session, limit=5)[0][1] == "Bussen"
+
+
+def test_0014_counts_a_period_of_stored_problems_from_its_index(engine):
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0013")
+        connection.execute(
+            text(
+                "INSERT INTO problem (text, language, suggested_solution, solution_language,"
+                " groups, area, place, frequency, source, workshop, created_at)"
+                " VALUES ('Bussen', 'nb', '', '', '[\"senior\"]', 'biri', '', '', 'telegram',"
+                " '', :t)"
+            ),
+            {"t": NOW},
+        )
+    upgrade_database(engine)
+    names = {index["name"] for index in inspect(engine).get_indexes("problem")}
+    assert names & {"ix_problem_view", "ix_problem_view_pg"}
+    period = Period(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    with session_scope(engine) as session:
+        sums = queries.view_sums(session=session, filters=Filters(), period=period)
+        assert (sums.problems, sums.count(0), sums.count(1)) == (1, {"biri": 1}, {"senior": 1})
+    if engine.dialect.name == "sqlite":  # a year is read from the index alone, not the rows
+        query = "SELECT area, groups, count(*) FROM problem WHERE created_at >= ? GROUP BY 1, 2"
+        with engine.connect() as connection:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", (NOW,)).all()
+        assert "COVERING INDEX ix_problem_view" in " ".join(str(row[-1]) for row in plan)

@@ -128,3 +128,15 @@ def test_week_counts_and_theme_cells_agree_with_the_records(seeded: Engine) -> N
     own = [r for r in records if r.theme == 2]
     assert total == len(own) == sum(expected[2])
     assert cells == Counter((g, r.area) for r in own for g in (r.groups or ("",)))
+
+
+@pytest.mark.parametrize(("filters", "theme"), [(EVERYTHING, None), (Filters(group="senior"), 2)])
+def test_the_map_counts_by_area_what_the_records_hold(
+    seeded: Engine, filters: Filters, theme: int | None
+) -> None:
+    with session_scope(seeded) as session:
+        counted = queries.area_counts(session=session, filters=filters, period=PERIOD, theme=theme)
+        records = queries.light_records(session=session, filters=filters, period=PERIOD)
+    wanted = [r for r in records if theme is None or r.theme == theme]
+    assert counted == Counter(r.area for r in wanted)
+    assert counted[""] > 0 or theme is not None  # problems with no area count too

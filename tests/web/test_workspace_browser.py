@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 from storage import queries
@@ -205,3 +206,29 @@ async def test_a_keyboard_walks_the_main_pages(browser, workspace):
                return getComputedStyle(a).outlineStyle; })()"""
         )
         assert outline != "none", path
+
+
+LABEL_BOXES = """() => [...document.querySelectorAll('.chart svg text')]
+    .filter((t) => t.textContent.includes('.') && getComputedStyle(t).display !== 'none')
+    .map((t) => {
+      const r = t.getBoundingClientRect();
+      const chart = t.ownerSVGElement.getBoundingClientRect();
+      return [r.left, r.right, r.height, r.left >= chart.left && r.right <= chart.right];
+    })"""
+
+
+async def test_week_labels_of_the_charts_stay_apart_and_readable(browser, workspace):
+    for viewport in (PHONE, DESKTOP):
+        page = await signed_in(browser, workspace, viewport)
+        await page.goto(workspace.url + "/themes")
+        await page.locator("table.data tbody th a").first.click()
+        for path in ("", "/"):  # the theme's 26-week timeline, then the overview's 12 weeks
+            if path:
+                await page.goto(workspace.url + path)
+            boxes = sorted(await page.evaluate(LABEL_BOXES))
+            assert len(boxes) >= 6, (viewport, path, boxes)
+            for (_, right, *_), (left, *_) in pairwise(boxes):
+                assert right + 2 <= left, (viewport, path, boxes)  # no two labels touch
+            assert min(height for _, _, height, _ in boxes) >= 10, (viewport, path, boxes)
+            assert all(inside for *_, inside in boxes), (viewport, path, boxes)  # none cut off
+        await page.context.close()
