@@ -115,7 +115,7 @@ def test_0012_forms_themes_afresh_after_every_theme_id_ever_given(engine):
         assert queries.unthemed_problems(session=session, limit=5)[0][1] == "Bussen"
 
 
-def test_0014_counts_a_period_of_stored_problems_from_its_index(engine):
+def test_0015_counts_a_period_of_stored_problems_from_its_index(engine):
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0013")
         connection.execute(
