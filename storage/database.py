@@ -7,7 +7,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from storage.engine import session_scope
+from storage.engine import read_scope, session_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,3 +35,16 @@ class Database:
         lock is held until it returns).
         """
         return await asyncio.to_thread(self.call, fn, *args, **kwargs)
+
+    def read_now(
+        self, fn: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """Run ``fn``, which only reads, in one transaction that holds no writer up (SQLite)."""
+        with read_scope(self.engine) as session:
+            return fn(session, *args, **kwargs)
+
+    async def read(
+        self, fn: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """Run ``fn``, which only reads, in a worker thread: staff never hold residents up."""
+        return await asyncio.to_thread(self.read_now, fn, *args, **kwargs)

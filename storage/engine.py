@@ -26,6 +26,9 @@ _SQLITE_READONLY: Final = 8  # the primary result code of "attempt to write a re
 _MIGRATION_LOCK_KEY: Final = 0x1A5E_0001
 
 
+READ_ONLY = "innspill_read_only"  # execution option: a transaction that only reads
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for DATABASE_URL (a SQLite file or PostgreSQL)."""
     parsed = _parse_url(url)
@@ -126,8 +129,11 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_sqlite_begin(connection: Connection) -> None:
     # Take the write lock up front: a writer then waits in busy_timeout instead of failing
-    # with "database is locked" when it upgrades a read lock mid-transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # with "database is locked" when it upgrades a read lock mid-transaction. A read-only
+    # transaction (``read_scope``) takes no lock: under WAL it neither waits for writers nor
+    # holds them up.
+    reading = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _on_sqlite_error(context: ExceptionContext) -> None:
@@ -154,6 +160,18 @@ def checkpoint(engine: Engine) -> None:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """Run one transaction: commit on success, roll back on error."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """Run one transaction that only reads: on SQLite it never blocks or waits for a writer.
+
+    A write inside it fails on SQLite ("database is locked" at worst): use ``session_scope``
+    for anything that changes data.
+    """
+    reader = engine.execution_options(**{READ_ONLY: True})
+    with Session(reader, expire_on_commit=False) as session, session.begin():
         yield session
 
 

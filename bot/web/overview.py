@@ -54,7 +54,7 @@ async def show(request: web.Request) -> web.Response:
     """Render the overview of the view in the URL."""
     context = request.app[CONTEXT]
     filters = filters_of(request)
-    found = await context.db.run(overview, filters=filters, now=context.clock(), context=context)
+    found = await context.db.read(overview, filters=filters, now=context.clock(), context=context)
     title = context.texts.fill("trend", request[MEMBER].language)
     chart = trend(found.weeks, found.week_labels, title)
     return page(request, "overview.html", filters=filters, found=found, chart=chart)

@@ -32,7 +32,7 @@ async def show(request: web.Request) -> web.Response:
     filters = filters_of(request)
     chosen = request.query.get("theme", "")
     theme = int(chosen) if chosen.isdigit() and len(chosen) < 12 else None
-    by_area, labels = await context.db.run(
+    by_area, labels = await context.db.read(
         counts, filters=filters, theme=theme, now=context.clock(), context=context
     )
     language = request[MEMBER].language

@@ -47,12 +47,12 @@ async def index(request: web.Request) -> web.Response:
     """Render the problems table of the view in the URL."""
     context = request.app[CONTEXT]
     filters = filters_of(request)
-    rows, total = await context.db.run(
+    rows, total = await context.db.read(
         listing, filters=filters, now=context.clock(), context=context
     )
     masked = [(row, mask_personal_data(row.text)) for row in rows]
     pages = max(1, -(-total // PER_PAGE))
-    workshops = await context.db.run(queries.list_workshops)
+    workshops = await context.db.read(queries.list_workshops)
     return page(
         request,
         "problems.html",
@@ -69,7 +69,7 @@ async def download(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     filters = filters_of(request)
     span = _span(filters, context.clock(), context)
-    records = await context.db.run(queries.full_records, filters=filters, period=span)
+    records = await context.db.read(queries.full_records, filters=filters, period=span)
     records.reverse()
     buffer = io.BytesIO()
     kind = request.match_info["kind"]
@@ -80,7 +80,7 @@ async def download(request: web.Request) -> web.Response:
         content = context.content
         names = functools.partial(_name, content, language=language)
         words = Words(context.staff_texts, language, names, label_in(language))
-        statuses = await context.db.run(
+        statuses = await context.db.read(
             queries.theme_statuses, theme_ids={r.theme for r in records if r.theme}
         )
         write_workbook(

@@ -73,7 +73,7 @@ class ResultsPage:
         """Render the page in ``?lang=`` (an offered language) or the default one."""
         asked = request.query.get("lang", "")
         language = asked if asked in self.content.languages else self.default_language
-        results = await self.db.run(queries.public_results)
+        results = await self.db.read(queries.public_results)
         page = self.templates.get_template("results.html").render(
             language=language,
             languages=[

@@ -61,13 +61,13 @@ async def index(request: web.Request) -> web.Response:
     """Render the themes table of the view in the URL."""
     context = request.app[CONTEXT]
     filters = filters_of(request)
-    rows = await context.db.run(table, filters=filters, now=context.clock(), context=context)
+    rows = await context.db.read(table, filters=filters, now=context.clock(), context=context)
     title = context.texts.fill("weeks12", request[MEMBER].language)
     lines = [
         (row, sparkline(weeks, f"{title}: {', '.join(map(str, weeks))}"), status)
         for row, weeks, status in rows
     ]
-    workshops = await context.db.run(queries.list_workshops)
+    workshops = await context.db.read(queries.list_workshops)
     return page(
         request,
         "themes.html",
@@ -164,7 +164,7 @@ async def show(
     """Render the page of ``theme`` with ``values`` for its template (a draft, a message)."""
     context = request.app[CONTEXT]
     filters = filters_of(request)
-    found = await context.db.run(
+    found = await context.db.read(
         detail, theme=theme, filters=filters, now=context.clock(), context=context
     )
     if found is None:

@@ -24,7 +24,7 @@ async def index(
 ) -> web.Response:
     """Render the workshops with the create form (and what was wrong with it, if anything)."""
     context = request.app[CONTEXT]
-    stats = await context.db.run(queries.list_workshops)
+    stats = await context.db.read(queries.list_workshops)
     return page(
         request,
         "workshops.html",

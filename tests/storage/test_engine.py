@@ -1,12 +1,13 @@
 """Engines, sessions and their SQLite settings."""
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from storage.engine import make_engine, session_scope, upgrade_database
+from storage.engine import make_engine, read_scope, session_scope, upgrade_database
 from storage.queries import count_problems, get_or_create_resident
 from tests.sqlite_faults import sqlite_read_only
 
@@ -107,3 +108,32 @@ def test_a_connection_opened_while_sqlite_was_read_only_is_replaced_once_it_is_w
     with session_scope(engine) as session:
         assert session.connection().execute(text("SELECT count(*) FROM resident")).scalar() == 1
     engine.dispose()
+
+
+def _write_at_once(path: str) -> bool:
+    """Tell whether another connection can take SQLite's write lock without waiting."""
+    writer = sqlite3.connect(path, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("ROLLBACK")
+    except sqlite3.OperationalError:  # "database is locked"
+        return False
+    finally:
+        writer.close()
+    return True
+
+
+def test_a_reading_transaction_never_holds_up_a_writer_on_sqlite(sqlite_url: str) -> None:
+    # A staff page reads for a few hundred milliseconds; residents' answers must not wait.
+    engine = make_engine(sqlite_url)
+    upgrade_database(engine)
+    path = sqlite_url.removeprefix("sqlite:///")
+    try:
+        with read_scope(engine) as session:
+            assert count_problems(session=session) == 0
+            assert _write_at_once(path)
+        with session_scope(engine) as session:  # a writing transaction holds the lock
+            assert count_problems(session=session) == 0
+            assert not _write_at_once(path)
+    finally:
+        engine.dispose()
