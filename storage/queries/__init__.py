@@ -8,6 +8,7 @@ from storage.queries.backlog import (
     outbox_backlog,
     theme_backlog,
 )
+from storage.queries.digest_counts import digest_sums, quote_candidates
 from storage.queries.digests import (
     claim_delivery,
     record_delivery,
@@ -182,6 +183,7 @@ __all__ = [
     "count_view",
     "current_status",
     "delete_resident",
+    "digest_sums",
     "drop_follow_up",
     "drop_status_notice",
     "end_session",
@@ -227,6 +229,7 @@ __all__ = [
     "public_results",
     "purge_inactive",
     "purge_old_problems",
+    "quote_candidates",
     "record_consent",
     "record_delivery",
     "record_hear_back",
