@@ -113,10 +113,19 @@ def combinations(sums: ViewSums) -> tuple[Combination, ...]:
     return top_combinations(counts)
 
 
+@dataclass(frozen=True, slots=True)
+class Unsure:
+    """The lists cut too short to be sure of the quotes: they need more candidates."""
+
+    areas: frozenset[str] = frozenset()
+    groups: frozenset[tuple[str, ...]] = frozenset()
+    overall: bool = False
+
+
 def quotes_from(
     candidates: Sequence[ProblemRecord], severe: Sequence[Quote], cut: QuoteCut
-) -> tuple[Quote, ...] | None:
-    """Pick the quotes from the candidates; None when a record left out could have changed them.
+) -> tuple[Quote, ...] | Unsure:
+    """Pick the quotes from the candidates, or name the lists a left-out record could change.
 
     A list cut short is safe when the pass that reads it had already taken its area (or its
     groups), or had taken all four quotes, by the last candidate kept: whatever follows that one
@@ -133,17 +142,19 @@ def quotes_from(
         last, _, at = chosen[-1]
         return last < number or (last == number and at <= bound)
 
-    for area, last in cut.areas.items():
-        bound = rank[last]
-        if not (
-            ended(0, bound) or any(n == 0 and q.area == area and k <= bound for n, q, k in chosen)
-        ):
-            return None
-    for groups, last in cut.groups.items():
-        bound = rank[last]
+    def area_safe(area: str, bound: tuple[int, int, float, int]) -> bool:
+        took = any(n == 0 and q.area == area and k <= bound for n, q, k in chosen)
+        return took or ended(0, bound)
+
+    def groups_safe(groups: tuple[str, ...], bound: tuple[int, int, float, int]) -> bool:
         covered = {g for n, q, k in chosen if n == 0 or (n == 1 and k <= bound) for g in q.groups}
-        if not (ended(1, bound) or covered.issuperset(groups)):
-            return None
-    if cut.overall is not None and not ended(2, rank[cut.overall]):
-        return None
+        return covered.issuperset(groups) or ended(1, bound)
+
+    unsure = Unsure(
+        frozenset(a for a, last in cut.areas.items() if not area_safe(a, rank[last])),
+        frozenset(g for g, last in cut.groups.items() if not groups_safe(g, rank[last])),
+        cut.overall is not None and not ended(2, rank[cut.overall]),
+    )
+    if unsure.areas or unsure.groups or unsure.overall:
+        return unsure
     return tuple(quote for _, quote, _ in chosen)

@@ -19,8 +19,8 @@ from bot.artefacts.reports import write_csv
 from bot.artefacts.workbook import Words, write_workbook
 from bot.services.translation import Translator, translated_records
 from flows.content import Content
-from flows.digest import QUOTE_CHARS, Digest, Quote, render_stats, severe_quotes, trim
-from flows.digest_sums import DigestSums, quotes_from, sums_digest
+from flows.digest import QUOTE_CHARS, Digest, Quote, render_stats, trim
+from flows.digest_sums import DigestSums, sums_digest
 from flows.digest_text import DETAILS, Section, Writer, render_digest, render_digest_plain
 from flows.loop_digest import loop_section
 from flows.periods import Period, period_dates, previous, rolling_period
@@ -37,7 +37,6 @@ from storage.database import Database
 if TYPE_CHECKING:  # aiogram takes seconds to import: `innspill digest --print` does without
     from bot.telegram.delivery import Delivery
 
-QUOTE_CANDIDATES = 8  # quotes looked at first per area, per set of groups and of all
 ROLLING_DAYS = 7  # /digest, /stats and `innspill digest`: the last 7 days up to now
 # Matplotlib is not thread-safe, and digests are built in worker threads: one chart at a time.
 _CHARTING = threading.Lock()
@@ -113,7 +112,7 @@ class DigestBuilder:
         while len(periods) < EARLIER_PERIODS:
             periods.append(previous(periods[-1], self.zone))
         sums, quotes = self.db.call(
-            _sums,
+            count_digest,
             period=period,
             earlier=periods,
             weeks=week_bounds(period.end, self.zone),
@@ -256,7 +255,7 @@ def _records(
     return current, earlier
 
 
-def _sums(
+def count_digest(
     session: Session,
     *,
     period: Period,
@@ -265,11 +264,8 @@ def _sums(
     weights: Weights,
     language: str,
 ) -> tuple[DigestSums, tuple[Quote, ...]]:
-    """Count the digest, then fetch quote candidates until the quotes cannot depend on the rest.
-
-    Each round keeps more of each list; almost always the first is enough.
-    """
-    sums = queries.digest_sums(
+    """Count the digest of ``period`` in the database and pick its quotes."""
+    return queries.digest_sums(
         session=session,
         period=period,
         before=earlier[0],
@@ -278,18 +274,6 @@ def _sums(
         weights=weights,
         language=language,
     )
-    keep = QUOTE_CANDIDATES
-    severe = severe_quotes(sums.severe)
-    while True:
-        candidates, cut = queries.quote_candidates(
-            session=session, period=period, keep=keep, language=language
-        )
-        known = {record.id for record in candidates}
-        candidates.extend(record for record in sums.severe if record.id not in known)
-        quotes = quotes_from(candidates, severe, cut)
-        if quotes is not None:
-            return sums, quotes
-        keep *= 4
 
 
 def _counts(session: Session, *, period: Period) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from storage.queries.backlog import (
     outbox_backlog,
     theme_backlog,
 )
-from storage.queries.digest_counts import digest_sums, quote_candidates
+from storage.queries.digest_counts import digest_sums
 from storage.queries.digests import (
     claim_delivery,
     record_delivery,
@@ -229,7 +229,6 @@ __all__ = [
     "public_results",
     "purge_inactive",
     "purge_old_problems",
-    "quote_candidates",
     "record_consent",
     "record_delivery",
     "record_hear_back",

@@ -8,7 +8,8 @@ Blocked residents' reports are left out everywhere, as the digest leaves them ou
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from typing import Any, TypeVar
@@ -17,8 +18,8 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
-from flows.digest import SEVERE_AT_LEAST, SEVERE_LIMIT, TOP_LIMIT
-from flows.digest_sums import DigestSums, QuoteCut, ThemeDetail
+from flows.digest import SEVERE_AT_LEAST, SEVERE_LIMIT, TOP_LIMIT, Quote, severe_quotes
+from flows.digest_sums import DigestSums, QuoteCut, ThemeDetail, Unsure, quotes_from
 from flows.periods import Period
 from flows.priority import PER_YEAR, Weights
 from flows.records import IMPORTED, ProblemRecord
@@ -30,7 +31,7 @@ from storage.queries.tallies import _GROUPS, _THEME, _flag, _groups
 from storage.queries.themes import theme_label
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
-Key = tuple[int, int, float, int]  # flows.digest.quote_rank, from the stored columns
+QUOTE_CANDIDATES = 8  # quotes looked at first in each list: by area, by groups and of all
 
 
 def _unblocked() -> ColumnElement[bool]:
@@ -40,10 +41,10 @@ def _unblocked() -> ColumnElement[bool]:
 
 
 def _span(session: Session) -> tuple[datetime | None, datetime | None]:
-    first, last = session.execute(
-        select(func.min(col(Problem.created_at)), func.max(col(Problem.created_at)))
-    ).one()
-    return first, last
+    # Asked apart: SQLite reads one end of the index for each, but the whole table for both.
+    created = col(Problem.created_at)
+    first = session.execute(select(func.min(created))).scalar_one()
+    return first, session.execute(select(func.max(created))).scalar_one()
 
 
 class _Scope:
@@ -82,15 +83,46 @@ def _people(session: Session, scope: _Scope, period: Period) -> tuple[int, int, 
     return int(problems), int(named) + int(erased), int(suggestions)
 
 
-def _segments(
-    session: Session, scope: _Scope, period: Period
-) -> dict[tuple[str, tuple[str, ...], str, str], int]:
-    keys = (col(Problem.area), _GROUPS, col(Problem.language), col(Problem.source))
+Segments = dict[tuple[str, tuple[str, ...], str, str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lists:
+    """How many quotable problems have each number of words: in all, per area, per groups."""
+
+    overall: Counter[int] = field(default_factory=Counter)
+    areas: defaultdict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    groups: defaultdict[tuple[str, ...], Counter[int]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+    texts: defaultdict[tuple[str, ...], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )  # the stored JSON texts of each set of groups
+
+
+def _segments(session: Session, scope: _Scope, period: Period) -> tuple[Segments, _Lists]:
+    """Count the period's problems by segment, and its quotable ones by words (one pass)."""
+    hidden = col(Problem.id).in_(select(col(HiddenQuote.problem_id)))
+    keys = (
+        col(Problem.area),
+        _GROUPS,
+        col(Problem.language),
+        col(Problem.source),
+        col(Problem.quote_words),
+        case((hidden, 1), else_=0),
+    )
     query = scope(select(*keys, func.count()).group_by(*keys), period.start, period.end)
     segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
-    for area, groups, language, source, count in session.execute(query):
-        segments[(area, _groups(groups), language, source)] += int(count)
-    return dict(segments)
+    lists = _Lists()
+    for area, text, language, source, words, is_hidden, count in session.execute(query):
+        groups = _groups(text)
+        segments[(area, groups, language, source)] += count
+        if not is_hidden:
+            lists.overall[words] += count
+            lists.areas[area][words] += count
+            lists.groups[groups][words] += count
+            lists.texts[groups].add(text)
+    return dict(segments), lists
 
 
 def _theme_sums(session: Session, scope: _Scope, period: Period) -> list[ThemeSums]:
@@ -208,19 +240,22 @@ def digest_sums(
     weeks: Sequence[datetime],
     weights: Weights,
     language: str = "nb",
-) -> DigestSums:
-    """Count the digest of ``period``: ``before`` is the period before it, ``earlier`` the
-    periods looked at for "new" and "rising" (the latest first), ``weeks`` the trend's bounds.
+) -> tuple[DigestSums, tuple[Quote, ...]]:
+    """Count the digest of ``period`` and pick its quotes.
+
+    ``before`` is the period before it, ``earlier`` the periods looked at for "new" and
+    "rising" (the latest first), ``weeks`` the trend's bounds.
     """
     scope = _Scope(session)
     problems, residents, suggestions = _people(session, scope, period)
     themes = _theme_sums(session, scope, period)
-    current = ViewSums(problems, residents, _segments(session, scope, period), tuple(themes))
+    segments, lists = _segments(session, scope, period)
     previous, previous_residents, _ = _people(session, scope, before)
     before_themes = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
     top = [sums.theme for sums, _ in ranked(themes, weights)[:TOP_LIMIT]]
-    return DigestSums(
-        current=current,
+    severe = tuple(_severe(session, scope, period, language))
+    sums = DigestSums(
+        current=ViewSums(problems, residents, segments, tuple(themes)),
         before=Before(
             previous,
             previous_residents,
@@ -233,8 +268,9 @@ def digest_sums(
         details=_details(session, scope, period, top, language),
         earlier=_periods(session, scope, earlier),
         trend=_weeks(session, scope, weeks),
-        severe=tuple(_severe(session, scope, period, language)),
+        severe=severe,
     )
+    return sums, _quotes(session, scope, period, lists, severe, language)
 
 
 def _quotable(scope: _Scope, query: Q, period: Period) -> Q:
@@ -257,82 +293,101 @@ def _severe(session: Session, scope: _Scope, period: Period, language: str) -> l
     return problem_records(session=session, ids=ids, language=language) if ids else []
 
 
-def _threshold(counts: Iterable[tuple[int, int]], keep: int) -> tuple[int, bool]:
-    """Return the fewest words a list's best ``keep`` have, and whether the list is longer."""
+def _threshold(counts: Counter[int], keep: int) -> int:
+    """Return the fewest words a list's best ``keep`` have (0: the list is not cut)."""
     total = 0
-    for words, count in sorted(counts, reverse=True):
-        total += count
+    for words in sorted(counts, reverse=True):
+        total += counts[words]
         if total >= keep:
-            return words, True
-    return 0, False
+            return words
+    return 0
 
 
-def quote_candidates(
-    session: Session, *, period: Period, keep: int, language: str = "nb"
-) -> tuple[list[ProblemRecord], QuoteCut]:
-    """Return the ``keep`` best quotes of each area, of each set of groups and of all.
+@dataclass(slots=True)
+class _Keep:
+    """How many of each list to look at: the list's length when it is taken whole."""
 
-    Ranked as ``flows.digest.quote_rank`` ranks them; the cut names the last one kept of each
-    list that had more.
+    overall: int
+    areas: dict[str, int]
+    groups: dict[tuple[str, ...], int]
+
+    def widen(self, unsure: Unsure) -> None:
+        self.overall *= 4 if unsure.overall else 1
+        for area in unsure.areas:
+            self.areas[area] *= 4
+        for groups in unsure.groups:
+            self.groups[groups] *= 4
+
+
+def _quotes(
+    session: Session,
+    scope: _Scope,
+    period: Period,
+    lists: _Lists,
+    severe: Sequence[ProblemRecord],
+    language: str,
+) -> tuple[Quote, ...]:
+    """Pick the quotes from the best few of each list, looking further down the lists that
+    could still matter (when the best are much alike) until the choice cannot change.
     """
-    scope = _Scope(session)
+    first = QUOTE_CANDIDATES
+    keep = _Keep(first, dict.fromkeys(lists.areas, first), dict.fromkeys(lists.groups, first))
+    shown = severe_quotes(severe)
+    while True:
+        candidates, cut = _candidates(session, scope, period, lists, keep, language)
+        known = {record.id for record in candidates}
+        candidates.extend(record for record in severe if record.id not in known)
+        found = quotes_from(candidates, shown, cut)
+        if not isinstance(found, Unsure):
+            return found
+        keep.widen(found)
+
+
+def _candidates(
+    session: Session, scope: _Scope, period: Period, lists: _Lists, keep: _Keep, language: str
+) -> tuple[list[ProblemRecord], QuoteCut]:
+    """Return the best quotes of each list as ``keep`` says, ranked as
+    ``flows.digest.quote_rank`` ranks them, and the last one kept of each list cut short.
+    """
     words = col(Problem.quote_words)
-    keys = (col(Problem.area), _GROUPS, words)
-    areas: defaultdict[str, Counter[int]] = defaultdict(Counter)
-    lists: defaultdict[tuple[str, ...], Counter[int]] = defaultdict(Counter)
-    texts: defaultdict[tuple[str, ...], set[str]] = defaultdict(set)
-    overall: Counter[int] = Counter()
-    for area, text, count_words, count in session.execute(
-        _quotable(scope, select(*keys, func.count()).group_by(*keys), period)
-    ):
-        areas[area][count_words] += count
-        lists[_groups(text)][count_words] += count
-        texts[_groups(text)].add(text)
-        overall[count_words] += count
-    floor, _ = _threshold(overall.items(), keep)
-    by_area = {a: _threshold(c.items(), keep)[0] for a, c in areas.items()}
-    by_text = {t: _threshold(c.items(), keep)[0] for g, c in lists.items() for t in texts[g]}
-    enough = [words >= floor]
+    by_area = {a: _threshold(c, keep.areas[a]) for a, c in lists.areas.items()}
+    by_text = {
+        text: _threshold(c, keep.groups[g])
+        for g, c in lists.groups.items()
+        for text in lists.texts[g]
+    }
+    enough = [words >= _threshold(lists.overall, keep.overall)]
     if by_area:
         enough.append(words >= case(by_area, value=col(Problem.area), else_=0))
     if by_text:
         enough.append(words >= case(by_text, value=_GROUPS, else_=0))
-    rows = session.execute(
-        _quotable(
-            scope,
-            select(
-                col(Problem.id),
-                col(Problem.area),
-                _GROUPS,
-                words,
-                func.length(col(Problem.text)),
-                col(Problem.created_at),
-            ).where(or_(*enough)),
-            period,
-        )
-    ).all()
-    ranked_rows = sorted(rows, key=lambda r: (-r[3], -r[4], -r[5].timestamp(), r[0]))
+    columns = (col(Problem.id), col(Problem.area), _GROUPS, words, func.length(col(Problem.text)))
+    query = select(*columns, col(Problem.created_at)).where(or_(*enough))
+    rows = sorted(
+        session.execute(_quotable(scope, query, period)),
+        key=lambda r: (-r[3], -r[4], -r[5].timestamp(), r[0]),
+    )
     chosen: set[int] = set()
-    overall_cut: int | None = None
-    cut_areas: dict[str, int] = {}
-    cut_groups: dict[tuple[str, ...], int] = {}
-    taken_area: Counter[str] = Counter()
-    taken_list: Counter[tuple[str, ...]] = Counter()
-    for number, (pid, area, text, *_) in enumerate(ranked_rows):
+    overall: int | None = None
+    areas: dict[str, int] = {}
+    lists_cut: dict[tuple[str, ...], int] = {}
+    seen_areas: Counter[str] = Counter()
+    seen_groups: Counter[tuple[str, ...]] = Counter()
+    for number, (pid, area, text, *_) in enumerate(rows):
         groups = _groups(text)
-        if number < keep:
+        if number < keep.overall:
             chosen.add(pid)
-            if number == keep - 1 and sum(overall.values()) > keep:
-                overall_cut = pid
-        if taken_area[area] < keep:
-            taken_area[area] += 1
+            if number + 1 == keep.overall and lists.overall.total() > keep.overall:
+                overall = pid
+        if seen_areas[area] < keep.areas[area]:
+            seen_areas[area] += 1
             chosen.add(pid)
-            if taken_area[area] == keep and sum(areas[area].values()) > keep:
-                cut_areas[area] = pid
-        if taken_list[groups] < keep:
-            taken_list[groups] += 1
+            if seen_areas[area] == keep.areas[area] < lists.areas[area].total():
+                areas[area] = pid
+        if seen_groups[groups] < keep.groups[groups]:
+            seen_groups[groups] += 1
             chosen.add(pid)
-            if taken_list[groups] == keep and sum(lists[groups].values()) > keep:
-                cut_groups[groups] = pid
+            if seen_groups[groups] == keep.groups[groups] < lists.groups[groups].total():
+                lists_cut[groups] = pid
     records = problem_records(session=session, ids=chosen, language=language) if chosen else []
-    return records, QuoteCut(cut_areas, cut_groups, overall_cut)
+    return records, QuoteCut(areas, lists_cut, overall)

@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 import flows.problem
 from bot.content_files import load_content, load_staff_texts
-from bot.services import digests
 from bot.services.digests import DigestBuilder
 from flows.digest import Digest, build_digest
 from flows.digest_text import render_digest
@@ -20,15 +19,17 @@ from flows.trend import EARLIER_PERIODS, count_periods, trend_start, weekly
 from storage import queries
 from storage.database import Database
 from storage.engine import session_scope
+from storage.queries import digest_counts
 
 ZONE = ZoneInfo("Europe/Oslo")
 END = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday morning
 SPAN = timedelta(days=120)
-WORDS = (
+_WORDS = (
     "bussen kommer sjelden brøyting fortauet glatt isen skolen lekeplassen lyset gatelys "
     "parkering biblioteket stengt helgene eldre trenger benker ventetid legen fastlege "
     "sykkelvei farlig kryss trafikken støy naboer søppel henting hentes sjeldnere"
-).split()
+)
+WORDS = tuple(_WORDS.split())
 AREAS = ("sentrum", "biri", "hunndalen", "", "raufoss", "snertingdal")  # the last ones rare
 GROUPS = ((), ("senior",), ("youth", "student"), ("senior", "parent_young_children"), ("worker",))
 FREQUENCIES = ("daily", "weekly", "", "rarely", "monthly", "few_times_year")
@@ -56,7 +57,7 @@ def _seed(session: Session, *, themed: bool) -> None:
     if themed:
         queries.store_themes(
             session=session,
-            labels={t: f"Tema {t} ring 912 34 567" if t == 4 else f"Tema {t}" for t in range(1, 9)},
+            labels={t: f"Tema {t}" + (" ring 912 34 567" if t == 4 else "") for t in range(1, 9)},
             now=END - SPAN,
         )
     themes: dict[int, int] = {}
@@ -90,7 +91,9 @@ def _seed(session: Session, *, themed: bool) -> None:
         queries.set_problem_themes(session=session, themes=themes)
         queries.merge_themes(session=session, keep=2, absorb=3)
     for pid in ids[5::19]:
-        queries.set_quote_hidden(session=session, problem_id=pid, hidden=True, telegram_id=1, now=END)
+        queries.set_quote_hidden(
+            session=session, problem_id=pid, hidden=True, telegram_id=1, now=END
+        )
     for pid in ids[3:60:25]:
         queries.set_reporter_blocked(session=session, problem_id=pid, blocked=True, now=END)
 
@@ -133,7 +136,7 @@ PERIODS = {
 def test_the_counted_digest_is_the_digest_of_every_record(
     engine: Engine, themed: bool, keep: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(digests, "QUOTE_CANDIDATES", keep)  # 1: the cut lists are widened
+    monkeypatch.setattr(digest_counts, "QUOTE_CANDIDATES", keep)  # 1: the cut lists are widened
     with session_scope(engine) as session:
         _seed(session, themed=themed)
     content, texts = load_content(), load_staff_texts()

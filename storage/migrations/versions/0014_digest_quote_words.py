@@ -3,7 +3,7 @@
 The all-time digest picks quotes from a few candidates per area and group instead of reading
 every text; the count is filled in here for the problems stored before.
 
-Revision ID: 0014_digest_quote_words
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-27 16:30:00
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 from flows.digest import quote_words
 
-revision: str = "0014_digest_quote_words"
+revision: str = "0014"
 down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
