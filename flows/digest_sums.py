@@ -6,6 +6,7 @@ and, for quotes, the best few of each area, of each set of groups and of all. ``
 then picks the same quotes as looking at every record would, or says that more are needed.
 """
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,11 +46,12 @@ class ThemeDetail:
 class QuoteCut:
     """Where the quote candidates were cut: the last one kept of each list that was cut short.
 
-    Each is a problem id among the candidates; lists that were taken whole are not named.
+    Each is a problem id among the candidates, or 0 when none of the list was kept; lists that
+    were taken whole are not named.
     """
 
-    areas: Mapping[str, int] = field(default_factory=dict)
-    groups: Mapping[tuple[str, ...], int] = field(default_factory=dict)
+    areas: dict[str, int] = field(default_factory=dict)
+    groups: dict[tuple[str, ...], int] = field(default_factory=dict)
     overall: int | None = None
 
 
@@ -113,6 +115,9 @@ def combinations(sums: ViewSums) -> tuple[Combination, ...]:
     return top_combinations(counts)
 
 
+_BEFORE_ALL = (-(2**62), -(2**62), -math.inf, -1)  # ranks before every quote
+
+
 @dataclass(frozen=True, slots=True)
 class Unsure:
     """The lists cut too short to be sure of the quotes: they need more candidates."""
@@ -134,6 +139,7 @@ def quotes_from(
     taken = {quote.problem_id for quote in severe}
     steps = spread_passes([q for q in informative(candidates) if q.problem_id not in taken])
     rank = {record.id: quote_rank(record) for record in candidates}
+    rank[0] = _BEFORE_ALL
     chosen = [(number, quote, rank[quote.problem_id]) for number, quote in steps]
 
     def ended(number: int, bound: tuple[int, int, float, int]) -> bool:

@@ -9,7 +9,7 @@ Blocked residents' reports are left out everywhere, as the digest leaves them ou
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
 from typing import Any, TypeVar
@@ -32,6 +32,8 @@ from storage.queries.themes import theme_label
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 QUOTE_CANDIDATES = 8  # quotes looked at first in each list: by area, by groups and of all
+_NEVER = 1_000_000  # more words than any text has
+_NONE_KEPT = 0  # no problem has this id: a list of which no candidate was kept
 
 
 def _unblocked() -> ColumnElement[bool]:
@@ -312,11 +314,19 @@ class _Keep:
     groups: dict[tuple[str, ...], int]
 
     def widen(self, unsure: Unsure) -> None:
-        self.overall *= 4 if unsure.overall else 1
+        """Look further down the lists named; down the areas first, as the first pass reads."""
         for area in unsure.areas:
-            self.areas[area] *= 4
+            self.areas[area] = _more(self.areas[area])
+        if unsure.areas:
+            return
+        if unsure.overall:
+            self.overall = _more(self.overall)
         for groups in unsure.groups:
-            self.groups[groups] *= 4
+            self.groups[groups] = _more(self.groups[groups])
+
+
+def _more(keep: int) -> int:
+    return max(4 * keep, QUOTE_CANDIDATES)
 
 
 def _quotes(
@@ -330,8 +340,9 @@ def _quotes(
     """Pick the quotes from the best few of each list, looking further down the lists that
     could still matter (when the best are much alike) until the choice cannot change.
     """
-    first = QUOTE_CANDIDATES
-    keep = _Keep(first, dict.fromkeys(lists.areas, first), dict.fromkeys(lists.groups, first))
+    # Areas first: the first pass takes a quote from each new area, and with four areas or more
+    # it takes all four; the lists by groups and of all are read only when it did not.
+    keep = _Keep(0, dict.fromkeys(lists.areas, QUOTE_CANDIDATES), dict.fromkeys(lists.groups, 0))
     shown = severe_quotes(severe)
     while True:
         candidates, cut = _candidates(session, scope, period, lists, keep, language)
@@ -350,44 +361,61 @@ def _candidates(
     ``flows.digest.quote_rank`` ranks them, and the last one kept of each list cut short.
     """
     words = col(Problem.quote_words)
-    by_area = {a: _threshold(c, keep.areas[a]) for a, c in lists.areas.items()}
-    by_text = {
-        text: _threshold(c, keep.groups[g])
+    areas = {a: (keep.areas[a], c) for a, c in lists.areas.items() if keep.areas[a]}
+    texts = {
+        text: (keep.groups[g], c)
         for g, c in lists.groups.items()
+        if keep.groups[g]
         for text in lists.texts[g]
     }
-    enough = [words >= _threshold(lists.overall, keep.overall)]
-    if by_area:
-        enough.append(words >= case(by_area, value=col(Problem.area), else_=0))
-    if by_text:
-        enough.append(words >= case(by_text, value=_GROUPS, else_=0))
+    # Lists taken whole are named; the others need a problem with as many words as their best
+    # have. Few problems have that many: the cheap test comes first.
+    whole = [
+        col(Problem.area).in_([a for a, (k, c) in areas.items() if k >= c.total()]),
+        _GROUPS.in_([t for t, (k, c) in texts.items() if k >= c.total()]),
+    ]
+    best_areas = {a: _threshold(c, k) for a, (k, c) in areas.items() if k < c.total()}
+    best_texts = {t: _threshold(c, k) for t, (k, c) in texts.items() if k < c.total()}
+    limits = []
+    if keep.overall:
+        limits.append(words >= _threshold(lists.overall, keep.overall))
+    if best_areas:
+        limits.append(words >= case(best_areas, value=col(Problem.area), else_=_NEVER))
+    if best_texts:
+        limits.append(words >= case(best_texts, value=_GROUPS, else_=_NEVER))
+    lowest = min([*best_areas.values(), *best_texts.values(), _NEVER])
+    if keep.overall:
+        lowest = min(lowest, _threshold(lists.overall, keep.overall))
+    enough = [*whole, and_(words >= lowest, or_(*limits))] if limits else whole
     columns = (col(Problem.id), col(Problem.area), _GROUPS, words, func.length(col(Problem.text)))
     query = select(*columns, col(Problem.created_at)).where(or_(*enough))
     rows = sorted(
         session.execute(_quotable(scope, query, period)),
         key=lambda r: (-r[3], -r[4], -r[5].timestamp(), r[0]),
     )
+    cut = QuoteCut(
+        {a: _NONE_KEPT for a in lists.areas if not keep.areas[a]},
+        {g: _NONE_KEPT for g in lists.groups if not keep.groups[g]},
+        _NONE_KEPT if lists.overall.total() and not keep.overall else None,
+    )
     chosen: set[int] = set()
-    overall: int | None = None
-    areas: dict[str, int] = {}
-    lists_cut: dict[tuple[str, ...], int] = {}
     seen_areas: Counter[str] = Counter()
     seen_groups: Counter[tuple[str, ...]] = Counter()
     for number, (pid, area, text, *_) in enumerate(rows):
         groups = _groups(text)
         if number < keep.overall:
             chosen.add(pid)
-            if number + 1 == keep.overall and lists.overall.total() > keep.overall:
-                overall = pid
+            if number + 1 == keep.overall < lists.overall.total():
+                cut = replace(cut, overall=pid)
         if seen_areas[area] < keep.areas[area]:
             seen_areas[area] += 1
             chosen.add(pid)
             if seen_areas[area] == keep.areas[area] < lists.areas[area].total():
-                areas[area] = pid
+                cut.areas[area] = pid
         if seen_groups[groups] < keep.groups[groups]:
             seen_groups[groups] += 1
             chosen.add(pid)
             if seen_groups[groups] == keep.groups[groups] < lists.groups[groups].total():
-                lists_cut[groups] = pid
+                cut.groups[groups] = pid
     records = problem_records(session=session, ids=chosen, language=language) if chosen else []
-    return records, QuoteCut(areas, lists_cut, overall)
+    return records, cut
