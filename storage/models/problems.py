@@ -66,6 +66,8 @@ class Problem(ProblemBase, table=True):
         # The theme assigner reads "theme_id IS NULL ORDER BY id": one ordered index scan.
         Index("ix_problem_theme_id_id", "theme_id", "id"),
         Index("ix_problem_theme_seq", "theme_seq"),
+        # Digests count weeks and earlier periods from the index alone (queries/digest_counts.py).
+        Index("ix_problem_created_at_theme_resident", "created_at", "theme_id", "resident_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,7 +1,9 @@
 """Store how many distinct words each problem's text has: digests rank quotes by it.
 
 The all-time digest picks quotes from a few candidates per area and group instead of reading
-every text; the count is filled in here for the problems stored before.
+every text; the count is filled in here for the problems stored before. An index on
+(created_at, theme_id, resident_id) lets the digest count weeks and earlier periods without
+reading the rows.
 
 Revision ID: 0014
 Revises: 0013
@@ -35,6 +37,11 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("quote_words", sa.Integer(), nullable=False, server_default="0")
         )
+    op.create_index(
+        "ix_problem_created_at_theme_resident",
+        "problem",
+        ["created_at", "theme_id", "resident_id"],
+    )
     connection = op.get_bind()
     last = 0
     while True:
@@ -57,5 +64,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade the schema."""
+    op.drop_index("ix_problem_created_at_theme_resident", table_name="problem")
     with op.batch_alter_table("problem") as batch:
         batch.drop_column("quote_words")
