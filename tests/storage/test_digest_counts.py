@@ -19,7 +19,7 @@ from flows.trend import EARLIER_PERIODS, count_periods, trend_start, weekly
 from storage import queries
 from storage.database import Database
 from storage.engine import session_scope
-from storage.queries import digest_counts
+from storage.queries import digest_quotes
 
 ZONE = ZoneInfo("Europe/Oslo")
 END = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday morning
@@ -136,7 +136,7 @@ PERIODS = {
 def test_the_counted_digest_is_the_digest_of_every_record(
     engine: Engine, themed: bool, keep: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(digest_counts, "QUOTE_CANDIDATES", keep)  # 1: the cut lists are widened
+    monkeypatch.setattr(digest_quotes, "QUOTE_CANDIDATES", keep)  # 1: the cut lists are widened
     with session_scope(engine) as session:
         _seed(session, themed=themed)
     content, texts = load_content(), load_staff_texts()
