@@ -155,7 +155,15 @@ class DigestBuilder:
         messages = tuple(split_message(text))
         if not digest.problems:
             return Package(messages)
-        current = self.translated(self.records(period, language)[0], language)
+        # The spreadsheet lists the period's problems: the one part that loads them all.
+        current = self.db.call(
+            queries.problem_records,
+            since=period.start,
+            until=period.end,
+            hide_blocked=True,
+            language=language,
+        )
+        current = self.translated(current, language)
         start, end = period_dates(period, self.zone)
         with _CHARTING:
             chart = digest_chart(digest, chart_texts(self.texts, language, digest, self.zone))
