@@ -129,7 +129,7 @@ class _Keep:
 
 
 def _more(keep: int) -> int:
-    return max(4 * keep, QUOTE_CANDIDATES)
+    return max(8 * keep, QUOTE_CANDIDATES)
 
 
 def pick_quotes(
