@@ -7,12 +7,13 @@ the digest ``build_digest`` would give. Blocked residents' reports are left out 
 the digest leaves them out.
 """
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import pairwise
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlmodel import Session, col
 
 from flows.digest import TOP_LIMIT, Quote
@@ -71,6 +72,16 @@ def _segments(session: Session, scope: Scope, period: Period) -> tuple[Segments,
     return dict(segments), lists
 
 
+def _lists_of(session: Session) -> ColumnElement[str]:
+    """Return the distinct group lists of a GROUP BY's rows, joined by commas.
+
+    Each list is a JSON array, so "[" + the joined text + "]" is a JSON array of them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(_GROUPS.distinct(), literal_column("','"))
+    return func.group_concat(_GROUPS.distinct())
+
+
 def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSums]:
     """Add up each theme's problems: what its priority is computed from."""
     anonymous = col(Problem.resident_id).is_(None)
@@ -87,6 +98,7 @@ def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSum
         func.coalesce(func.sum(rate), 0),
         func.count(rate),
         func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+        _lists_of(session),
     ).where(_THEME.is_not(None))
     rows = session.execute(scope(query.group_by(_THEME), period.start, period.end)).all()
     # Driven from the endorsements, which are few: joined the other way, every problem is read.
@@ -100,10 +112,6 @@ def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSum
     endorsements = {
         int(t): int(n) for t, n in session.execute(scope(endorsed, period.start, period.end))
     }
-    groups: defaultdict[int, set[str]] = defaultdict(set)
-    by_list = select(_THEME, _GROUPS).where(_THEME.is_not(None)).group_by(_THEME, _GROUPS)
-    for theme, text in session.execute(scope(by_list, period.start, period.end)):
-        groups[theme].update(_groups(text))
     return [
         ThemeSums(
             theme=int(row[0]),
@@ -118,7 +126,7 @@ def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSum
             per_year_total=float(row[8]),
             timed=int(row[9]),
             areas=int(row[10]),
-            groups=frozenset(groups[row[0]]),
+            groups=frozenset(g for found in json.loads(f"[{row[11]}]") for g in found),
         )
         for row in rows
     ]
