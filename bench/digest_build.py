@@ -1,10 +1,13 @@
 """Benchmark 3 (query and build): the staff digest over 10k, 100k and 1M stored problems.
 
-Measured as the digest code stands: ``storage.queries.problem_records`` loads the period's
-problems (and the previous period's, for the change), ``flows.digest.build_digest`` counts and
-picks quotes, ``render_digest`` writes the text. Each size runs in a fresh process, so its peak
-memory (VmHWM) is the digest's own. Two periods: the weekly digest staff get on Mondays (a
-104th of two years' problems) and the whole history (every stored problem in one digest).
+Measured as the digest code stands: ``bot.services.digests.count_digest`` has the database
+count the period, the period before, the earlier periods and the trend weeks and fetches a few
+quote candidates (query), ``flows.digest_sums.sums_digest`` builds the digest (build) and
+``render_digest`` writes the text. ``way="records"`` measures the old way, kept as the tests'
+oracle: every record of the period and the one before loaded, then ``build_digest``. Each size
+runs in a fresh process, so its peak memory (VmHWM) is the digest's own. Two periods: the weekly
+digest staff get on Mondays (a 104th of two years' problems) and the whole history (every stored
+problem in one digest).
 """
 
 import multiprocessing
@@ -17,9 +20,13 @@ from zoneinfo import ZoneInfo
 
 from bench.dataset import END, SPAN
 from bot.content_files import load_content, load_staff_texts
-from flows.digest import build_digest
+from bot.services.digests import count_digest
+from flows.digest import Digest, build_digest
+from flows.digest_sums import sums_digest
 from flows.digest_text import render_digest
 from flows.periods import Period, previous, week_period
+from flows.priority import DEFAULT_WEIGHTS
+from flows.trend import EARLIER_PERIODS, week_bounds
 from storage import queries
 from storage.engine import make_engine, session_scope
 
@@ -60,12 +67,8 @@ def _period(scope: str) -> Period:
     return Period(END - SPAN - timedelta(days=1), END + timedelta(minutes=1))
 
 
-def _measure(database_url: str, stored: int, scope: str) -> DigestTiming:
-    content = load_content()
-    texts = load_staff_texts()
+def _by_records(database_url: str, period: Period) -> tuple[Digest, float, float]:
     engine = make_engine(database_url)
-    base = _peak_mib()
-    period = _period(scope)
     started = time.perf_counter()
     with session_scope(engine) as session:
         current = queries.problem_records(session=session, since=period.start, until=period.end)
@@ -75,34 +78,61 @@ def _measure(database_url: str, stored: int, scope: str) -> DigestTiming:
         )
     loaded = time.perf_counter()
     digest = build_digest(current, before, period)
-    built = time.perf_counter()
-    render_digest(digest, texts, "nb", lambda key: content.name(key, "nb"), ZONE)
-    rendered = time.perf_counter()
     engine.dispose()
-    return DigestTiming(
-        stored,
-        scope,
-        len(current),
-        loaded - started,
-        built - loaded,
-        rendered - built,
-        _peak_mib(),
-        base,
-    )
+    return digest, loaded - started, time.perf_counter() - loaded
 
 
-def _child(conn: Connection, database_url: str, stored: int, scope: str) -> None:
+def _by_counts(database_url: str, period: Period) -> tuple[Digest, float, float]:
+    engine = make_engine(database_url)
+    periods = [previous(period, ZONE)]
+    while len(periods) < EARLIER_PERIODS:
+        periods.append(previous(periods[-1], ZONE))
+    started = time.perf_counter()
+    with session_scope(engine) as session:
+        sums, quotes = count_digest(
+            session,
+            period=period,
+            earlier=periods,
+            weeks=week_bounds(period.end, ZONE),
+            weights=DEFAULT_WEIGHTS,
+            language="nb",
+        )
+    counted = time.perf_counter()
+    digest = sums_digest(sums, period, quotes)
+    engine.dispose()
+    return digest, counted - started, time.perf_counter() - counted
+
+
+def _measure(database_url: str, stored: int, scope: str, way: str) -> DigestTiming:
+    content = load_content()
+    texts = load_staff_texts()
+    base = _peak_mib()
+    period = _period(scope)
+    build = _by_records if way == "records" else _by_counts
+    digest, query, built = build(database_url, period)
+    started = time.perf_counter()
+    render_digest(digest, texts, "nb", lambda key: content.name(key, "nb"), ZONE)
+    rendered = time.perf_counter() - started
+    return DigestTiming(stored, scope, digest.problems, query, built, rendered, _peak_mib(), base)
+
+
+def _child(conn: Connection, database_url: str, stored: int, scope: str, way: str) -> None:
     try:
-        conn.send(("ok", _measure(database_url, stored, scope)))
+        conn.send(("ok", _measure(database_url, stored, scope, way)))
     except Exception as error:  # reported by the parent
         conn.send(("error", f"{type(error).__name__}: {error}"))
 
 
-def measure(database_url: str, stored: int, scope: str, limit: float = 600.0) -> DigestTiming:
-    """Build one digest in a fresh process (killed after ``limit`` seconds)."""
+def measure(
+    database_url: str, stored: int, scope: str, limit: float = 600.0, way: str = "counts"
+) -> DigestTiming:
+    """Build one digest in a fresh process (killed after ``limit`` seconds).
+
+    ``way`` is "counts" (as the bot builds it) or "records" (every record loaded: the oracle).
+    """
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(target=_child, args=(child, database_url, stored, scope))
+    process = context.Process(target=_child, args=(child, database_url, stored, scope, way))
     process.start()
     try:
         if not parent.poll(limit):

@@ -159,7 +159,7 @@ def build_digest(
     "rising"); ``label`` names a theme in the reader's language.
     """
     themed = any(record.theme is not None for record in current)
-    severe = _severe(current)
+    severe = severe_quotes(current)
     taken = {quote.problem_id for quote in severe}
     return Digest(
         period=period,
@@ -172,7 +172,7 @@ def build_digest(
         combinations=() if themed else _combinations(current),
         themes=_themes(current, previous, weights, earlier, label) if themed else (),
         severe=severe,
-        quotes=_spread([q for q in _informative(current) if q.problem_id not in taken]),
+        quotes=_spread([q for q in informative(current) if q.problem_id not in taken]),
         suggestions=sum(1 for record in current if record.suggested_solution.strip()),
         by_language=_tally(record.language or "unknown" for record in current),
         notes=sum(1 for record in current if record.source == IMPORTED),
@@ -207,9 +207,13 @@ def tally(counts: Mapping[str, int]) -> Tally:
 
 
 def _combinations(records: Sequence[ProblemRecord]) -> tuple[Combination, ...]:
-    counts = Counter(
-        (group, record.area) for record in records if record.area for group in record.groups
+    return top_combinations(
+        Counter((group, r.area) for r in records if r.area for group in r.groups)
     )
+
+
+def top_combinations(counts: Mapping[tuple[str, str], int]) -> tuple[Combination, ...]:
+    """Return the largest (group, area) counts first, those under ``SMALL`` by key."""
     ordered = sorted(counts.items(), key=lambda item: _order(item[1], "\0".join(item[0])))
     return tuple(Combination(g, a, count) for (g, a), count in ordered[:TOP_LIMIT])
 
@@ -257,11 +261,15 @@ def _themes(
 
 
 def _mostly(keys: Iterable[str], limit: int = 2) -> tuple[str, ...]:
-    """Return the (at most ``limit``) keys that clearly make up more than half of ``keys``.
+    return mostly(Counter(keys), limit)
+
+
+def mostly(counts: Mapping[str, int], limit: int = 2) -> tuple[str, ...]:
+    """Return the (at most ``limit``) keys that clearly make up more than half of the counts.
 
     Keys tied with the last one taken are not left out silently: then none is named.
     """
-    ranked = sorted(Counter(keys).items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(((k, n) for k, n in counts.items() if n), key=lambda i: (-i[1], i[0]))
     total = sum(count for _, count in ranked)
     for size in range(1, min(limit, len(ranked)) + 1):
         taken = sum(count for _, count in ranked[:size])
@@ -272,15 +280,20 @@ def _mostly(keys: Iterable[str], limit: int = 2) -> tuple[str, ...]:
 
 
 def _usual(keys: Iterable[str]) -> tuple[str, bool]:
+    return usual(Counter(keys))
+
+
+def usual(found: Mapping[str, int]) -> tuple[str, bool]:
     """Return the most common non-empty key and whether more than half gave it."""
-    counts = Counter(key for key in keys if key)
+    counts = {key: count for key, count in found.items() if key and count}
     if not counts:
         return "", False
     key, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
     return key, count * 2 > sum(counts.values())
 
 
-def _severe(records: Sequence[ProblemRecord]) -> tuple[Quote, ...]:
+def severe_quotes(records: Sequence[ProblemRecord]) -> tuple[Quote, ...]:
+    """Return the most severe quotes (4 or 5), newest first within a rating."""
     rated = [
         r
         for r in records
@@ -311,18 +324,30 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]{3,}", text.casefold()))
 
 
+def quote_words(text: str) -> int:
+    """Return how many distinct words a problem's text has: its quotes are ranked by it."""
+    return len(_words(text))
+
+
 def _similar(quote: Quote, others: Iterable[Quote]) -> bool:
     """Tell whether ``quote`` says nearly what one of ``others`` says (copied or templated)."""
     words = _words(quote.text)
     return any(len(words & (w := _words(o.text))) >= 0.8 * len(words | w) for o in others)
 
 
-def _informative(records: Sequence[ProblemRecord]) -> list[Quote]:
-    """Return distinct quotes with enough words, most informative (then newest) first."""
-    ranked = sorted(
-        (r for r in records if not r.quote_hidden),
-        key=lambda r: (-len(_words(r.text)), -len(r.text), -r.created_at.timestamp(), r.id),
+def quote_rank(record: ProblemRecord) -> tuple[int, int, float, int]:
+    """Order quotes: most distinct words, then longest, then newest first."""
+    return (
+        -quote_words(record.text),
+        -len(record.text),
+        -record.created_at.timestamp(),
+        record.id,
     )
+
+
+def informative(records: Sequence[ProblemRecord]) -> list[Quote]:
+    """Return distinct quotes with enough words, most informative (then newest) first."""
+    ranked = sorted((r for r in records if not r.quote_hidden), key=quote_rank)
     quotes: list[Quote] = []
     seen: set[str] = set()
     for record in ranked:
@@ -334,11 +359,17 @@ def _informative(records: Sequence[ProblemRecord]) -> list[Quote]:
 
 
 def _spread(candidates: list[Quote]) -> tuple[Quote, ...]:
+    return tuple(quote for _, quote in spread_passes(candidates))
+
+
+def spread_passes(candidates: Sequence[Quote]) -> list[tuple[int, Quote]]:
     """Take the best quote of each new area, then of each new group, then the best left.
 
     A quote that nearly repeats one already taken is skipped: staff should hear different voices.
+    Each quote comes with the pass that took it (0 area, 1 group, 2 any).
     """
     chosen: list[Quote] = []
+    passes: list[int] = []
     areas: set[str] = set()
     groups: set[str] = set()
     rules: tuple[Callable[[Quote], bool], ...] = (
@@ -346,15 +377,16 @@ def _spread(candidates: list[Quote]) -> tuple[Quote, ...]:
         lambda q: not groups.issuperset(q.groups),
         lambda q: True,
     )
-    for rule in rules:
+    for number, rule in enumerate(rules):
         for quote in candidates:
             if len(chosen) == QUOTE_LIMIT:
-                return tuple(chosen)
+                return list(zip(passes, chosen, strict=True))
             if quote not in chosen and rule(quote) and not _similar(quote, chosen):
                 chosen.append(quote)
+                passes.append(number)
                 areas.add(quote.area)
                 groups.update(quote.groups)
-    return tuple(chosen)
+    return list(zip(passes, chosen, strict=True))
 
 
 def render_stats(

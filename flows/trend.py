@@ -65,6 +65,15 @@ def weekly(
     return tuple(Week(first + timedelta(days=7 * n), counts[n]) for n in range(weeks))
 
 
+def week_bounds(end: datetime, tz: ZoneInfo, weeks: int = TREND_WEEKS) -> list[datetime]:
+    """Return where each trend week begins, then ``end``: ``weekly`` counts between them."""
+    first = first_monday(end, tz, weeks)
+    starts = [
+        datetime.combine(first + timedelta(days=7 * n), time(), tzinfo=tz) for n in range(weeks)
+    ]
+    return [*starts, end]
+
+
 def trend_start(end: datetime, tz: ZoneInfo, weeks: int = TREND_WEEKS) -> datetime:
     """Return the instant the first trend week begins (local midnight on its Monday)."""
     return datetime.combine(first_monday(end, tz, weeks), time(), tzinfo=tz)

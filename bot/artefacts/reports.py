@@ -48,9 +48,12 @@ def export_rows(
     Groups, area and frequency are keys, or display names when ``names`` is given.
     """
     return [
-        dict(zip(EXPORT_COLUMNS, map(_text, _cells(record, names, zone)), strict=True))
-        for record in records
+        dict(zip(EXPORT_COLUMNS, _texts(record, names, zone), strict=True)) for record in records
     ]
+
+
+def _texts(record: ProblemRecord, names: Names | None, zone: tzinfo) -> list[str]:
+    return [_text(value) for value in _cells(record, names, zone)]
 
 
 def _cells(record: ProblemRecord, names: Names | None, zone: tzinfo) -> tuple[Cell, ...]:
@@ -98,7 +101,8 @@ def write_csv(
     zone: tzinfo = UTC,
 ) -> None:
     """Write records as CSV that Excel in Norway opens as is: UTF-8 with BOM, ";" separated."""
-    rows = ([_inert(v) for v in row.values()] for row in export_rows(records, names, zone))
+    # One row at a time: an export of every problem must not hold them all twice.
+    rows = ([_inert(v) for v in _texts(record, names, zone)] for record in records)
     if isinstance(path_or_stream, str | os.PathLike):
         with open(path_or_stream, "w", encoding="utf-8-sig", newline="") as file:
             _write_rows(file, rows)

@@ -19,7 +19,8 @@ from bot.artefacts.reports import write_csv
 from bot.artefacts.workbook import Words, write_workbook
 from bot.services.translation import Translator, translated_records
 from flows.content import Content
-from flows.digest import QUOTE_CHARS, Digest, Quote, build_digest, render_stats, trim
+from flows.digest import QUOTE_CHARS, Digest, Quote, render_stats, trim
+from flows.digest_sums import DigestSums, sums_digest
 from flows.digest_text import DETAILS, Section, Writer, render_digest, render_digest_plain
 from flows.loop_digest import loop_section
 from flows.periods import Period, period_dates, previous, rolling_period
@@ -28,7 +29,7 @@ from flows.privacy import mask_personal_data
 from flows.records import ProblemRecord, label_in
 from flows.render import split_message
 from flows.staff_texts import StaffTexts
-from flows.trend import EARLIER_PERIODS, Stamp, count_periods, trend_start, weekly
+from flows.trend import EARLIER_PERIODS, week_bounds
 from flows.workshop_stats import workshop_section
 from storage import queries
 from storage.database import Database
@@ -92,8 +93,9 @@ class DigestBuilder:
         self, period: Period, language: str = "nb"
     ) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
         """Return the problems of ``period`` and of the period before it (blocked left out)."""
-        current, earlier, _ = self._history(period, language)
-        return current, earlier
+        return self.db.call(
+            _records, period=period, before=previous(period, self.zone), language=language
+        )
 
     def translated(
         self, records: Sequence[ProblemRecord], language: str, *, first: Sequence[int] = ()
@@ -104,43 +106,28 @@ class DigestBuilder:
         """
         return translated_records(self.translator, records, language, first=first)
 
-    def digest(self, period: Period, language: str) -> tuple[Digest, list[ProblemRecord]]:
-        """Build the digest of ``period`` for a reader of ``language``, with its records."""
-        current, before, stamps = self._history(period, language)
+    def digest(self, period: Period, language: str) -> Digest:
+        """Build the digest of ``period`` for a reader of ``language`` from database counts."""
         periods = [previous(period, self.zone)]
         while len(periods) < EARLIER_PERIODS:
             periods.append(previous(periods[-1], self.zone))
-        digest = build_digest(
-            current,
-            before,
-            period,
-            self.weights,
-            earlier=count_periods(stamps, [(p.start, p.end) for p in periods]),
-            trend=weekly(stamps, period.end, self.zone),
-            label=label_in(language),
-        )
-        if self.translator is None:
-            return digest, current
-        quoted = [q.problem_id for q in (*digest.severe, *digest.quotes)]
-        current = self.translated(current, language, first=quoted)
-        found = {r.id: r.text_translated for r in current if r.text_translated}
-        severe, quotes = _with(digest.severe, found), _with(digest.quotes, found)
-        return replace(digest, severe=severe, quotes=quotes), current
-
-    def _history(
-        self, period: Period, language: str
-    ) -> tuple[list[ProblemRecord], list[ProblemRecord], list[Stamp]]:
-        oldest = previous(period, self.zone)
-        for _ in range(EARLIER_PERIODS - 1):
-            oldest = previous(oldest, self.zone)
-        since = min(oldest.start, trend_start(period.end, self.zone))
-        return self.db.call(
-            _records,
+        sums, quotes = self.db.call(
+            count_digest,
             period=period,
-            before=previous(period, self.zone),
-            since=since,
+            earlier=periods,
+            weeks=week_bounds(period.end, self.zone),
+            weights=self.weights,
             language=language,
         )
+        digest = sums_digest(sums, period, quotes, self.weights)
+        if self.translator is None:
+            return digest
+        quoted = [q.problem_id for q in (*digest.severe, *digest.quotes)]
+        records = self.db.call(queries.problem_records, ids=quoted, language=language)
+        found = {r.id: r.text_translated for r in self.translated(records, language)}
+        found = {key: text for key, text in found.items() if text}
+        severe, quotes = _with(digest.severe, found), _with(digest.quotes, found)
+        return replace(digest, severe=severe, quotes=quotes)
 
     def sections(self, period: Period, language: str) -> list[Section]:
         """Return the digest's detail sections: the period's workshops, then "You said, we did"."""
@@ -159,15 +146,24 @@ class DigestBuilder:
 
     def package(self, period: Period, language: str, *, rolling: bool = False) -> Package:
         """Build the digest of ``period``: text, and a chart and XLSX when there is anything."""
-        digest, current = self.digest(period, language)
+        digest = self.digest(period, language)
         names = self.names(language)
         sections = self.sections(period, language)
         text = render_digest(digest, self.texts, language, names, self.zone, sections)
         if rolling:
             text = self.texts.html("digest_rolling", language) + "\n\n" + text
         messages = tuple(split_message(text))
-        if not current:
+        if not digest.problems:
             return Package(messages)
+        # The spreadsheet lists the period's problems: the one part that loads them all.
+        current = self.db.call(
+            queries.problem_records,
+            since=period.start,
+            until=period.end,
+            hide_blocked=True,
+            language=language,
+        )
+        current = self.translated(current, language)
         start, end = period_dates(period, self.zone)
         with _CHARTING:
             chart = digest_chart(digest, chart_texts(self.texts, language, digest, self.zone))
@@ -183,7 +179,7 @@ class DigestBuilder:
 
     def plain(self, period: Period, language: str) -> str:
         """Render the digest of ``period`` as plain text (for the terminal)."""
-        digest, _ = self.digest(period, language)
+        digest = self.digest(period, language)
         sections = self.sections(period, language)
         names = self.names(language)
         return render_digest_plain(digest, self.texts, language, names, self.zone, sections)
@@ -248,8 +244,8 @@ def _with(quotes: Sequence[Quote], found: Mapping[int, str]) -> tuple[Quote, ...
 
 
 def _records(
-    session: Session, *, period: Period, before: Period, since: datetime, language: str
-) -> tuple[list[ProblemRecord], list[ProblemRecord], list[Stamp]]:
+    session: Session, *, period: Period, before: Period, language: str
+) -> tuple[list[ProblemRecord], list[ProblemRecord]]:
     current = queries.problem_records(
         session=session,
         since=period.start,
@@ -264,10 +260,28 @@ def _records(
         hide_blocked=True,
         language=language,
     )
-    stamps = queries.problem_stamps(
-        session=session, since=since, until=period.end, hide_blocked=True
+    return current, earlier
+
+
+def count_digest(
+    session: Session,
+    *,
+    period: Period,
+    earlier: Sequence[Period],
+    weeks: Sequence[datetime],
+    weights: Weights,
+    language: str,
+) -> tuple[DigestSums, tuple[Quote, ...]]:
+    """Count the digest of ``period`` in the database and pick its quotes."""
+    return queries.digest_sums(
+        session=session,
+        period=period,
+        before=earlier[0],
+        earlier=earlier,
+        weeks=weeks,
+        weights=weights,
+        language=language,
     )
-    return current, earlier, stamps
 
 
 def _counts(session: Session, *, period: Period) -> tuple[int, int]:

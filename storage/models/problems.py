@@ -4,9 +4,13 @@ from datetime import datetime
 from typing import Final
 
 from pydantic import field_validator
-from sqlalchemy import JSON, CheckConstraint, Index, Text
+from sqlalchemy import JSON, CheckConstraint, Index, Text, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
+from flows.digest import quote_words
 from storage.models.types import (
     CONTENT_HASH_MAX,
     GROUPS_MAX,
@@ -60,6 +64,12 @@ VIEW_COLUMNS: Final = (
 )
 
 
+def _words_of_row(context: DefaultExecutionContext) -> int:
+    """Count the words of a row inserted without them (bulk inserts of plain rows)."""
+    row = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return quote_words(str(row.get("text") or ""))
+
+
 class Problem(ProblemBase, table=True):
     """A stored problem; it outlives its resident (``resident_id`` becomes NULL)."""
 
@@ -70,8 +80,8 @@ class Problem(ProblemBase, table=True):
         # The theme assigner reads "theme_id IS NULL ORDER BY id": one ordered index scan.
         Index("ix_problem_theme_id_id", "theme_id", "id"),
         Index("ix_problem_theme_seq", "theme_seq"),
-        # The workspace counts a period's problems by these columns: with all of them in one
-        # index ordered by time, a year is counted from the index without reading a row.
+        # The workspace and the digests count a period's problems by these columns: with all
+        # of them in one index ordered by time, a year is counted without reading a row.
         # PostgreSQL cannot order by a JSON column, so there they ride along (INCLUDE).
         Index("ix_problem_view", *VIEW_COLUMNS).ddl_if(dialect="sqlite"),
         Index(
@@ -86,6 +96,15 @@ class Problem(ProblemBase, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     theme_id: int | None = None  # None until the theme assigner has seen it (bot/jobs/themes.py)
     theme_seq: int | None = None  # the order it was assigned in, to replay the model from
+    # Distinct words of the text: digests rank quotes by it without reading every text.
+    quote_words: int = Field(
+        default=0, sa_column_kwargs={"default": _words_of_row, "server_default": "0"}
+    )
+
+
+@event.listens_for(Problem, "before_insert")
+def _count_words(_: Mapper[Problem], __: Connection, problem: Problem) -> None:
+    problem.quote_words = quote_words(problem.text)
 
 
 # -- machine translation -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from storage.queries.backlog import (
     outbox_backlog,
     theme_backlog,
 )
+from storage.queries.digest_counts import digest_sums
 from storage.queries.digests import (
     claim_delivery,
     record_delivery,
@@ -192,6 +193,7 @@ __all__ = [
     "current_notes",
     "current_status",
     "delete_resident",
+    "digest_sums",
     "drop_follow_up",
     "drop_status_notice",
     "end_session",

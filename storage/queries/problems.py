@@ -1,5 +1,6 @@
 """Problems: added by residents or imported, listed, counted and endorsed."""
 
+from collections.abc import Collection
 from dataclasses import fields, replace
 from datetime import datetime
 
@@ -47,11 +48,13 @@ def problem_records(
     until: datetime | None = None,
     hide_blocked: bool = False,
     language: str = "nb",
+    ids: Collection[int] | None = None,
 ) -> list[ProblemRecord]:
     """Return the problems created in [since, until), oldest first.
 
     ``hide_blocked`` leaves out the reports of residents staff have blocked (for digests);
-    theme labels are in the staff ``language``; quotes staff hid are marked ``quote_hidden``.
+    theme labels are in the staff ``language``; quotes staff hid are marked ``quote_hidden``;
+    ``ids`` keeps only those problems.
     """
     # Counted in the same query: a list of ids as parameters breaks past SQLite's variable limit.
     endorsed = (
@@ -74,6 +77,8 @@ def problem_records(
         query = query.where(col(Problem.created_at) >= since)
     if until is not None:
         query = query.where(col(Problem.created_at) < until)
+    if ids is not None:
+        query = query.where(col(Problem.id).in_(list(ids)))
     query = query.order_by(col(Problem.created_at), col(Problem.id))
     return [
         replace(

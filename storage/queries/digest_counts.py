@@ -1,0 +1,227 @@
+"""A digest's figures counted by the database: no period, however long, is loaded row by row.
+
+``digest_sums`` adds up the period (totals, segments, themes with their priority inputs), the
+period before, the earlier periods and the trend weeks, and picks the quotes from a few
+candidates (``storage/queries/digest_quotes.py``); ``flows.digest_sums`` turns the sums into
+the digest ``build_digest`` would give. Blocked residents' reports are left out everywhere, as
+the digest leaves them out.
+"""
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from itertools import pairwise
+
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
+from sqlmodel import Session, col
+
+from flows.digest import TOP_LIMIT, Quote
+from flows.digest_sums import DigestSums, ThemeDetail
+from flows.periods import Period
+from flows.priority import PER_YEAR, Weights
+from flows.records import IMPORTED
+from flows.tallies import Before, ThemeSums, ViewSums, ranked
+from flows.trend import Earlier, Week
+from storage.models import Endorsement, HiddenQuote, Problem, Theme
+from storage.queries.digest_quotes import QuoteLists, Scope, pick_quotes, severe_records
+from storage.queries.tallies import _GROUPS, _THEME, _flag, _groups
+from storage.queries.themes import theme_label
+
+
+def _people(session: Session, scope: Scope, period: Period) -> tuple[int, int, int]:
+    """Return the problems, residents (each erased one a resident) and suggestions."""
+    anonymous = col(Problem.resident_id).is_(None)
+    query = select(
+        func.count(),
+        func.count(func.distinct(col(Problem.resident_id))),
+        _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
+        _flag(func.trim(col(Problem.suggested_solution)) != ""),
+    ).select_from(Problem)
+    problems, named, erased, suggestions = session.execute(
+        scope(query, period.start, period.end)
+    ).one()
+    return int(problems), int(named) + int(erased), int(suggestions)
+
+
+Segments = dict[tuple[str, tuple[str, ...], str, str], int]
+
+
+def _segments(session: Session, scope: Scope, period: Period) -> tuple[Segments, QuoteLists]:
+    """Count the period's problems by segment, and its quotable ones by words (one pass)."""
+    hidden = col(Problem.id).in_(select(col(HiddenQuote.problem_id)))
+    keys = (
+        col(Problem.area),
+        _GROUPS,
+        col(Problem.language),
+        col(Problem.source),
+        col(Problem.quote_words),
+        case((hidden, 1), else_=0),
+    )
+    query = scope(select(*keys, func.count()).group_by(*keys), period.start, period.end)
+    segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
+    lists = QuoteLists()
+    for area, text, language, source, words, is_hidden, count in session.execute(query):
+        groups = _groups(text)
+        segments[(area, groups, language, source)] += count
+        if not is_hidden:
+            lists.overall[words] += count
+            lists.areas[area][words] += count
+            lists.groups[groups][words] += count
+            lists.texts[groups].add(text)
+    return dict(segments), lists
+
+
+def _lists_of(session: Session) -> ColumnElement[str]:
+    """Return the distinct group lists of a GROUP BY's rows, joined by commas.
+
+    Each list is a JSON array, so "[" + the joined text + "]" is a JSON array of them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(_GROUPS.distinct(), literal_column("','"))
+    return func.group_concat(_GROUPS.distinct())
+
+
+def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSums]:
+    """Add up each theme's problems: what its priority is computed from."""
+    anonymous = col(Problem.resident_id).is_(None)
+    rate = case(*((col(Problem.frequency) == k, v) for k, v in PER_YEAR.items()), else_=None)
+    query = select(
+        _THEME,
+        func.count(),
+        func.count(func.distinct(col(Problem.resident_id))),
+        _flag(anonymous),
+        _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
+        _flag(col(Problem.source) == IMPORTED),
+        func.coalesce(func.sum(col(Problem.severity)), 0),
+        func.count(col(Problem.severity)),
+        func.coalesce(func.sum(rate), 0),
+        func.count(rate),
+        func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+        _lists_of(session),
+    ).where(_THEME.is_not(None))
+    rows = session.execute(scope(query.group_by(_THEME), period.start, period.end)).all()
+    # Driven from the endorsements, which are few: joined the other way, every problem is read.
+    endorsed = (
+        select(_THEME, func.count())
+        .select_from(Endorsement)
+        .join(Problem, col(Problem.id) == col(Endorsement.problem_id))
+        .where(_THEME.is_not(None))
+        .group_by(_THEME)
+    )
+    endorsements = {
+        int(t): int(n) for t, n in session.execute(scope(endorsed, period.start, period.end))
+    }
+    return [
+        ThemeSums(
+            theme=int(row[0]),
+            problems=int(row[1]),
+            residents=int(row[2]),
+            anonymous=int(row[3]),
+            erased=int(row[4]),
+            notes=int(row[5]),
+            endorsements=int(endorsements.get(row[0], 0)),
+            severity_total=int(row[6]),
+            rated=int(row[7]),
+            per_year_total=float(row[8]),
+            timed=int(row[9]),
+            areas=int(row[10]),
+            groups=frozenset(g for found in json.loads(f"[{row[11]}]") for g in found),
+        )
+        for row in rows
+    ]
+
+
+def _details(
+    session: Session, scope: Scope, period: Period, themes: Sequence[int], language: str
+) -> dict[int, ThemeDetail]:
+    """Count where the top themes' problems come from, and name them in ``language``."""
+    if not themes:
+        return {}
+    theme = col(Problem.theme_id)
+    keys = (theme, col(Problem.area), _GROUPS, col(Problem.frequency))
+    query = select(*keys, func.count()).where(theme.in_(themes)).group_by(*keys)
+    areas: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    groups: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    frequencies: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    for key, area, text, frequency, count in session.execute(
+        scope(query, period.start, period.end)
+    ):
+        if area:
+            areas[key][area] += count
+        for group in _groups(text):
+            groups[key][group] += count
+        frequencies[key][frequency] += count
+    rows = session.execute(select(Theme).where(col(Theme.id).in_(themes))).scalars()
+    labels = {row.id: theme_label(row, language) for row in rows}
+    return {
+        key: ThemeDetail(labels.get(key, ""), areas[key], groups[key], frequencies[key])
+        for key in themes
+    }
+
+
+def _periods(session: Session, scope: Scope, periods: Sequence[Period]) -> tuple[Earlier, ...]:
+    """Count the problems of each period, in all and per theme."""
+    if not periods:
+        return ()
+    created = col(Problem.created_at)
+    flags = [_flag(and_(created >= p.start, created < p.end)) for p in periods]
+    start, end = min(p.start for p in periods), max(p.end for p in periods)
+    query = scope(select(_THEME, *flags).group_by(_THEME), start, end)
+    totals = [0] * len(periods)
+    themes: list[dict[int, int]] = [{} for _ in periods]
+    for theme, *counts in session.execute(query):
+        for index, count in enumerate(counts):
+            totals[index] += int(count)
+            if theme is not None and count:
+                themes[index][int(theme)] = int(count)
+    return tuple(Earlier(total, found) for total, found in zip(totals, themes, strict=True))
+
+
+def _weeks(session: Session, scope: Scope, bounds: Sequence[datetime]) -> tuple[Week, ...]:
+    created = col(Problem.created_at)
+    flags = [_flag(and_(created >= a, created < b)) for a, b in pairwise(bounds)]
+    counts = session.execute(scope(select(*flags), bounds[0], bounds[-1])).one()
+    return tuple(Week(start.date(), int(n)) for start, n in zip(bounds, counts, strict=False))
+
+
+def digest_sums(
+    session: Session,
+    *,
+    period: Period,
+    before: Period,
+    earlier: Sequence[Period],
+    weeks: Sequence[datetime],
+    weights: Weights,
+    language: str = "nb",
+) -> tuple[DigestSums, tuple[Quote, ...]]:
+    """Count the digest of ``period`` and pick its quotes.
+
+    ``before`` is the period before it, ``earlier`` the periods looked at for "new" and
+    "rising" (the latest first), ``weeks`` the trend's bounds.
+    """
+    scope = Scope(session)
+    problems, residents, suggestions = _people(session, scope, period)
+    themes = _theme_sums(session, scope, period)
+    segments, lists = _segments(session, scope, period)
+    previous, previous_residents, _ = _people(session, scope, before)
+    before_themes = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
+    top = [sums.theme for sums, _ in ranked(themes, weights)[:TOP_LIMIT]]
+    severe = tuple(severe_records(session, scope, period, language))
+    sums = DigestSums(
+        current=ViewSums(problems, residents, segments, tuple(themes)),
+        before=Before(
+            previous,
+            previous_residents,
+            {
+                int(t): int(n)
+                for t, n in session.execute(scope(before_themes, before.start, before.end))
+            },
+        ),
+        suggestions=suggestions,
+        details=_details(session, scope, period, top, language),
+        earlier=_periods(session, scope, earlier),
+        trend=_weeks(session, scope, weeks),
+        severe=severe,
+    )
+    return sums, pick_quotes(session, scope, period, lists, severe, language)
