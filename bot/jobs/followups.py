@@ -5,25 +5,23 @@ the digests), so a restart or a second process neither loses nor repeats one. Wi
 ``QUIET_HOURS`` (21:00 to 08:00 in ``TIMEZONE`` by default) nothing is sent: it waits.
 """
 
-import html
-import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from aiogram.exceptions import TelegramForbiddenError
 from sqlmodel import Session
 
-from bot.jobs.outbox import Clock, Leased, Policy, QuietOutbox, Send
+from bot.jobs.outbox import Clock, Policy, QuietOutbox
+from bot.jobs.to_residents import ToResident
 from bot.telegram.delivery import Delivery
 from flows.content import Content
 from flows.follow_up import FollowUpMessage, follow_up_replies
+from flows.outputs import Reply
 from flows.quiet_hours import QuietHours
-from flows.render import render
 from storage import queries
 from storage.database import Database
 from storage.models import FollowUp
 
-log = logging.getLogger(__name__)
 # One at a time: the pacer spaces them within Telegram's limits. 200 a run; the rest wait.
 POLICY = Policy(
     lease=timedelta(minutes=10),
@@ -34,51 +32,39 @@ POLICY = Policy(
 )
 
 
-class FollowUpKind:
+class FollowUpKind(ToResident[FollowUpMessage]):
     """The follow-up kind of outbox message."""
 
     name = "follow-up"
+    stopped = "follow-ups"
     table = FollowUp
     policy = POLICY
 
-    def __init__(
-        self, *, db: Database, content: Content, delivery: Delivery, default_language: str
-    ) -> None:
-        self.db = db
-        self.content = content
-        self.delivery = delivery
-        self.default_language = default_language
-
-    def claim(
+    def load(
         self, session: Session, *, row_id: int, claim: str, now: datetime, until: datetime
-    ) -> Leased[FollowUpMessage] | None:
+    ) -> FollowUpMessage | None:
         """Lease a due follow-up and load the resident's problems it asks about."""
-        message = queries.claim_follow_up(
+        return queries.claim_follow_up(
             session=session, follow_up_id=row_id, claim=claim, now=now, until=until
         )
-        return None if message is None else Leased(row_id, claim, message.attempts, message)
 
-    def sender(self) -> Send[FollowUpMessage]:
-        """Return the sender of follow-ups (nothing is shared between them)."""
-        return self._send
+    def sendable(self, message: FollowUpMessage) -> bool:
+        """Tell whether there is anything to ask (a later round asks about problems)."""
+        return message.round == 0 or bool(message.problems)
 
-    async def _send(self, leased: Leased[FollowUpMessage]) -> bool:
-        message = leased.message
-        if message.chat_id is None or (message.round > 0 and not message.problems):
-            # Withdrew, or nothing to ask: never to be sent.
-            await self.db.run(queries.drop_follow_up, follow_up_id=leased.id)
-            return False
-        language = message.language or self.default_language
-        try:
-            for reply in follow_up_replies(message):
-                await self.delivery.send(
-                    message.chat_id, render(reply, self.content, language, _escape)
-                )
-        except TelegramForbiddenError:
-            log.info("follow-up %d: the resident blocked the bot; follow-ups stopped", leased.id)
-            await self.db.run(_stop_follow_ups, follow_up_id=leased.id)
-            return False
-        return True
+    async def replies(self, message: FollowUpMessage, language: str) -> Sequence[Reply]:
+        """Return the follow-up's question(s)."""
+        return follow_up_replies(message)
+
+    def drop(self, session: Session, *, row_id: int) -> None:
+        """Forget a follow-up that will never be sent."""
+        queries.drop_follow_up(session=session, follow_up_id=row_id)
+
+    def stop(self, session: Session, *, row_id: int) -> None:
+        """Stop every follow-up of the resident who blocked the bot."""
+        resident_id = queries.follow_up_resident(session=session, follow_up_id=row_id)
+        if resident_id is not None:
+            queries.stop_follow_ups(session=session, resident_id=resident_id)
 
 
 class FollowUps(QuietOutbox[FollowUpMessage]):
@@ -99,13 +85,3 @@ class FollowUps(QuietOutbox[FollowUpMessage]):
             db=db, content=content, delivery=delivery, default_language=default_language
         )
         super().__init__(kind, db=db, clock=clock, zone=zone, quiet=quiet)
-
-
-def _stop_follow_ups(session: Session, *, follow_up_id: int) -> None:
-    resident_id = queries.follow_up_resident(session=session, follow_up_id=follow_up_id)
-    if resident_id is not None:
-        queries.stop_follow_ups(session=session, resident_id=resident_id)
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)

@@ -9,27 +9,25 @@ translator's time budget: without one the note goes alone.
 """
 
 import asyncio
-import html
-import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from aiogram.exceptions import TelegramForbiddenError
 from sqlmodel import Session
 
-from bot.jobs.outbox import Clock, Leased, Policy, QuietOutbox, Send
+from bot.jobs.outbox import Clock, Policy, QuietOutbox
+from bot.jobs.to_residents import ToResident
 from bot.services.translation import Translator
 from bot.telegram.delivery import Delivery
 from flows.content import Content
+from flows.outputs import Reply
 from flows.quiet_hours import QuietHours
-from flows.render import render
 from flows.status import StatusNoticeMessage, status_notice
 from storage import queries
 from storage.database import Database
 from storage.models import StatusNotice
 
-log = logging.getLogger(__name__)
 # A change can reach hundreds at once: several in flight, the pacer keeps Telegram's limits.
 POLICY = Policy(
     lease=timedelta(minutes=10),
@@ -40,10 +38,11 @@ POLICY = Policy(
 )
 
 
-class NoticeKind:
+class NoticeKind(ToResident[StatusNoticeMessage]):
     """The status-news kind of outbox message."""
 
     name = "status notice"
+    stopped = "news"
     table = StatusNotice
     policy = POLICY
 
@@ -56,46 +55,41 @@ class NoticeKind:
         default_language: str,
         translator: Translator | None = None,
     ) -> None:
-        self.db = db
-        self.content = content
-        self.delivery = delivery
-        self.default_language = default_language
+        super().__init__(
+            db=db, content=content, delivery=delivery, default_language=default_language
+        )
         self.translator = translator
 
-    def claim(
+    def load(
         self, session: Session, *, row_id: int, claim: str, now: datetime, until: datetime
-    ) -> Leased[StatusNoticeMessage] | None:
+    ) -> StatusNoticeMessage | None:
         """Lease a due notice and load the latest status and the resident's reports."""
-        message = queries.claim_status_notice(
+        return queries.claim_status_notice(
             session=session, notice_id=row_id, claim=claim, now=now, until=until
         )
-        return None if message is None else Leased(row_id, claim, message.attempts, message)
 
-    def sender(self) -> Send[StatusNoticeMessage]:
-        """Return the sender of status news (nothing is shared between them)."""
-        return self._send
+    def sendable(self, message: StatusNoticeMessage) -> bool:
+        """Tell whether any of the resident's reports is still in the theme."""
+        return message.sendable
 
-    async def _send(self, leased: Leased[StatusNoticeMessage]) -> bool:
-        message = leased.message
-        chat_id = message.chat_id
-        if not message.sendable or chat_id is None:
-            # Withdrew, or none of their reports is in the theme any more: never to be sent.
-            await self.db.run(queries.drop_status_notice, notice_id=leased.id)
-            return False
-        language = message.language or self.default_language
+    async def replies(self, message: StatusNoticeMessage, language: str) -> Sequence[Reply]:
+        """Return the news, with the note machine-translated when it is in another language."""
         if self.translator is not None and message.note:
             translated = await asyncio.to_thread(
                 self.translator.translate_note, message.note, message.note_language, language
             )
             message = replace(message, note_translated=translated)
-        reply = render(status_notice(message, self.content), self.content, language, _escape)
-        try:
-            await self.delivery.send(chat_id, reply)
-        except TelegramForbiddenError:
-            log.info("status notice %d: the resident blocked the bot; news stopped", leased.id)
-            await self.db.run(_stop_news, notice_id=leased.id)
-            return False
-        return True
+        return [status_notice(message, self.content)]
+
+    def drop(self, session: Session, *, row_id: int) -> None:
+        """Forget a notice that will never be sent."""
+        queries.drop_status_notice(session=session, notice_id=row_id)
+
+    def stop(self, session: Session, *, row_id: int) -> None:
+        """The resident blocked the bot: withdraw their wish to hear back."""
+        resident_id = queries.notice_resident(session=session, notice_id=row_id)
+        if resident_id is not None:
+            queries.withdraw_hear_back(session=session, resident_id=resident_id)
 
 
 class StatusNews(QuietOutbox[StatusNoticeMessage]):
@@ -132,13 +126,3 @@ class StatusNews(QuietOutbox[StatusNoticeMessage]):
             notes = await self.db.run(queries.current_notes)
             await asyncio.to_thread(self.translator.warm_notes, notes, self.languages)
         return sent
-
-
-def _stop_news(session: Session, *, notice_id: int) -> None:
-    resident_id = queries.notice_resident(session=session, notice_id=notice_id)
-    if resident_id is not None:
-        queries.withdraw_hear_back(session=session, resident_id=resident_id)
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
