@@ -8,14 +8,18 @@ in the fake Bot API to the first message back to that chat. Measured in one run,
 same fake (Telegram's limits off, so the echo bot, which does not pace, is never refused):
 
 - the echo bot (bench/echo_bot.py), its residents sending as many texts at the same pace;
-- ``innspill run`` exactly as it runs (paced to Telegram's limits), on SQLite and PostgreSQL.
+- ``innspill run`` exactly as it runs (paced to Telegram's limits), on SQLite and PostgreSQL;
+- the same bot with Telegram's pacing lifted (bench/unpaced_bot.py), on SQLite: what is left
+  when no answer waits for its chat's one-message-a-second turn (most steps are answered with
+  two messages, the choice shown in the question and the next question, and residents answer
+  every 1–2 s, so the chat's turn, not the bot's work, sets ``innspill run``'s latency).
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import throughput
-from bench.bot_process import echo_bot_command, full_bot_command
+from bench.bot_process import echo_bot_command, full_bot_command, unpaced_bot_command
 from bench.fake_server import Pace
 from bench.report import say, table, verdict
 from bench.suite import Summary
@@ -27,6 +31,9 @@ P50_TO_ECHO = 2.0  # SQLite's p50 at most twice the echo bot's
 P95_SQLITE = 0.100  # seconds
 P95_POSTGRES = 0.150
 FIRST_USER = 7_500_001
+SQLITE = "innspill run, SQLite"
+POSTGRES = "innspill run, PostgreSQL"
+UNPACED = "full bot, pacing lifted, SQLite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +74,18 @@ def measure_all(residents: int, workdir: Path, postgres: str | None) -> list[Lat
     runs = [Latency("echo bot", echo)]
     scripts = throughput.interview_scripts(residents, FIRST_USER)
     warmup = throughput.interview_scripts(warmup_count, throughput.WARMUP_USER)
-    full = full_bot_command()
 
-    def one(label: str, url: str) -> Latency:
+    def one(label: str, command: list[str], url: str) -> Latency:
         run = throughput.measure(
-            label, full, scripts, warmup, database_url=url, pace=THINK, warmup_pace=WARMUP
+            label, command, scripts, warmup, database_url=url, pace=THINK, warmup_pace=WARMUP
         )
         return Latency(label, run)
 
-    runs.append(one("innspill run, SQLite", throughput.sqlite_url(workdir)))
+    runs.append(one(SQLITE, full_bot_command(), throughput.sqlite_url(workdir)))
     if postgres is not None:
         with throughput.postgres_database(postgres) as url:
-            runs.append(one("innspill run, PostgreSQL", url))
+            runs.append(one(POSTGRES, full_bot_command(), url))
+    runs.append(one(UNPACED, unpaced_bot_command(), throughput.sqlite_url(workdir)))
     return runs
 
 
@@ -122,7 +129,9 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
     summary: Summary = []
     for r in runs[1:]:
         figure = f"p50 {_ms(r.p50)} ms ({r.p50 / echo.p50:.1f} × echo), p95 {_ms(r.p95)} ms"
-        if "SQLite" in r.label:
+        if r.label == UNPACED:
+            summary.append((f"L {r.label}", figure, "(what the pacing leaves)", "see docs"))
+        elif r.label == SQLITE:
             ok = r.p50 <= P50_TO_ECHO * echo.p50 and r.p95 <= P95_SQLITE
             target = f"p50 ≤ {P50_TO_ECHO:.0f} × echo, p95 ≤ {P95_SQLITE * 1000:.0f} ms"
         else:
