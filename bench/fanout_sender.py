@@ -43,6 +43,7 @@ from storage.engine import make_engine, session_scope, upgrade_database
 ZONE = ZoneInfo("Europe/Oslo")
 DIGEST_TIME = clock_time(8, 0)  # DIGEST_TIME's default: Mondays at 08:00 in Oslo
 MAX_LOOKS = 1_000
+MONDAY_TEN = END + timedelta(hours=3)  # Monday 10:00 in Oslo, after DIGEST_TIME
 FOLLOW_UP = (
     "<b>Innspill</b>: For tre uker siden fortalte du oss om et problem. Er det fortsatt et "
     "problem for deg?"
@@ -107,16 +108,27 @@ def moving_clock(start: datetime) -> Callable[[], datetime]:
     return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
-async def send_digests(
-    delivery: Delivery, database_url: str, count: int, concurrency: int | None
-) -> tuple[int, int, int, int]:
-    """Let the outbox send ``count`` weekly digests; return owed, sent, looks and parts."""
+def _builder(database_url: str) -> DigestBuilder:
     engine = make_engine(database_url)
-    builder = DigestBuilder(
+    return DigestBuilder(
         db=Database(engine), content=load_content(), texts=load_staff_texts(), zone=ZONE
     )
-    clock = moving_clock(END + timedelta(hours=3))  # Monday 10:00 in Oslo, after DIGEST_TIME
-    parts = builder.package(week_period(clock(), ZONE), "nb").parts
+
+
+def digest_parts(database_url: str) -> int:
+    """Return the messages of each week's digest (built here, before the clock starts)."""
+    builder = _builder(database_url)
+    parts = builder.package(week_period(MONDAY_TEN, ZONE), "nb").parts
+    builder.db.engine.dispose()
+    return parts
+
+
+async def send_digests(
+    delivery: Delivery, database_url: str, count: int, concurrency: int | None
+) -> tuple[int, int, int]:
+    """Let the outbox send ``count`` weekly digests; return owed, sent and looks."""
+    builder = _builder(database_url)
+    clock = moving_clock(MONDAY_TEN)
     policy = replace(POLICY, concurrency=concurrency) if concurrency else POLICY  # a what-if
     outbox = DigestOutbox(
         builder=builder, delivery=delivery, clock=clock, digest_time=DIGEST_TIME, policy=policy
@@ -129,11 +141,11 @@ async def send_digests(
         sent += delivered
         if not delivered:
             break
-    engine.dispose()
-    return owed, sent, looks, parts
+    builder.db.engine.dispose()
+    return owed, sent, looks
 
 
-async def run(args: argparse.Namespace) -> Sent:
+async def run(args: argparse.Namespace, parts: int = 1) -> Sent:
     """Send what ``args`` asks for and measure it."""
     flood = _FloodCount()
     logging.getLogger("bot.telegram.delivery").addHandler(flood)
@@ -145,9 +157,8 @@ async def run(args: argparse.Namespace) -> Sent:
         if args.mode == "messages":
             concurrency = args.concurrency or POLICY.concurrency
             owed, sent, looks = await send_messages(delivery, args.count, concurrency)
-            parts = 1
         else:
-            owed, sent, looks, parts = await send_digests(
+            owed, sent, looks = await send_digests(
                 delivery, args.database, args.count, args.concurrency
             )
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -169,10 +180,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-second", type=int, default=PER_SECOND, help="what-if: the cap")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    parts = 1
     if args.mode == "digests":  # before the clock starts
         grow(args.database, args.problems)
         subscribe_staff(args.database, args.count)
-    sys.stdout.write(json.dumps(asdict(asyncio.run(run(args)))) + "\n")
+        parts = digest_parts(args.database)
+    sys.stdout.write(json.dumps(asdict(asyncio.run(run(args, parts)))) + "\n")
 
 
 if __name__ == "__main__":
