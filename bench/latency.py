@@ -131,6 +131,7 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
         figure = f"p50 {_ms(r.p50)} ms ({r.p50 / echo.p50:.1f} × echo), p95 {_ms(r.p95)} ms"
         if r.label == UNPACED:
             summary.append((f"L {r.label}", figure, "(what the pacing leaves)", "see docs"))
+            continue
         elif r.label == SQLITE:
             ok = r.p50 <= P50_TO_ECHO * echo.p50 and r.p95 <= P95_SQLITE
             target = f"p50 ≤ {P50_TO_ECHO:.0f} × echo, p95 ≤ {P95_SQLITE * 1000:.0f} ms"
