@@ -110,6 +110,7 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
         "p50 / echo",
         "bot CPU ms/update",
         "updates/s",
+        "messages/s",
     ]
     rows = [
         [
@@ -121,6 +122,7 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
             f"{r.p50 / echo.p50:.1f}",
             f"{r.run.cpu_per_update_ms:.2f}",
             f"{r.run.result.per_second:.1f}",
+            f"{r.run.result.messages / r.run.result.wall:.1f}",
         ]
         for r in runs
     ]

@@ -150,13 +150,25 @@ def checkpoint(engine: Engine) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """Run one transaction: commit on success, roll back on error."""
-    writer = _WRITERS.get(engine)
     with (
-        writer if writer is not None else contextlib.nullcontext(),
+        _one_writer(engine),
         Session(engine, expire_on_commit=False) as session,
         session.begin(),
     ):
         yield session
+
+
+@contextmanager
+def _one_writer(engine: Engine) -> Iterator[None]:
+    """Wait for this process's other SQLite transactions; after busy_timeout, go on anyway."""
+    writer = _WRITERS.get(engine)
+    # Held past the timeout (another process holds SQLite's lock): SQLite's own wait decides.
+    held = writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000) if writer else False
+    try:
+        yield
+    finally:
+        if held and writer is not None:
+            writer.release()
 
 
 def alembic_config(connection: Connection) -> Config:
