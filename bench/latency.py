@@ -2,17 +2,16 @@
 
 R residents (default 40) start at once and each goes through the interview as a person would:
 1–2 s of thinking (seeded, so runs are comparable) between the bot's answer and their next tap.
-That is well under Telegram's cap, so the bot is not saturated and latency is the bot's own
-work plus whatever makes one resident wait for another. Latency runs from queueing an update
-in the fake Bot API to the first message back to that chat. Measured in one run, against the
-same fake (Telegram's limits off, so the echo bot, which does not pace, is never refused):
+Latency runs from queueing an update in the fake Bot API to the first message back to that
+chat. Measured in one run, against the same fake (Telegram's limits off, so the echo bot, which
+does not pace, is never refused):
 
 - the echo bot (bench/echo_bot.py), its residents sending as many texts at the same pace;
 - ``innspill run`` exactly as it runs (paced to Telegram's limits), on SQLite and PostgreSQL;
-- the same bot with Telegram's pacing lifted (bench/unpaced_bot.py), on SQLite: what is left
-  when no answer waits for its chat's one-message-a-second turn (most steps are answered with
-  two messages, the choice shown in the question and the next question, and residents answer
-  every 1–2 s, so the chat's turn, not the bot's work, sets ``innspill run``'s latency).
+- the same bot with Telegram's pacing lifted (bench/unpaced_bot.py), on SQLite: the bot's own
+  work. The interview answers most taps with two messages, so 40 residents ask for more than
+  Telegram's 30 messages a second and ``innspill run``'s answers queue for the cap; the
+  messages/s column shows it (docs/BENCHMARKS.md).
 """
 
 from dataclasses import dataclass
