@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench import throughput
 from bench.fanout import run_fanout
+from bench.latency import RESIDENTS, run_latency
 from bench.profile import find_py_spy
 from bench.report import code_version, machine_lines, say, table
 from bench.suite import (
@@ -26,7 +27,7 @@ from bench.suite import (
     run_throughput,
 )
 
-BENCHMARKS = ("throughput", "fanout", "digest", "memory", "themes")
+BENCHMARKS = ("throughput", "latency", "fanout", "digest", "memory", "themes")
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
@@ -42,6 +43,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)"
     )
     parser.add_argument("--residents", type=int, help="residents at once (default 200; quick 30)")
+    parser.add_argument(
+        "--paced-residents",
+        type=int,
+        default=RESIDENTS,
+        help=f"residents at a human pace, for latency (default {RESIDENTS})",
+    )
     parser.add_argument("--rounds", type=int, help="echo/full rounds (default 2; quick 1)")
     parser.add_argument(
         "--sizes", type=_sizes, help="stored problems for the digest, e.g. 10000,100000"
@@ -95,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(name)
         if "throughput" in chosen:
             summary += run_throughput(plan, work, postgres, py_spy)
+        if "latency" in chosen:
+            summary += run_latency(args.paced_residents, work, postgres)
         if "fanout" in chosen:
             summary += run_fanout(plan, work)
         if "digest" in chosen:

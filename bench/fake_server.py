@@ -10,6 +10,7 @@ with 429 (bench/limits.py), as Telegram would.
 
 import asyncio
 import multiprocessing
+import random
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -43,6 +44,15 @@ class Script:
     user_id: int
     language: str
     steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """Residents at a human pace: a think time between answers, latency to the first message."""
+
+    think_min: float  # seconds between the last answer to a step and the next update
+    think_max: float
+    seed: int = 7  # the think times are drawn from a seeded generator: runs are comparable
 
 
 @dataclass
@@ -137,12 +147,20 @@ class BenchBotAPI(FakeBotAPI):
 
 
 async def _resident(
-    api: BenchBotAPI, script: Script, answer_within: float, latencies: dict[str, list[float]]
+    api: BenchBotAPI,
+    script: Script,
+    answer_within: float,
+    latencies: dict[str, list[float]],
+    pace: Pace | None,
 ) -> None:
+    think = random.Random(f"{pace.seed}:{script.user_id}") if pace else None
     for step in script.steps:
-        target = api.answers[script.user_id] + step.replies
+        before = api.answers[script.user_id]
         queued = time.perf_counter()
-        api.act(script, step)
+        await _act(api, script, step, answer_within if pace else 0.0)
+        # In a closed loop latency runs to the last answer a step causes; at a human pace, to
+        # the first, and the rest arrive while the resident reads and thinks.
+        target = before + (1 if pace else step.replies)
         try:
             done = await api.answered(script.user_id, target, answer_within)
         except TimeoutError:
@@ -151,17 +169,39 @@ async def _resident(
                 f"{api.summary(5)}"
             ) from None
         latencies[step.name].append(done - queued)
+        if pace and think:
+            await api.answered(script.user_id, before + step.replies, answer_within)
+            await asyncio.sleep(think.uniform(pace.think_min, pace.think_max))
+
+
+async def _act(api: BenchBotAPI, script: Script, step: Step, patience: float) -> None:
+    """Queue ``step``; a press waits up to ``patience`` seconds for its keyboard to arrive."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            api.act(script, step)
+            return
+        except (LookupError, ValueError) as error:  # its keyboard has not arrived yet
+            if time.monotonic() >= deadline:
+                raise LookupError(
+                    f"resident {script.user_id}: {error}\n{api.summary(8)}"
+                ) from None
+            await asyncio.sleep(0.02)
 
 
 async def run_scripts(
-    api: BenchBotAPI, scripts: Sequence[Script], answer_within: float
+    api: BenchBotAPI, scripts: Sequence[Script], answer_within: float, pace: Pace | None = None
 ) -> RunResult:
-    """Let every resident of ``scripts`` go through their steps at once; time each answer."""
+    """Let every resident of ``scripts`` go through their steps at once; time each answer.
+
+    Without ``pace`` each resident sends the next update at once (a closed loop) and latency
+    runs to the last answer; with it, each thinks between answers and latency runs to the first.
+    """
     latencies: dict[str, list[float]] = defaultdict(list)
     messages, refused = len(api.delivered_at), _refused(api)
     cpu, started = time.process_time(), time.perf_counter()
     outcomes = await asyncio.gather(
-        *(_resident(api, script, answer_within, latencies) for script in scripts),
+        *(_resident(api, script, answer_within, latencies, pace) for script in scripts),
         return_exceptions=True,
     )
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -254,10 +294,14 @@ class FakeServer:
         self._call("wait", (timeout,), timeout + 5)
 
     def run(
-        self, scripts: Sequence[Script], timeout: float = 60.0, limit: float = 900.0
+        self,
+        scripts: Sequence[Script],
+        timeout: float = 60.0,
+        limit: float = 900.0,
+        pace: Pace | None = None,
     ) -> RunResult:
-        """Run ``scripts`` (``timeout`` per answer, ``limit`` for the whole run)."""
-        result: RunResult = self._call("run", (list(scripts), timeout), limit)
+        """Run ``scripts`` (``timeout`` per answer, ``limit`` in all; ``pace``: thinking)."""
+        result: RunResult = self._call("run", (list(scripts), timeout, pace), limit)
         return result
 
     def tally(self) -> Tally:

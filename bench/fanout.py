@@ -142,10 +142,15 @@ def _row(run: FanoutRun) -> list[str]:
         f"{run.per_second / CAP:.0%}",
         f"{run.steady:.1f}",
         f"{run.tally.limits.busiest_second if run.tally.limits else 0}",
-        f"{run.refused} / {sent.waited_429}",
+        f"{run.refused} ({_rules(run)}) / {sent.waited_429}",
         f"{run.lost} / {run.doubled}",
         str(sent.looks),
     ]
+
+
+def _rules(run: FanoutRun) -> str:
+    limits = run.tally.limits
+    return f"{limits.refused_total}, {limits.refused_chat}" if limits else "-"
 
 
 _HEADER = (
@@ -158,7 +163,7 @@ _HEADER = (
     "of the cap",
     "steady/s",
     "busiest second",
-    "429s answered / waited out",
+    "429s answered (30/s, per chat) / waited out",
     "lost / doubled",
     "looks",
 )

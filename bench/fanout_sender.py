@@ -4,10 +4,10 @@ It sends through the bot's real ``Delivery`` with its real ``Pacer`` (one for ev
 ``innspill run``) to the fake Bot API given on the command line, either
 
 - ``messages``: one message with two buttons (a follow-up question) to each of ``count``
-  chats, ``CONCURRENCY`` at a time as the digest outbox sends; or
-- ``digests``: the real ``DigestOutbox`` on a database with ``count`` subscribed staff
-  members, looked at again and again (as the scheduler would, without its minute between
-  looks) until every digest owed is sent.
+  chats, as many at a time as the digest outbox sends at once; or
+- ``digests``: the real ``DigestOutbox`` (the one ``Outbox`` with the digests' ``Policy``) on a
+  database with ``count`` subscribed staff members, looked at again and again (as the ticker
+  would, without its minute between looks) until every digest owed is sent.
 
 It prints one line of JSON: what it sent, how long it took and how many 429s it waited out.
 """
@@ -19,7 +19,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
@@ -31,9 +31,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bench.dataset import END, grow
 from bench.fanout import FIRST_CHAT, Sent
-from bot import scheduler
 from bot.content_files import load_content, load_staff_texts
-from bot.jobs.digests import DigestOutbox
+from bot.jobs.digests import POLICY, DigestOutbox
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import PER_SECOND, Delivery, DeliveryFailed, Pacer
 from flows.periods import week_period
@@ -44,6 +43,7 @@ from storage.engine import make_engine, session_scope, upgrade_database
 ZONE = ZoneInfo("Europe/Oslo")
 DIGEST_TIME = clock_time(8, 0)  # DIGEST_TIME's default: Mondays at 08:00 in Oslo
 MAX_LOOKS = 1_000
+MONDAY_TEN = END + timedelta(hours=3)  # Monday 10:00 in Oslo, after DIGEST_TIME
 FOLLOW_UP = (
     "<b>Innspill</b>: For tre uker siden fortalte du oss om et problem. Er det fortsatt et "
     "problem for deg?"
@@ -70,9 +70,9 @@ def _follow_up_keyboard(chat: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
-async def send_messages(delivery: Delivery, count: int) -> tuple[int, int, int]:
+async def send_messages(delivery: Delivery, count: int, concurrency: int) -> tuple[int, int, int]:
     """Send one follow-up to each of ``count`` chats; return (owed, sent, looks)."""
-    gate = asyncio.Semaphore(scheduler.CONCURRENCY)
+    gate = asyncio.Semaphore(concurrency)
 
     async def one(chat: int) -> bool:
         async with gate:
@@ -108,17 +108,31 @@ def moving_clock(start: datetime) -> Callable[[], datetime]:
     return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
-async def send_digests(
-    delivery: Delivery, database_url: str, count: int
-) -> tuple[int, int, int, int]:
-    """Let the outbox send ``count`` weekly digests; return owed, sent, looks and parts."""
+def _builder(database_url: str) -> DigestBuilder:
     engine = make_engine(database_url)
-    builder = DigestBuilder(
+    return DigestBuilder(
         db=Database(engine), content=load_content(), texts=load_staff_texts(), zone=ZONE
     )
-    clock = moving_clock(END + timedelta(hours=3))  # Monday 10:00 in Oslo, after DIGEST_TIME
-    parts = builder.package(week_period(clock(), ZONE), "nb").parts
-    outbox = DigestOutbox(builder=builder, delivery=delivery, clock=clock, digest_time=DIGEST_TIME)
+
+
+def digest_parts(database_url: str) -> int:
+    """Return the messages of each week's digest (built here, before the clock starts)."""
+    builder = _builder(database_url)
+    parts = builder.package(week_period(MONDAY_TEN, ZONE), "nb").parts
+    builder.db.engine.dispose()
+    return parts
+
+
+async def send_digests(
+    delivery: Delivery, database_url: str, count: int, concurrency: int | None
+) -> tuple[int, int, int]:
+    """Let the outbox send ``count`` weekly digests; return owed, sent and looks."""
+    builder = _builder(database_url)
+    clock = moving_clock(MONDAY_TEN)
+    policy = replace(POLICY, concurrency=concurrency) if concurrency else POLICY  # a what-if
+    outbox = DigestOutbox(
+        builder=builder, delivery=delivery, clock=clock, digest_time=DIGEST_TIME, policy=policy
+    )
     owed = await asyncio.to_thread(outbox.record_due, clock())
     sent = looks = 0
     while sent < owed and looks < MAX_LOOKS:
@@ -127,14 +141,12 @@ async def send_digests(
         sent += delivered
         if not delivered:
             break
-    engine.dispose()
-    return owed, sent, looks, parts
+    builder.db.engine.dispose()
+    return owed, sent, looks
 
 
-async def run(args: argparse.Namespace) -> Sent:
+async def run(args: argparse.Namespace, parts: int = 1) -> Sent:
     """Send what ``args`` asks for and measure it."""
-    if args.concurrency:
-        scheduler.CONCURRENCY = args.concurrency  # a what-if: the outbox reads it per look
     flood = _FloodCount()
     logging.getLogger("bot.telegram.delivery").addHandler(flood)
     api = TelegramAPIServer.from_base(args.api_url)
@@ -143,10 +155,12 @@ async def run(args: argparse.Namespace) -> Sent:
     try:
         cpu, started = time.process_time(), time.perf_counter()
         if args.mode == "messages":
-            owed, sent, looks = await send_messages(delivery, args.count)
-            parts = 1
+            concurrency = args.concurrency or POLICY.concurrency
+            owed, sent, looks = await send_messages(delivery, args.count, concurrency)
         else:
-            owed, sent, looks, parts = await send_digests(delivery, args.database, args.count)
+            owed, sent, looks = await send_digests(
+                delivery, args.database, args.count, args.concurrency
+            )
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await bot.session.close()
@@ -162,14 +176,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", required=True)
     parser.add_argument("--database", default="", help="a fresh SQLite URL (digests)")
     parser.add_argument("--problems", type=int, default=0, help="problems stored (digests)")
-    parser.add_argument("--concurrency", type=int, help="what-if: the outbox's CONCURRENCY")
+    parser.add_argument("--concurrency", type=int, help="what-if: digests sent at once")
     parser.add_argument("--per-second", type=int, default=PER_SECOND, help="what-if: the cap")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    parts = 1
     if args.mode == "digests":  # before the clock starts
         grow(args.database, args.problems)
         subscribe_staff(args.database, args.count)
-    sys.stdout.write(json.dumps(asdict(asyncio.run(run(args)))) + "\n")
+        parts = digest_parts(args.database)
+    sys.stdout.write(json.dumps(asdict(asyncio.run(run(args, parts)))) + "\n")
 
 
 if __name__ == "__main__":

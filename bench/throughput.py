@@ -29,7 +29,7 @@ from bench.bot_process import (
     full_bot_command,
     unpaced_bot_command,
 )
-from bench.fake_server import FakeServer, RunResult, Script, Step
+from bench.fake_server import FakeServer, Pace, RunResult, Script, Step
 from bench.profile import PySpy, summarise
 from bot.content_files import load_content
 from flows.language import detect_language
@@ -89,15 +89,17 @@ def interview_scripts(count: int, first_user: int, seed: int = 7) -> list[Script
     scripts = []
     for user_id in range(first_user, first_user + count):
         language, text = rng.choice(texts)
+        # A press is answered by editing its question (the choice shown) and, but for a choice
+        # among several groups, by asking the next one.
         steps = (
             Step("start", "command", "/start", 2),  # welcome + consent question
-            Step("consent", "press", "consent:yes"),
+            Step("consent", "press", "consent:yes", 2),
             Step("problem", "text", text),
-            Step("frequency", "press", f"frequency:{rng.choice(content.frequencies).key}"),
-            Step("severity", "press", f"severity:{rng.randint(1, 5)}"),
+            Step("frequency", "press", f"frequency:{rng.choice(content.frequencies).key}", 2),
+            Step("severity", "press", f"severity:{rng.randint(1, 5)}", 2),
             Step("group", "press", f"groups:{rng.choice(content.groups[:-1]).key}"),  # an edit
-            Step("groups_done", "press", "groups:done"),
-            Step("area", "press", f"area:{rng.choice(content.areas).key}"),
+            Step("groups_done", "press", "groups:done", 2),
+            Step("area", "press", f"area:{rng.choice(content.areas).key}", 2),
             Step("confirm", "press", "review:confirm", 2),  # saved + another?
         )
         scripts.append(Script(user_id, language, steps))
@@ -139,11 +141,14 @@ def measure(
     timeout: float = 60.0,
     py_spy: tuple[str, Path] | None = None,
     limits: bool = False,
+    pace: Pace | None = None,
+    warmup_pace: Pace | None = None,
 ) -> BotRun:
     """Start a fake and a bot, warm the bot up, then run ``scripts`` against it.
 
     With ``py_spy`` (executable, output file) the measured run is sampled by py-spy; with
-    ``limits`` the fake refuses messages beyond Telegram's send limits.
+    ``limits`` the fake refuses messages beyond Telegram's send limits; with ``pace`` the
+    residents think between answers (bench/fake_server.py).
     """
     with (
         FakeServer(limits=limits) as fake,
@@ -154,13 +159,13 @@ def measure(
         wait_ready(fake, bot)
         idle = bot.memory_kib()["VmHWM"]
         # First imports, caches, language profiles: not measured.
-        _checked(f"{label} (warm-up)", fake.run(warmup, timeout), bot)
+        _checked(f"{label} (warm-up)", fake.run(warmup, timeout, pace=warmup_pace), bot)
         cpu, waits = bot.cpu_seconds(), bot.log_text().count(FLOOD)
         if py_spy is None:
-            result = fake.run(scripts, timeout)
+            result = fake.run(scripts, timeout, pace=pace)
         else:
             with PySpy(py_spy[0], bot.pid, py_spy[1]):
-                result = fake.run(scripts, timeout)
+                result = fake.run(scripts, timeout, pace=pace)
         cpu = bot.cpu_seconds() - cpu
         peak = bot.memory_kib()["VmHWM"]
         _checked(label, result, bot)

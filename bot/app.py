@@ -70,6 +70,8 @@ Clock = Callable[[], datetime]
 THROTTLE_LIMIT = 20
 THROTTLE_SECONDS = 30.0
 MAX_START_BACKOFF = 300.0  # seconds between tries to reach Telegram while it is unreachable
+# A saved problem gets its theme within this many seconds; problems saved meanwhile share the run.
+THEMES_DELAY = 0.5
 
 
 def utc_now() -> datetime:
@@ -106,7 +108,7 @@ def build_core(settings: Settings, *, clock: Clock = utc_now, source: str = "tel
     _check_key(settings, db, clock())
     if settings.admin_ids:
         db.call(queries.ensure_admins, telegram_ids=settings.admin_ids, now=clock())
-    saved = Debounced()
+    saved = Debounced(delay=THEMES_DELAY)
     conversations = Conversations(
         db=db,
         content=content,

@@ -89,18 +89,15 @@ def split_message(text: str, limit: int = 4096, *, html: bool = True) -> list[st
     count. A formatting tag left open at a cut is closed there and reopened in the next part.
     """
     token = _HTML_TOKEN if html else _PLAIN_TOKEN
-    pieces: list[str] = []
-    for line in text.split("\n"):
-        tokens = token.findall(line)
-        if _width(tokens) <= limit:
-            pieces.append(line)
-        else:
-            pieces.extend(_split_line(tokens, limit))
+    # Almost every reply fits even with its tags counted: one piece, not measured token by
+    # token (that cost ~0.3 ms a message on the path of every answer).
+    fits = len(text.encode("utf-16-le")) <= 2 * limit
+    pieces = [text] if fits else _pieces(text, token, limit)
     chunks: list[str] = []
     current: list[str] = []
     used = 0
     for piece in pieces:
-        width = _width(token.findall(piece))
+        width = _width(token.findall(piece)) if len(pieces) > 1 else 0
         if current and used + 1 + width > limit:
             chunks.append("\n".join(current))
             current, used = [], 0
@@ -110,6 +107,18 @@ def split_message(text: str, limit: int = 4096, *, html: bool = True) -> list[st
     # Balance before dropping blank chunks: a dropped chunk may hold a tag the next one closes.
     stripped = [chunk.strip("\n") for chunk in chunks]
     return [c for c in (_balance(stripped) if html else stripped) if _shows(c, token)]
+
+
+def _pieces(text: str, token: re.Pattern[str], limit: int) -> list[str]:
+    """Return the lines of ``text``, a line too long for one message cut in several."""
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        tokens = token.findall(line)
+        if _width(tokens) <= limit:
+            pieces.append(line)
+        else:
+            pieces.extend(_split_line(tokens, limit))
+    return pieces
 
 
 def _shows(chunk: str, token: re.Pattern[str]) -> bool:

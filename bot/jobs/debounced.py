@@ -16,11 +16,13 @@ def job_name(job: Job) -> str:
 class Debounced:
     """Run a job after each kick, once at a time: kicks during a run cause one more run after it.
 
-    Built before the job exists (a service kicks it, the runner serves it), so nothing is patched
-    in after construction.
+    A run starts ``delay`` seconds after the kick that asks for it, so a burst of kicks (many
+    residents saving problems at once) makes one run, not one each. Built before the job exists
+    (a service kicks it, the runner serves it), so nothing is patched in after construction.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
         self._kicked = asyncio.Event()
 
     def kick(self) -> None:
@@ -31,6 +33,8 @@ class Debounced:
         """Run ``job`` after each kick while ``when()`` holds, until cancelled."""
         while True:
             await self._kicked.wait()
+            if self.delay > 0:
+                await asyncio.sleep(self.delay)  # kicks meanwhile are served by this run
             self._kicked.clear()
             if not when():
                 continue

@@ -3,8 +3,9 @@
 A kind of message (digests, follow-ups, …) says which table queues it, how long a lease and the
 retries last, how to claim one row (load what to send) and how to send it. The outbox does the
 rest for every kind alike: it lists what is due, leases each row under a random claim token,
-sends at most ``concurrency`` at once, marks a sent row sent, and gives a failed one back to be
-tried again after ``retry_first``, doubling up to ``retry_max``. So a restart or a second process
+sends with a pool of ``concurrency`` senders that keeps taking due rows until none is left,
+marks a sent row sent, and gives a failed one back to be tried again after ``retry_first``,
+doubling up to ``retry_max``. So a restart or a second process
 neither loses nor repeats a message; only a crash after Telegram accepted a message but before
 that was recorded sends it again. The log names rows and errors, never what was sent.
 """
@@ -12,10 +13,11 @@ that was recorded sends it again. The log names rows and errors, never what was 
 import asyncio
 import logging
 import secrets
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -39,7 +41,7 @@ class Policy:
     retry_first: timedelta
     retry_max: timedelta
     concurrency: int = 1  # sent at once; the pacer keeps the total within Telegram's limits
-    batch: int = 100  # rows looked at per run; the rest wait for the next
+    batch: int = 100  # rows looked up at once; the pool looks again when they run out
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +99,23 @@ class Outbox(Generic[T]):
         self.clock = clock
 
     async def send_due(self) -> int:
-        """Send every message that is due and not leased; return how many were sent."""
-        policy = self.kind.policy
-        ids = await self.db.run(
-            queries.outbox_due, table=self.kind.table, now=self.clock(), limit=policy.batch
-        )
+        """Send every message that is due and not leased; return how many were sent.
+
+        A pool of ``concurrency`` senders takes the due rows in due order; when the rows looked
+        at run out, the next free sender looks again, so the pool stays full until nothing is
+        due (the pacer, not the pool, keeps the sends within Telegram's limits). A row is tried
+        at most once per run: one given back for a retry waits for a later run.
+        """
+        due = _DueRows(self, self.kind.policy.batch)
         send = self.kind.sender()
-        gate = asyncio.Semaphore(policy.concurrency)  # first come, first served: due order
 
-        async def one(row_id: int) -> bool:
-            async with gate:
-                return await self._send(row_id, send)
+        async def sender() -> int:
+            sent = 0
+            while (row_id := await due.next()) is not None:
+                sent += await self._send(row_id, send)
+            return sent
 
-        return sum(await asyncio.gather(*(one(row_id) for row_id in ids)))
+        return sum(await asyncio.gather(*(sender() for _ in range(self.kind.policy.concurrency))))
 
     async def _send(self, row_id: int, send: Send[T]) -> bool:
         OUTBOX_ITEM.set(f"{self.kind.name}:{row_id}")  # this task's log lines carry it
@@ -163,6 +169,43 @@ class Outbox(Generic[T]):
             leased.attempts + 1,
             retry_at.isoformat(timespec="minutes"),
         )
+
+
+class _DueRows:
+    """The rows one run of an outbox still has to try, looked up again whenever they run out."""
+
+    def __init__(self, outbox: "Outbox[Any]", batch: int) -> None:
+        self.outbox = outbox
+        self.batch = batch
+        self.waiting: deque[int] = deque()
+        self.tried: set[int] = set()  # handed to a sender in this run (claimed, or gone)
+        self.done = False
+        self.looking = asyncio.Lock()  # one look at a time; the others wait for its rows
+
+    async def next(self) -> int | None:
+        """Return the next row to try, or None when nothing more is due."""
+        async with self.looking:
+            if not self.waiting and not self.done:
+                await self._look()
+            if not self.waiting:
+                return None
+            row_id = self.waiting.popleft()
+            self.tried.add(row_id)
+            return row_id
+
+    async def _look(self) -> None:
+        outbox = self.outbox
+        # Rows being sent by this run are leased and not due; asking for ``tried`` more keeps a
+        # row handed out but not yet leased from hiding the rest.
+        ids = await outbox.db.run(
+            queries.outbox_due,
+            table=outbox.kind.table,
+            now=outbox.clock(),
+            limit=self.batch + len(self.tried),
+        )
+        fresh = [row_id for row_id in ids if row_id not in self.tried]
+        self.waiting.extend(fresh)
+        self.done = not fresh
 
 
 class QuietOutbox(Generic[T]):

@@ -1,6 +1,6 @@
 """A resident: who they are, their interview state, consent, language and follow-up chat."""
 
-import copy
+import json
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,12 @@ from storage.models import (
     Resident,
     ResidentBase,
 )
+
+
+def _copy(state: dict[str, Any]) -> dict[str, Any]:
+    """Return a deep copy of a JSON value (as JSON stores it; ~10 times faster than deepcopy)."""
+    copied: dict[str, Any] = json.loads(json.dumps(state))
+    return copied
 
 
 def resident_row(session: Session, resident_id: int) -> Resident:
@@ -61,14 +67,14 @@ def load_state(session: Session, *, resident_id: int) -> dict[str, Any] | None:
     if conversation is None:
         return None
     # A copy: mutating the mapped JSON value in place would never be written back.
-    return copy.deepcopy(conversation.state)
+    return _copy(conversation.state)
 
 
 def save_state(
     session: Session, *, resident_id: int, state: dict[str, Any], now: datetime
 ) -> None:
     """Store the resident's whole interview state."""
-    new_state = copy.deepcopy(state)  # a new object, so the change is always detected
+    new_state = _copy(state)  # a new object, so the change is always detected
     conversation = session.get(Conversation, resident_id)
     if conversation is None:
         session.add(Conversation(resident_id=resident_id, state=new_state, updated_at=now))

@@ -38,3 +38,19 @@ async def test_a_kick_runs_nothing_while_the_condition_fails() -> None:
     await asyncio.sleep(0.05)
     serving.cancel()
     assert runs == []
+
+
+async def test_a_burst_of_kicks_within_the_delay_makes_one_run() -> None:
+    runs: list[int] = []
+
+    async def job() -> None:
+        runs.append(len(runs))
+
+    debounced = Debounced(delay=0.2)
+    serving = asyncio.create_task(debounced.serve(job, when=lambda: True))
+    for _ in range(5):  # five residents save a problem, 20 ms apart
+        debounced.kick()
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.4)
+    serving.cancel()
+    assert runs == [0]

@@ -1,9 +1,11 @@
 """The scheduler and its outbox: what falls due, catching up, retrying, and never twice."""
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.jobs.digests import LEASE, DigestOutbox
+from bot.jobs.digests import LEASE, POLICY, DigestOutbox
 from bot.jobs.ticker import Scheduler
 from bot.services.digests import DigestBuilder
 from bot.telegram.delivery import Delivery, Pacer
@@ -52,14 +54,40 @@ def subscriber(engine: Engine, frequency: str = "weekly", at: datetime = SUBSCRI
         return staff.id
 
 
-def outbox(engine: Engine, clock: Clock, delivery: Delivery | None = None) -> DigestOutbox:
+def outbox(
+    engine: Engine,
+    clock: Clock,
+    delivery: Delivery | None = None,
+    *,
+    concurrency: int = POLICY.concurrency,
+    batch: int = POLICY.batch,
+) -> DigestOutbox:
     builder = DigestBuilder(db=Database(engine), content=content(), texts=staff_texts(), zone=OSLO)
     return DigestOutbox(
         builder=builder,
         delivery=delivery or Delivery(FakeBotAPI().make_bot()),
         clock=clock,
         digest_time=time(8, 0),
+        policy=replace(POLICY, concurrency=concurrency, batch=batch),
     )
+
+
+def more_subscribers(engine: Engine, count: int) -> list[int]:
+    """Subscribe ``count`` more staff members (chats 7101, 7102, ...); return their chats."""
+    chats = list(range(7101, 7101 + count))
+    with session_scope(engine) as session:
+        for chat in chats:
+            staff = queries.add_staff(
+                session=session, telegram_id=chat, role="staff", now=SUBSCRIBED
+            )
+            assert staff.id is not None
+            queries.note_staff_chat(
+                session=session, staff_id=staff.id, chat_id=chat, language="nb"
+            )
+            queries.subscribe(
+                session=session, staff_id=staff.id, frequency="weekly", now=SUBSCRIBED
+            )
+    return chats
 
 
 def owed(engine: Engine) -> list[tuple[datetime, datetime, datetime | None]]:
@@ -154,6 +182,49 @@ async def test_a_digest_held_by_a_crashed_sender_is_sent_when_its_lease_runs_out
     assert await box.run() == 1
     await bot.session.close()
     assert len(api.sent_to(KARI)) == 3
+
+
+async def test_one_look_sends_every_due_digest_beyond_one_batch_each_once(
+    engine: Engine, api: FakeBotAPI
+) -> None:
+    subscriber(engine)
+    chats = [KARI, *more_subscribers(engine, 11)]
+    clock = Clock(MONDAY)
+    bot = api.make_bot()
+    delivery = Delivery(bot, pacer=Pacer(per_chat=TEST_PER_CHAT))
+    box = outbox(engine, clock, delivery, concurrency=4, batch=5)
+    assert await box.run() == 12  # not 5 now and the rest a minute or two later
+    assert await box.run() == 0
+    await bot.session.close()
+    for chat in chats:
+        assert [m.kind for m in api.sent_to(chat)] == ["text", "photo", "document"]
+    assert all(sent is not None for _, _, sent in owed(engine))
+
+
+async def test_a_sender_pool_that_crashed_mid_run_loses_and_doubles_nothing(
+    engine: Engine, api: FakeBotAPI
+) -> None:
+    subscriber(engine)
+    chats = [KARI, *more_subscribers(engine, 7)]
+    clock = Clock(MONDAY)
+    crashing_bot, bot = api.make_bot(), api.make_bot()
+    # One message every half second: the crash falls while the pool waits for its next turn.
+    slow = Delivery(crashing_bot, pacer=Pacer(per_second=2, per_chat=TEST_PER_CHAT))
+    crashing = asyncio.create_task(outbox(engine, clock, slow, concurrency=3, batch=2).run())
+    await api.wait_for(lambda fake: len(fake.calls("sendMessage")) >= 2)
+    await asyncio.sleep(0.25)
+    crashing.cancel()  # the process dies with three digests leased, some parts sent
+    with contextlib.suppress(asyncio.CancelledError):
+        await crashing
+    await crashing_bot.session.close()
+    fast = Delivery(bot, pacer=Pacer(per_chat=TEST_PER_CHAT))
+    survivor = outbox(engine, clock, fast, concurrency=4, batch=2)
+    assert await survivor.run() == 5  # every digest but the three the dead pool holds
+    clock.now = MONDAY + LEASE + timedelta(seconds=1)
+    assert await survivor.run() == 3  # resumed after the parts already sent
+    await bot.session.close()
+    for chat in chats:
+        assert [m.kind for m in api.sent_to(chat)] == ["text", "photo", "document"]
 
 
 async def test_the_scheduler_looks_at_once_then_again_and_lets_a_look_finish_on_stop() -> None:

@@ -1,7 +1,11 @@
 """Engines, sessions and their SQLite settings."""
 
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -20,6 +24,29 @@ def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(sqlite_url):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    engine.dispose()
+
+
+def test_a_commit_survives_the_process_being_killed_right_after_it(sqlite_url):
+    # synchronous=NORMAL under WAL: only a power cut or an OS crash may take a commit back.
+    script = (
+        "import os, signal\n"
+        "from datetime import UTC, datetime\n"
+        "from storage.engine import make_engine, session_scope, upgrade_database\n"
+        "from storage.queries import get_or_create_resident\n"
+        f"engine = make_engine({sqlite_url!r})\n"
+        "upgrade_database(engine)\n"
+        "with session_scope(engine) as session:\n"
+        "    get_or_create_resident(session=session, pseudonym='p1', now=datetime.now(UTC))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, check=False, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        assert session.connection().execute(text("SELECT count(*) FROM resident")).scalar() == 1
     engine.dispose()
 
 
