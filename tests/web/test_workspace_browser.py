@@ -222,6 +222,7 @@ async def test_week_labels_of_the_charts_stay_apart_and_readable(browser, worksp
         page = await signed_in(browser, workspace, viewport)
         await page.goto(workspace.url + "/themes")
         await page.locator("table.data tbody th a").first.click()
+        await page.wait_for_url("**/themes/*")  # the theme's own page, loaded, not the table
         for path in ("", "/"):  # the theme's 26-week timeline, then the overview's 12 weeks
             if path:
                 await page.goto(workspace.url + path)
