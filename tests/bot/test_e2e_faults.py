@@ -130,7 +130,8 @@ async def test_a_killed_bot_resumes_the_interview_without_duplicates(
         await api.wait_for(lambda a: a.pending_update_count == 0, timeout=START_WITHIN)
         await api.wait_for_messages(ANNA, anna.seen + 1, timeout=START_WITHIN)
         await api.wait_for(
-            lambda a: a.sent_to(ANNA)[-1].text == text_of(core, "ask_severity"), timeout=START_WITHIN
+            lambda a: a.sent_to(ANNA)[-1].text == text_of(core, "ask_severity"),
+            timeout=START_WITHIN,
         )
         await asyncio.sleep(0.5)  # let any repeat arrive
         # An answer that may not have reached her is repeated once (the question she was on
