@@ -57,38 +57,62 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _people(session: Session, filters: Filters, period: Period | None) -> tuple[int, int]:
-    """Return the view's problems and residents (each erased one a resident, notes none)."""
+def _within(period: Period) -> ColumnElement[bool]:
+    created = col(Problem.created_at)
+    return and_(created >= period.start, created < period.end)
+
+
+def _people(
+    session: Session, filters: Filters, period: Period | None, earlier: Period | None = None
+) -> list[tuple[int, int]]:
+    """Return the problems and residents of the view and of ``earlier`` (just before it).
+
+    Each erased problem counts as a resident, notes as none. Both periods are counted in one
+    pass over the problems: each pass over a year of a million problems takes 0.15-0.25 s.
+    """
     anonymous = col(Problem.resident_id).is_(None)
-    people = select(
-        func.count(),
-        func.count(func.distinct(col(Problem.resident_id))),
-        _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
-    ).select_from(Problem)
-    problems, named, erased = session.execute(in_view(people, filters, period)).one()
-    return int(problems), int(named) + int(erased)
+    erased = and_(anonymous, col(Problem.source) != IMPORTED)
+    if period is None or earlier is None:
+        people = select(
+            func.count(), func.count(func.distinct(col(Problem.resident_id))), _flag(erased)
+        ).select_from(Problem)
+        problems, named, gone = session.execute(in_view(people, filters, period)).one()
+        return [(int(problems), int(named) + int(gone))]
+    columns = []
+    for span in (period, earlier):
+        inside = _within(span)
+        named = func.count(func.distinct(case((inside, col(Problem.resident_id)), else_=None)))
+        columns += [_flag(inside), named, _flag(and_(inside, erased))]
+    both = in_view(select(*columns), filters, Period(earlier.start, period.end))
+    row = [int(n) for n in session.execute(both.select_from(Problem)).one()]
+    return [(row[0], row[1] + row[2]), (row[3], row[4] + row[5])]
 
 
-def view_sums(session: Session, *, filters: Filters, period: Period | None) -> ViewSums:
-    """Add up the view's problems: totals, counts by segment and the sums of every theme."""
-    problems, residents = _people(session, filters, period)
+def view_sums(
+    session: Session, *, filters: Filters, period: Period | None, earlier: Period | None = None
+) -> tuple[ViewSums, Before]:
+    """Add up the view's problems: totals, counts by segment and the sums of every theme.
+
+    With ``earlier`` (the period just before the view's), also count what that one held; else
+    the second value is an empty ``Before``.
+    """
+    people = _people(session, filters, period, earlier)
+    problems, residents = people[0]
     keys = (col(Problem.area), _GROUPS, col(Problem.language), col(Problem.source))
     query = in_view(select(*keys, func.count()).group_by(*keys), filters, period)
     segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
     for area, groups, language, source, count in session.execute(query):
         segments[(area, _groups(groups), language, source)] += int(count)
-    return ViewSums(
+    current = ViewSums(
         problems=problems,
         residents=residents,
         segments=dict(segments),
         themes=tuple(theme_sums(session, filters=filters, period=period)),
     )
-
-
-def before_sums(session: Session, *, filters: Filters, period: Period) -> Before:
-    """Count what the period before a view held: problems, residents, problems per theme."""
-    problems, residents = _people(session, filters, period)
-    return Before(problems, residents, theme_problems(session, filters=filters, period=period))
+    if earlier is None:
+        return current, Before()
+    themes = theme_problems(session, filters=filters, period=earlier)
+    return current, Before(*people[1], themes)
 
 
 def theme_problems(session: Session, *, filters: Filters, period: Period) -> dict[int, int]:

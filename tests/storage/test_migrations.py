@@ -132,7 +132,7 @@ def test_0015_counts_a_period_of_stored_problems_from_its_index(engine):
     assert names & {"ix_problem_view", "ix_problem_view_pg"}
     period = Period(NOW - timedelta(days=1), NOW + timedelta(days=1))
     with session_scope(engine) as session:
-        sums = queries.view_sums(session=session, filters=Filters(), period=period)
+        sums, _ = queries.view_sums(session=session, filters=Filters(), period=period)
         assert (sums.problems, sums.count(0), sums.count(1)) == (1, {"biri": 1}, {"senior": 1})
     if engine.dialect.name == "sqlite":  # a year is read from the index alone, not the rows
         query = "SELECT area, groups, count(*) FROM problem WHERE created_at >= ? GROUP BY 1, 2"
