@@ -121,6 +121,30 @@ def theme_problems(session: Session, *, filters: Filters, period: Period) -> dic
     return {int(t): int(n) for t, n in session.execute(in_view(query, filters, period))}
 
 
+def _distinct() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """Count distinct residents and distinct named areas."""
+    return (
+        func.count(func.distinct(col(Problem.resident_id))),
+        func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+    )
+
+
+def _theme_distinct(
+    session: Session, filters: Filters, period: Period | None
+) -> dict[int, tuple[int, int]]:
+    """Return each theme's distinct residents and areas, read in theme order (PostgreSQL).
+
+    PostgreSQL sorts the rows of a ``DISTINCT`` aggregate, and cannot spread such a statement
+    over parallel workers: a year of a million problems took 0.5-0.7 s sorted by theme. Grouped
+    by the bare column, it reads them already ordered from ``ix_problem_theme_residents_pg``
+    (theme, resident, time; the area included), and the other sums run in parallel without it.
+    """
+    theme = col(Problem.theme_id)
+    query = in_view(select(theme, *_distinct()).group_by(theme), filters, period)
+    query = query.where(theme.is_not(None))
+    return {int(t): (int(r), int(a)) for t, r, a in session.execute(query)}
+
+
 def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> list[ThemeSums]:
     """Add up each theme's problems in the view: what its priority is computed from."""
     endorsed = (
@@ -130,12 +154,11 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
     )
     anonymous = col(Problem.resident_id).is_(None)
     rate = case(*((col(Problem.frequency) == k, v) for k, v in PER_YEAR.items()), else_=None)
-    theme = _THEME
+    apart = session.get_bind().dialect.name == "postgresql"
     query = (
         select(
-            theme,
+            _THEME,
             func.count(),
-            func.count(func.distinct(col(Problem.resident_id))),
             _flag(anonymous),
             _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
             _flag(col(Problem.source) == IMPORTED),
@@ -144,31 +167,36 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             func.count(col(Problem.severity)),
             func.coalesce(func.sum(rate), 0),
             func.count(rate),
-            func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+            *(() if apart else _distinct()),
         )
         .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
-        .where(theme.is_not(None))
-        .group_by(theme)
+        .where(_THEME.is_not(None))
+        .group_by(_THEME)
     )
+    distinct = _theme_distinct(session, filters, period) if apart else {}
     lists = _theme_groups(session, filters, period)
-    return [
-        ThemeSums(
-            theme=int(row[0]),
-            problems=int(row[1]),
-            residents=int(row[2]),
-            anonymous=int(row[3]),
-            erased=int(row[4]),
-            notes=int(row[5]),
-            endorsements=int(row[6]),
-            severity_total=int(row[7]),
-            rated=int(row[8]),
-            per_year_total=float(row[9]),
-            timed=int(row[10]),
-            areas=int(row[11]),
-            groups=_union(lists.get(row[0])),
+    sums = []
+    for row in session.execute(in_view(query, filters, period)):
+        theme = int(row[0])
+        residents, areas = distinct.get(theme, (0, 0)) if apart else (row[10], row[11])
+        sums.append(
+            ThemeSums(
+                theme=theme,
+                problems=int(row[1]),
+                residents=int(residents),
+                anonymous=int(row[2]),
+                erased=int(row[3]),
+                notes=int(row[4]),
+                endorsements=int(row[5]),
+                severity_total=int(row[6]),
+                rated=int(row[7]),
+                per_year_total=float(row[8]),
+                timed=int(row[9]),
+                areas=int(areas),
+                groups=_union(lists.get(row[0])),
+            )
         )
-        for row in session.execute(in_view(query, filters, period))
-    ]
+    return sums
 
 
 def week_counts(
