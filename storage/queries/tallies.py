@@ -62,22 +62,32 @@ def _within(period: Period) -> ColumnElement[bool]:
     return and_(created >= period.start, created < period.end)
 
 
+def _people_in(session: Session, filters: Filters, period: Period | None) -> tuple[int, int]:
+    """Return the view's problems and residents (each erased one a resident, notes none)."""
+    anonymous = col(Problem.resident_id).is_(None)
+    people = select(
+        func.count(),
+        func.count(func.distinct(col(Problem.resident_id))),
+        _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
+    ).select_from(Problem)
+    problems, named, erased = session.execute(in_view(people, filters, period)).one()
+    return int(problems), int(named) + int(erased)
+
+
 def _people(
     session: Session, filters: Filters, period: Period | None, earlier: Period | None = None
 ) -> list[tuple[int, int]]:
-    """Return the problems and residents of the view and of ``earlier`` (just before it).
+    """Return the problems and residents of the view, and of ``earlier`` (just before it).
 
-    Each erased problem counts as a resident, notes as none. Both periods are counted in one
-    pass over the problems: each pass over a year of a million problems takes 0.15-0.25 s.
+    PostgreSQL counts both periods in one pass over the problems (each pass over a year of a
+    million takes 0.15-0.25 s). SQLite counts each from its covering index faster than it
+    works out one pass's conditions (2 x 23 ms against 87 ms for a year of 100,000).
     """
+    if period is None or earlier is None or session.get_bind().dialect.name != "postgresql":
+        spans = [period] if earlier is None else [period, earlier]
+        return [_people_in(session, filters, span) for span in spans]
     anonymous = col(Problem.resident_id).is_(None)
     erased = and_(anonymous, col(Problem.source) != IMPORTED)
-    if period is None or earlier is None:
-        people = select(
-            func.count(), func.count(func.distinct(col(Problem.resident_id))), _flag(erased)
-        ).select_from(Problem)
-        problems, named, gone = session.execute(in_view(people, filters, period)).one()
-        return [(int(problems), int(named) + int(gone))]
     columns = []
     for span in (period, earlier):
         inside = _within(span)
