@@ -12,7 +12,7 @@ from bot.web.security import MEMBER
 from flows.digest import Digest
 from flows.periods import Period, previous
 from flows.svg import trend
-from flows.tallies import Before, by_source, overview_digest
+from flows.tallies import by_source, overview_digest
 from flows.workspace import TREND_WEEKS, Filters, resolve_period, week_bounds
 from storage import queries
 
@@ -36,11 +36,10 @@ def overview(
     """Count the view's problems against the period before, and the last 12 weeks."""
     period = resolve_period(filters, now, context.zone)
     span = period or Period(EPOCH, now + timedelta(days=1))
-    current = queries.view_sums(session=session, filters=filters, period=span)
-    before = Before()
-    if period is not None:
-        earlier = previous(period, context.zone)
-        before = queries.before_sums(session=session, filters=filters, period=earlier)
+    earlier = previous(period, context.zone) if period is not None else None
+    current, before = queries.view_sums(
+        session=session, filters=filters, period=span, earlier=earlier
+    )
     names = queries.theme_labels(session=session)
     digest = overview_digest(current, before, span, names, context.weights)
     bounds = week_bounds(now, context.zone)

@@ -87,6 +87,15 @@ class Problem(ProblemBase, table=True):
         Index(
             "ix_problem_view_pg", VIEW_COLUMNS[0], postgresql_include=list(VIEW_COLUMNS[1:])
         ).ddl_if(dialect="postgresql"),
+        # PostgreSQL sorts for each theme's distinct residents and areas: this hands them over
+        # in that order (storage/queries/tallies.py). SQLite counts them from ix_problem_view.
+        Index(
+            "ix_problem_theme_residents_pg",
+            "theme_id",
+            "resident_id",
+            "created_at",
+            postgresql_include=["area"],
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -106,7 +106,6 @@ from storage.queries.statuses import (
 )
 from storage.queries.tallies import (
     area_counts,
-    before_sums,
     theme_cells,
     theme_problems,
     theme_sums,
@@ -177,7 +176,6 @@ __all__ = [
     "add_workshop",
     "area_counts",
     "audience",
-    "before_sums",
     "cached_translations",
     "carry_statuses",
     "cell_totals",

@@ -57,7 +57,12 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _people(session: Session, filters: Filters, period: Period | None) -> tuple[int, int]:
+def _within(period: Period) -> ColumnElement[bool]:
+    created = col(Problem.created_at)
+    return and_(created >= period.start, created < period.end)
+
+
+def _people_in(session: Session, filters: Filters, period: Period | None) -> tuple[int, int]:
     """Return the view's problems and residents (each erased one a resident, notes none)."""
     anonymous = col(Problem.resident_id).is_(None)
     people = select(
@@ -69,32 +74,85 @@ def _people(session: Session, filters: Filters, period: Period | None) -> tuple[
     return int(problems), int(named) + int(erased)
 
 
-def view_sums(session: Session, *, filters: Filters, period: Period | None) -> ViewSums:
-    """Add up the view's problems: totals, counts by segment and the sums of every theme."""
-    problems, residents = _people(session, filters, period)
+def _people(
+    session: Session, filters: Filters, period: Period | None, earlier: Period | None = None
+) -> list[tuple[int, int]]:
+    """Return the problems and residents of the view, and of ``earlier`` (just before it).
+
+    PostgreSQL counts both periods in one pass over the problems (each pass over a year of a
+    million takes 0.15-0.25 s). SQLite counts each from its covering index faster than it
+    works out one pass's conditions (2 x 23 ms against 87 ms for a year of 100,000).
+    """
+    if period is None or earlier is None or session.get_bind().dialect.name != "postgresql":
+        spans = [period] if earlier is None else [period, earlier]
+        return [_people_in(session, filters, span) for span in spans]
+    anonymous = col(Problem.resident_id).is_(None)
+    erased = and_(anonymous, col(Problem.source) != IMPORTED)
+    columns = []
+    for span in (period, earlier):
+        inside = _within(span)
+        named = func.count(func.distinct(case((inside, col(Problem.resident_id)), else_=None)))
+        columns += [_flag(inside), named, _flag(and_(inside, erased))]
+    both = in_view(select(*columns), filters, Period(earlier.start, period.end))
+    row = [int(n) for n in session.execute(both.select_from(Problem)).one()]
+    return [(row[0], row[1] + row[2]), (row[3], row[4] + row[5])]
+
+
+def view_sums(
+    session: Session, *, filters: Filters, period: Period | None, earlier: Period | None = None
+) -> tuple[ViewSums, Before]:
+    """Add up the view's problems: totals, counts by segment and the sums of every theme.
+
+    With ``earlier`` (the period just before the view's), also count what that one held; else
+    the second value is an empty ``Before``.
+    """
+    people = _people(session, filters, period, earlier)
+    problems, residents = people[0]
     keys = (col(Problem.area), _GROUPS, col(Problem.language), col(Problem.source))
     query = in_view(select(*keys, func.count()).group_by(*keys), filters, period)
     segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
     for area, groups, language, source, count in session.execute(query):
         segments[(area, _groups(groups), language, source)] += int(count)
-    return ViewSums(
+    current = ViewSums(
         problems=problems,
         residents=residents,
         segments=dict(segments),
         themes=tuple(theme_sums(session, filters=filters, period=period)),
     )
-
-
-def before_sums(session: Session, *, filters: Filters, period: Period) -> Before:
-    """Count what the period before a view held: problems, residents, problems per theme."""
-    problems, residents = _people(session, filters, period)
-    return Before(problems, residents, theme_problems(session, filters=filters, period=period))
+    if earlier is None:
+        return current, Before()
+    themes = theme_problems(session, filters=filters, period=earlier)
+    return current, Before(*people[1], themes)
 
 
 def theme_problems(session: Session, *, filters: Filters, period: Period) -> dict[int, int]:
     """Count the view's problems per theme."""
     query = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
     return {int(t): int(n) for t, n in session.execute(in_view(query, filters, period))}
+
+
+def _distinct() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """Count distinct residents and distinct named areas."""
+    return (
+        func.count(func.distinct(col(Problem.resident_id))),
+        func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+    )
+
+
+def _theme_distinct(
+    session: Session, filters: Filters, period: Period | None
+) -> dict[int, tuple[int, int]]:
+    """Return each theme's distinct residents and areas, read in theme order (PostgreSQL).
+
+    PostgreSQL sorts the rows of a ``DISTINCT`` aggregate, and cannot spread such a statement
+    over parallel workers: a year of a million problems took 0.5-0.7 s sorted by theme. Grouped
+    by the bare column, it reads them already ordered from ``ix_problem_theme_residents_pg``
+    (theme, resident, time; the area included), and the other sums run in parallel without it.
+    """
+    theme = col(Problem.theme_id)
+    query = in_view(select(theme, *_distinct()).group_by(theme), filters, period)
+    query = query.where(theme.is_not(None))
+    return {int(t): (int(r), int(a)) for t, r, a in session.execute(query)}
 
 
 def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> list[ThemeSums]:
@@ -106,12 +164,11 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
     )
     anonymous = col(Problem.resident_id).is_(None)
     rate = case(*((col(Problem.frequency) == k, v) for k, v in PER_YEAR.items()), else_=None)
-    theme = _THEME
+    apart = session.get_bind().dialect.name == "postgresql"
     query = (
         select(
-            theme,
+            _THEME,
             func.count(),
-            func.count(func.distinct(col(Problem.resident_id))),
             _flag(anonymous),
             _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
             _flag(col(Problem.source) == IMPORTED),
@@ -120,31 +177,36 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             func.count(col(Problem.severity)),
             func.coalesce(func.sum(rate), 0),
             func.count(rate),
-            func.count(func.distinct(func.nullif(col(Problem.area), ""))),
+            *(() if apart else _distinct()),
         )
         .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
-        .where(theme.is_not(None))
-        .group_by(theme)
+        .where(_THEME.is_not(None))
+        .group_by(_THEME)
     )
+    distinct = _theme_distinct(session, filters, period) if apart else {}
     lists = _theme_groups(session, filters, period)
-    return [
-        ThemeSums(
-            theme=int(row[0]),
-            problems=int(row[1]),
-            residents=int(row[2]),
-            anonymous=int(row[3]),
-            erased=int(row[4]),
-            notes=int(row[5]),
-            endorsements=int(row[6]),
-            severity_total=int(row[7]),
-            rated=int(row[8]),
-            per_year_total=float(row[9]),
-            timed=int(row[10]),
-            areas=int(row[11]),
-            groups=_union(lists.get(row[0])),
+    sums = []
+    for row in session.execute(in_view(query, filters, period)):
+        theme = int(row[0])
+        residents, areas = distinct.get(theme, (0, 0)) if apart else (row[10], row[11])
+        sums.append(
+            ThemeSums(
+                theme=theme,
+                problems=int(row[1]),
+                residents=int(residents),
+                anonymous=int(row[2]),
+                erased=int(row[3]),
+                notes=int(row[4]),
+                endorsements=int(row[5]),
+                severity_total=int(row[6]),
+                rated=int(row[7]),
+                per_year_total=float(row[8]),
+                timed=int(row[9]),
+                areas=int(areas),
+                groups=_union(lists.get(row[0])),
+            )
         )
-        for row in session.execute(in_view(query, filters, period))
-    ]
+    return sums
 
 
 def week_counts(

@@ -164,3 +164,19 @@ def test_a_reading_transaction_never_holds_up_a_writer_on_sqlite(sqlite_url: str
             assert not _write_at_once(path)
     finally:
         engine.dispose()
+
+
+def test_a_staff_read_on_postgresql_sorts_in_memory_and_compiles_nothing(
+    postgres_url: str,
+) -> None:
+    # A year of a million problems sorted by theme needs ~22 MB: the default 4 MB spills it to
+    # disk. The settings hold for the read alone, not for writes on the same connection later.
+    engine = make_engine(postgres_url)
+    show = text("SELECT current_setting('work_mem'), current_setting('jit')")
+    try:
+        with read_scope(engine) as session:
+            assert tuple(session.execute(show).one()) == ("64MB", "off")
+        with session_scope(engine) as session:
+            assert tuple(session.execute(show).one()) != ("64MB", "off")
+    finally:
+        engine.dispose()

@@ -132,10 +132,29 @@ def test_0015_counts_a_period_of_stored_problems_from_its_index(engine):
     assert names & {"ix_problem_view", "ix_problem_view_pg"}
     period = Period(NOW - timedelta(days=1), NOW + timedelta(days=1))
     with session_scope(engine) as session:
-        sums = queries.view_sums(session=session, filters=Filters(), period=period)
+        sums, _ = queries.view_sums(session=session, filters=Filters(), period=period)
         assert (sums.problems, sums.count(0), sums.count(1)) == (1, {"biri": 1}, {"senior": 1})
     if engine.dialect.name == "sqlite":  # a year is read from the index alone, not the rows
         query = "SELECT area, groups, count(*) FROM problem WHERE created_at >= ? GROUP BY 1, 2"
         with engine.connect() as connection:
             plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", (NOW,)).all()
         assert "COVERING INDEX ix_problem_view" in " ".join(str(row[-1]) for row in plan)
+
+
+def test_0017_hands_postgresql_each_themes_residents_in_order(postgres_url):
+    # Counting a theme's distinct residents and areas sorts a year of problems unless an
+    # index already holds them in theme order; with sorting priced out, the plan shows which.
+    engine = make_engine(postgres_url)
+    try:
+        upgrade_database(engine)
+        query = (
+            "SELECT theme_id, count(DISTINCT resident_id), count(DISTINCT nullif(area, ''))"
+            " FROM problem WHERE theme_id IS NOT NULL AND created_at >= %(t)s GROUP BY theme_id"
+        )
+        with engine.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL enable_sort = off")
+            plan = connection.exec_driver_sql(f"EXPLAIN {query}", {"t": NOW}).all()
+        shown = " ".join(str(row[0]) for row in plan)
+        assert "Index Only Scan using ix_problem_theme_residents_pg" in shown
+    finally:
+        engine.dispose()

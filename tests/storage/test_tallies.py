@@ -84,8 +84,9 @@ def test_the_overview_from_sums_equals_the_digest_of_records(seeded: Engine) -> 
     half = Period(START + timedelta(days=14), PERIOD.end)
     before = Period(START, half.start)
     with session_scope(seeded) as session:
-        current = queries.view_sums(session=session, filters=EVERYTHING, period=half)
-        earlier = queries.before_sums(session=session, filters=EVERYTHING, period=before)
+        current, earlier = queries.view_sums(
+            session=session, filters=EVERYTHING, period=half, earlier=before
+        )
         records = queries.light_records(session=session, filters=EVERYTHING, period=half)
         previous = queries.light_records(session=session, filters=EVERYTHING, period=before)
         labels = queries.theme_labels(session=session)
