@@ -5,6 +5,10 @@ package: no download, no network), nynorsk is folded to bokmål, and the concept
 (``flows/languages/concepts.toml``, read by ``flows.concepts``) maps the words of every
 language to shared concept terms ("bussane", "bus", "autobusy", "автобуси" → "buss"), so that
 the same everyday problem yields overlapping terms whatever language it was written in.
+
+simplemma is read through its ``low_memory`` backend: the same lemmas from the compressed
+dictionaries, ~70 MiB for nb, nn, en, pl and uk where its default dicts took ~530 (Polish alone
+~360), at ~24 µs a lookup instead of ~10 before the cache (measured on this machine).
 """
 
 import functools
@@ -185,7 +189,7 @@ def terms(text: str, language: str) -> list[Term]:
 
 
 def warm_up(languages: Iterable[str]) -> None:
-    """Load the lexicon and the dictionaries of ``languages`` now (about 1 s each), not later."""
+    """Load the lexicon and the dictionaries of ``languages`` now (under 1 s each), not later."""
     _lexicon()
     for language in languages:
         lemmatise("a", language)
@@ -206,7 +210,8 @@ def lemmatise(word: str, language: str) -> str:
 
 @functools.lru_cache(maxsize=65_536)
 def _lemma(word: str, code: str) -> str:
-    return str(simplemma.lemmatize(word, lang=code)).casefold()
+    # low_memory: the default backend holds every dictionary as a dict (Polish alone 360 MiB).
+    return str(simplemma.lemmatize(word, lang=code, low_memory=True)).casefold()
 
 
 def _fold(token: str, lexicon: _Lexicon) -> str:
