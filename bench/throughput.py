@@ -89,15 +89,16 @@ def interview_scripts(count: int, first_user: int, seed: int = 7) -> list[Script
     scripts = []
     for user_id in range(first_user, first_user + count):
         language, text = rng.choice(texts)
+        # A press answers twice: its question is edited to show the choice, the next one sent.
         steps = (
             Step("start", "command", "/start", 2),  # welcome + consent question
-            Step("consent", "press", "consent:yes"),
+            Step("consent", "press", "consent:yes", 2),
             Step("problem", "text", text),
-            Step("frequency", "press", f"frequency:{rng.choice(content.frequencies).key}"),
-            Step("severity", "press", f"severity:{rng.randint(1, 5)}"),
+            Step("frequency", "press", f"frequency:{rng.choice(content.frequencies).key}", 2),
+            Step("severity", "press", f"severity:{rng.randint(1, 5)}", 2),
             Step("group", "press", f"groups:{rng.choice(content.groups[:-1]).key}"),  # an edit
-            Step("groups_done", "press", "groups:done"),
-            Step("area", "press", f"area:{rng.choice(content.areas).key}"),
+            Step("groups_done", "press", "groups:done", 2),
+            Step("area", "press", f"area:{rng.choice(content.areas).key}", 2),
             Step("confirm", "press", "review:confirm", 2),  # saved + another?
         )
         scripts.append(Script(user_id, language, steps))
