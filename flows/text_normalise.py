@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import simplemma
+from simplemma.strategies import DefaultStrategy
 from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
 from flows.concepts import ConceptLexicon
@@ -208,10 +209,19 @@ def lemmatise(word: str, language: str) -> str:
     return _lemma(word, code)
 
 
-@functools.lru_cache(maxsize=65_536)
+# One cache of recent lemmas, bounded: residents' typos make the words seen grow with the
+# problems stored (two caches of 65,536, simplemma's own and ours, held 33 MiB once full).
+@functools.lru_cache(maxsize=16_384)
 def _lemma(word: str, code: str) -> str:
+    return str(_lemmatizer().lemmatize(word, code)).casefold()
+
+
+@functools.cache
+def _lemmatizer() -> simplemma.Lemmatizer:
+    """Return simplemma's lemmatiser as ``simplemma.lemmatize`` builds it, minus its cache."""
     # low_memory: the default backend holds every dictionary as a dict (Polish alone 360 MiB).
-    return str(simplemma.lemmatize(word, lang=code, low_memory=True)).casefold()
+    strategy = DefaultStrategy(low_memory=True)
+    return simplemma.Lemmatizer(cache_max_size=0, lemmatization_strategy=strategy)
 
 
 def _fold(token: str, lexicon: _Lexicon) -> str:
