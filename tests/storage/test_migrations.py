@@ -92,6 +92,7 @@ def test_a_database_one_revision_behind_is_brought_to_the_newest(engine):
 _START_AT_HEAD = """
 import json, sys
 import bot.app
+import bot.cli.commands  # what `innspill run` imports
 from bot.health import Heartbeat, Readiness
 from bot.jobs.schema import SchemaWatch
 from storage.engine import make_engine, upgrade_database
