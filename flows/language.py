@@ -18,6 +18,7 @@ from pathlib import Path
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
+from flows.language_profiles import SparseProfiles
 from flows.language_rules import packaged_rule_book
 
 UNKNOWN = "unknown"
@@ -88,18 +89,25 @@ def _detector_factory() -> DetectorFactory:
         return _build_factory()
 
 
-@functools.cache
-def _build_factory() -> DetectorFactory:
-    """Build langdetect's profiles once, seeded, without touching its global factory."""
-    factory = DetectorFactory()
-    # Sorted, so every machine numbers the languages alike and the float sums (and thus the
-    # seeded results) are identical everywhere; load_profile follows os.listdir order.
-    profiles = sorted(
+def profile_paths() -> list[Path]:
+    """Return langdetect's profile files, sorted: every machine numbers the languages alike."""
+    # Sorted, so the float sums (and thus the seeded results) are identical everywhere;
+    # langdetect's own load_profile follows os.listdir order.
+    return sorted(
         path
         for path in Path(PROFILES_DIRECTORY).iterdir()
         if path.is_file() and not path.name.startswith(".")
     )
-    factory.load_json_profile([path.read_text(encoding="utf-8") for path in profiles])
+
+
+@functools.cache
+def _build_factory() -> DetectorFactory:
+    """Build langdetect's profiles once, seeded, without touching its global factory."""
+    factory = DetectorFactory()
+    # The same probabilities as factory.load_json_profile, held sparsely (65 -> ~15 MiB).
+    profiles = SparseProfiles(path.read_text(encoding="utf-8") for path in profile_paths())
+    factory.langlist = list(profiles.languages)
+    factory.word_lang_prob_map = profiles
     # An instance attribute: the class attribute other users of langdetect rely on stays put.
     factory.seed = _SEED
     return factory

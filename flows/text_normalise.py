@@ -5,6 +5,10 @@ package: no download, no network), nynorsk is folded to bokmål, and the concept
 (``flows/languages/concepts.toml``, read by ``flows.concepts``) maps the words of every
 language to shared concept terms ("bussane", "bus", "autobusy", "автобуси" → "buss"), so that
 the same everyday problem yields overlapping terms whatever language it was written in.
+
+simplemma is read through its ``low_memory`` backend: the same lemmas from the compressed
+dictionaries, ~70 MiB for nb, nn, en, pl and uk where its default dicts took ~530 (Polish alone
+~360), at ~24 µs a lookup instead of ~10 before the cache (measured on this machine).
 """
 
 import functools
@@ -14,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import simplemma
+from simplemma.strategies import DefaultStrategy
 from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
 from flows.concepts import ConceptLexicon
@@ -185,7 +190,7 @@ def terms(text: str, language: str) -> list[Term]:
 
 
 def warm_up(languages: Iterable[str]) -> None:
-    """Load the lexicon and the dictionaries of ``languages`` now (about 1 s each), not later."""
+    """Load the lexicon and the dictionaries of ``languages`` now (under 1 s each), not later."""
     _lexicon()
     for language in languages:
         lemmatise("a", language)
@@ -204,9 +209,19 @@ def lemmatise(word: str, language: str) -> str:
     return _lemma(word, code)
 
 
-@functools.lru_cache(maxsize=65_536)
+# One cache of recent lemmas, bounded: residents' typos make the words seen grow with the
+# problems stored (two caches of 65,536, simplemma's own and ours, held 33 MiB once full).
+@functools.lru_cache(maxsize=16_384)
 def _lemma(word: str, code: str) -> str:
-    return str(simplemma.lemmatize(word, lang=code)).casefold()
+    return str(_lemmatizer().lemmatize(word, code)).casefold()
+
+
+@functools.cache
+def _lemmatizer() -> simplemma.Lemmatizer:
+    """Return simplemma's lemmatiser as ``simplemma.lemmatize`` builds it, minus its cache."""
+    # low_memory: the default backend holds every dictionary as a dict (Polish alone 360 MiB).
+    strategy = DefaultStrategy(low_memory=True)
+    return simplemma.Lemmatizer(cache_max_size=0, lemmatization_strategy=strategy)
 
 
 def _fold(token: str, lexicon: _Lexicon) -> str:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from storage.engine import MIGRATIONS_DIR, SQLITE_BUSY_TIMEOUT_MS
@@ -95,6 +94,8 @@ def _revision(db: sqlite3.Connection, path: Path) -> str:
     if row is None:
         raise BackupError(f"{path} is not an Innspill database (it has no schema revision)")
     revision = str(row[0])
+    from alembic.script import ScriptDirectory  # here: `innspill run` must not load Alembic
+
     known = {script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
     if revision not in known:
         raise BackupError(

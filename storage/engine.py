@@ -1,25 +1,29 @@
 """Engines, sessions and migrations for SQLite files and PostgreSQL."""
 
 import contextlib
+import functools
 import os
+import re
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from storage.errors import DatabaseUrlError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (11 MiB) is imported only to migrate: a process whose database is already at the
+# newest schema (every start but the first after an upgrade) never loads it.
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
@@ -210,8 +214,10 @@ def read_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(connection: Connection) -> Config:
+def alembic_config(connection: Connection) -> "Config":
     """Build the Alembic configuration that migrates through ``connection``."""
+    from alembic.config import Config  # only to migrate (see the top)
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -229,8 +235,30 @@ def for_dialect(dialect: str) -> Callable[..., bool]:
     return include
 
 
+_REVISION = re.compile(r"^revision\b[^=\n]*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=([^\n]*)$", re.MULTILINE)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+@functools.cache
 def head_revision() -> str:
-    """Return the newest migration revision shipped with the code."""
+    """Return the newest migration revision shipped with the code.
+
+    Read from the migration files' ``revision`` and ``down_revision`` lines, without Alembic;
+    anything unusual (no head, several) is left to Alembic to judge.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revisions.update(_REVISION.findall(source))
+        for line in _DOWN_REVISION.findall(source):
+            parents.update(_QUOTED.findall(line))
+    heads = revisions - parents
+    if len(heads) == 1:
+        return heads.pop()
+    from alembic.script import ScriptDirectory  # only when in doubt
+
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     if head is None:
         raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
@@ -255,6 +283,11 @@ def _upgrade(engine: Engine) -> None:
     except OperationalError as error:
         raise connection_problem(engine, error) from None
     with connection:
+        if _revision(connection) == head_revision():
+            return  # nothing to do: Alembic is not even imported
+        connection.rollback()
+        from alembic import command  # only to migrate (see the top)
+
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # A batch migration rebuilds a table by dropping it, which would cascade to its
@@ -290,7 +323,17 @@ def _check_sqlite_foreign_keys(connection: Connection) -> None:
 def current_revision(engine: Engine) -> str | None:
     """Return the schema revision the database is at, or None if it was never migrated."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision(connection)
+
+
+def _revision(connection: Connection) -> str | None:
+    """Read Alembic's version table as Alembic does (``MigrationContext``), without Alembic."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(found) > 1:
+        raise RuntimeError(f"the database is at several schema revisions at once: {found}")
+    return str(found[0]) if found else None
 
 
 # A fixed key for pg_try_advisory_lock: "innspill" read as digits, so no other app collides.

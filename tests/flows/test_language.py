@@ -11,7 +11,13 @@ from typing import Any
 import langdetect.detector_factory as langdetect_factory
 import pytest
 
-from flows.language import detect_language, interview_language, normalise_language_code
+import flows.language
+from flows.language import (
+    detect_language,
+    interview_language,
+    normalise_language_code,
+    profile_paths,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -177,6 +183,57 @@ def test_other_code_changing_langdetects_global_seed_does_not_change_answers(mon
     before = [detect_language(text) for text in texts]
     monkeypatch.setattr(langdetect_factory.DetectorFactory, "seed", 12345)
     assert [detect_language(text) for text in texts] == before
+
+
+def dense_factory() -> langdetect_factory.DetectorFactory:
+    """Return langdetect's own factory, its profiles loaded as it loads them (lists), seeded."""
+    factory = langdetect_factory.DetectorFactory()
+    factory.load_json_profile([path.read_text(encoding="utf-8") for path in profile_paths()])
+    factory.seed = 0
+    return factory
+
+
+def test_the_sparse_profiles_give_langdetects_own_answers(monkeypatch):
+    texts = [sentence for name in ("dev", "test") for _, sentence in labelled(name)]
+    sparse = [detect_language(text) for text in texts]
+    monkeypatch.setattr(flows.language, "_detector_factory", dense_factory)
+    assert [detect_language(text) for text in texts] == sparse
+
+
+def test_the_sparse_profiles_hold_every_probability_langdetect_holds():
+    dense = dense_factory()
+    sparse = flows.language._detector_factory()
+    assert sparse.langlist == dense.langlist
+    assert len(sparse.word_lang_prob_map) == len(dense.word_lang_prob_map)
+    for word, row in dense.word_lang_prob_map.items():
+        assert sparse.word_lang_prob_map[word] == tuple(row), word
+
+
+_PROFILES_MEMORY = """
+import json, re
+def rss():
+    status = open("/proc/self/status").read()
+    return int(re.search(r"VmRSS:\\s+(\\d+)", status).group(1)) // 1024
+from flows.language import detect_language, warm_up
+before = rss()
+warm_up()
+print(json.dumps({"mib": rss() - before, "answer": detect_language("Kva heiter du?")}))
+"""
+
+
+def test_the_language_profiles_fit_in_a_small_bot():
+    # langdetect's own layout, a list of 55 floats per n-gram, took 65 MiB of an idle bot.
+    done = subprocess.run(
+        [sys.executable, "-c", _PROFILES_MEMORY],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+        timeout=60,
+    )
+    report = json.loads(done.stdout)
+    assert report["mib"] < 35
+    assert report["answer"] == "nn"
 
 
 _FRESH_PROCESS = """

@@ -1,11 +1,16 @@
 """Alembic migrations: they build the schema the models describe, and are safe to rerun."""
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
@@ -67,6 +72,49 @@ def test_models_and_migrations_agree(engine):
         opts = {"compare_type": True, "include_object": for_dialect(connection.dialect.name)}
         context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_the_newest_revision_is_the_one_alembic_would_migrate_to():
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def test_a_database_one_revision_behind_is_brought_to_the_newest(engine):
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0015")
+    assert current_revision(engine) == "0015"
+    upgrade_database(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert context.get_current_revision() == head_revision()
+
+
+_START_AT_HEAD = """
+import json, sys
+import bot.app
+import bot.cli.commands  # what `innspill run` imports
+from bot.health import Heartbeat, Readiness
+from bot.jobs.schema import SchemaWatch
+from storage.engine import make_engine, upgrade_database
+engine = make_engine(sys.argv[1])
+upgrade_database(engine)
+ready = SchemaWatch(engine).check()
+print(json.dumps({"ready": ready, "alembic": sorted(m for m in sys.modules if "alembic" in m)}))
+"""
+
+
+def test_a_bot_starting_on_the_newest_schema_never_loads_alembic(sqlite_url):
+    # Alembic costs 11 MiB of every process; only a database to migrate needs it.
+    upgrade_database(sqlite_url)
+    done = subprocess.run(
+        [sys.executable, "-c", _START_AT_HEAD, sqlite_url],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(done.stdout) == {"ready": True, "alembic": []}
 
 
 def test_downgrade_to_base_and_back(engine):
