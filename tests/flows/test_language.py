@@ -1,9 +1,6 @@
 """Language detection: labelled sentences, nb/nn, hints, "unknown", codes, determinism."""
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from flows.language import (
     normalise_language_code,
     profile_paths,
 )
+from tests.fresh_process import fresh_report
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -223,15 +221,7 @@ print(json.dumps({"mib": rss() - before, "answer": detect_language("Kva heiter d
 
 def test_the_language_profiles_fit_in_a_small_bot():
     # langdetect's own layout, a list of 55 floats per n-gram, took 65 MiB of an idle bot.
-    done = subprocess.run(
-        [sys.executable, "-c", _PROFILES_MEMORY],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-        timeout=60,
-    )
-    report = json.loads(done.stdout)
+    report = fresh_report(_PROFILES_MEMORY, timeout=60)
     assert report["mib"] < 35
     assert report["answer"] == "nn"
 
@@ -250,19 +240,9 @@ print(json.dumps({"answers": answers, "global_untouched": before == after == (No
 
 def run_fresh(texts: list[str], hash_seed: str) -> dict[str, Any]:
     """Detect ``texts`` in a new interpreter (a freshly built factory); return its report."""
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    done = subprocess.run(
-        [sys.executable, "-c", _FRESH_PROCESS],
-        input=json.dumps(texts),
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        check=True,
-        timeout=60,
+    return fresh_report(
+        _FRESH_PROCESS, stdin=json.dumps(texts), env={"PYTHONHASHSEED": hash_seed}, timeout=60
     )
-    report: dict[str, Any] = json.loads(done.stdout)
-    return report
 
 
 def test_freshly_built_detectors_in_new_processes_give_the_same_answers():

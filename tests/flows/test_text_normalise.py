@@ -1,15 +1,10 @@
 """Terms of a text: dictionary forms (simplemma) and concepts, the same across languages."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from flows.text_normalise import lemmatise, terms
+from tests.fresh_process import fresh_report
 
-REPO = Path(__file__).resolve().parents[2]
 OFFERED = ("nb", "nn", "en", "pl", "uk")  # the interview file's languages
 # Reads the resident set before and after loading the offered languages' dictionaries.
 _LOAD_DICTIONARIES = f"""
@@ -51,15 +46,7 @@ def test_words_are_reduced_to_their_dictionary_form(word: str, language: str, le
 
 def test_the_offered_languages_dictionaries_fit_in_a_small_bot() -> None:
     # simplemma's default backend made them ~530 MiB (Polish alone ~360): the bot idled at 800.
-    done = subprocess.run(
-        [sys.executable, "-c", _LOAD_DICTIONARIES],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-        timeout=120,
-    )
-    report = json.loads(done.stdout)
+    report = fresh_report(_LOAD_DICTIONARIES)
     assert report["mib"] < 150
     # Words seen are cached, boundedly: two caches of 65,536 lemmas grew the bot by 33 MiB.
     assert report["cache_mib"] < 15
