@@ -18,7 +18,6 @@ from storage.queries.explore import (
     count_view,
     full_records,
     hidden_ids,
-    light_records,
     theme_labels,
 )
 from storage.queries.followups import (
@@ -210,7 +209,6 @@ __all__ = [
     "import_problem",
     "is_public",
     "known_fingerprint",
-    "light_records",
     "list_staff",
     "list_workshops",
     "load_state",

@@ -19,22 +19,6 @@ from storage.models import Endorsement, HiddenQuote, Problem, Resident, Theme
 from storage.queries.themes import theme_label
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
-_LIGHT = tuple(
-    col(column)
-    for column in (
-        Problem.id,
-        Problem.created_at,
-        Problem.resident_id,
-        Problem.language,
-        Problem.groups,
-        Problem.area,
-        Problem.frequency,
-        Problem.severity,
-        Problem.source,
-        Problem.workshop,
-        Problem.theme_id,
-    )
-)
 
 
 def _endorsed() -> Any:
@@ -62,42 +46,6 @@ def in_view(query: Q, filters: Filters, period: Period | None) -> Q:
         if words:  # a text of wildcards only narrows nothing
             query = query.where(and_(*(col(Problem.text).ilike(f"%{w}%") for w in words)))
     return query
-
-
-def light_records(
-    session: Session, *, filters: Filters, period: Period | None, theme: int | None = None
-) -> list[ProblemRecord]:
-    """Return the view's problems without their words, for counting; themes keep their label."""
-    labels = theme_labels(session)
-    endorsed = _endorsed()
-    query = select(*_LIGHT, endorsed.c.count).outerjoin(
-        endorsed, endorsed.c.problem_id == col(Problem.id)
-    )
-    query = in_view(query, filters, period)
-    if theme is not None:
-        query = query.where(col(Problem.theme_id) == theme)
-    records = []
-    for row in session.execute(query):
-        (pid, created, resident, language, groups, area, frequency, severity) = row[:8]
-        source, workshop, theme_id, endorsements = row[8:]
-        records.append(
-            ProblemRecord(
-                id=pid,
-                created_at=created,
-                resident=f"r{resident}" if resident is not None else "",
-                language=language,
-                groups=tuple(groups or ()),
-                area=area,
-                frequency=frequency,
-                severity=severity,
-                source=source,
-                workshop=workshop,
-                theme=theme_id,
-                theme_label=labels.get(theme_id, "") if theme_id is not None else "",
-                endorsements=endorsements or 0,
-            )
-        )
-    return records
 
 
 def theme_labels(session: Session) -> dict[int, str]:

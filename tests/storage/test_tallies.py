@@ -70,7 +70,7 @@ def seeded(engine: Engine) -> Engine:
 def test_theme_sums_give_the_inputs_records_give(seeded: Engine, filters: Filters) -> None:
     with session_scope(seeded) as session:
         sums = queries.theme_sums(session=session, filters=filters, period=PERIOD)
-        records = queries.light_records(session=session, filters=filters, period=PERIOD)
+        records = queries.full_records(session=session, filters=filters, period=PERIOD)
     by_theme: dict[int, list] = {}
     for record in records:
         if record.theme is not None:
@@ -87,8 +87,8 @@ def test_the_overview_from_sums_equals_the_digest_of_records(seeded: Engine) -> 
         current, earlier = queries.view_sums(
             session=session, filters=EVERYTHING, period=half, earlier=before
         )
-        records = queries.light_records(session=session, filters=EVERYTHING, period=half)
-        previous = queries.light_records(session=session, filters=EVERYTHING, period=before)
+        records = queries.full_records(session=session, filters=EVERYTHING, period=half)
+        previous = queries.full_records(session=session, filters=EVERYTHING, period=before)
         labels = queries.theme_labels(session=session)
     summed = overview_digest(current, earlier, half, labels)
     counted = build_digest(records, previous, half)
@@ -120,7 +120,7 @@ def test_week_counts_and_theme_cells_agree_with_the_records(seeded: Engine) -> N
         weeks = queries.week_counts(session=session, filters=EVERYTHING, bounds=bounds)
         one = queries.week_counts(session=session, filters=EVERYTHING, bounds=bounds, theme=2)
         total, cells = queries.theme_cells(session=session, theme=2)
-        records = queries.light_records(session=session, filters=EVERYTHING, period=None)
+        records = queries.full_records(session=session, filters=EVERYTHING, period=None)
     expected: dict[int | None, list[int]] = {}
     for record in records:
         week = (record.created_at - START) // timedelta(weeks=1)
@@ -137,7 +137,7 @@ def test_the_map_counts_by_area_what_the_records_hold(
 ) -> None:
     with session_scope(seeded) as session:
         counted = queries.area_counts(session=session, filters=filters, period=PERIOD, theme=theme)
-        records = queries.light_records(session=session, filters=filters, period=PERIOD)
+        records = queries.full_records(session=session, filters=filters, period=PERIOD)
     wanted = [r for r in records if theme is None or r.theme == theme]
     assert counted == Counter(r.area for r in wanted)
     assert counted[""] > 0 or theme is not None  # problems with no area count too
