@@ -39,8 +39,11 @@ _WRITERS: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKey
 READ_ONLY = "innspill_read_only"  # execution option: a transaction that only reads
 # A staff page may sort a year of problems: PostgreSQL's default 4 MB spills that to disk
 # (22 MB at a million problems), and compiling the statements (JIT, 12-19 ms each) costs more
-# than it saves on them. Only for the read's own transaction (SET LOCAL).
-_READ_SETTINGS_PG: Final = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+# than it saves on them. Only for the read's own transaction (is_local, as SET LOCAL), in one
+# round trip.
+_READ_SETTINGS_PG: Final = (
+    "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"
+)
 
 
 def make_engine(url: str) -> Engine:
@@ -209,8 +212,7 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     reader = engine.execution_options(**{READ_ONLY: True})
     with Session(reader, expire_on_commit=False) as session, session.begin():
         if engine.dialect.name == "postgresql":
-            for setting in _READ_SETTINGS_PG:
-                session.execute(text(setting))
+            session.execute(text(_READ_SETTINGS_PG))
         yield session
 
 
