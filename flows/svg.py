@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from html import escape
 
 from flows.digest import SMALL, shown
+from flows.label_layout import Box, Mark, place_labels
 
 EXACT = "#1f5f99"
 PALE = "#c9d1d9"
 Ring = tuple[tuple[float, float], ...]  # (lon, lat) points
+MARGIN = 160  # how far past the map labels may reach (the drawing grows to hold them)
 
 
 def trend(counts: Sequence[int], labels: Sequence[str], title: str) -> str:
@@ -29,7 +31,7 @@ def trend(counts: Sequence[int], labels: Sequence[str], title: str) -> str:
     last = len(counts) - 1
     every = _stride(step, LABEL_WIDTH)
     every_narrow = _stride(step, LABEL_WIDTH_NARROW)
-    parts = [_open(width, height, title)]
+    parts = [_open(Box(0, 0, width, height), title)]
     for i, (count, label) in enumerate(zip(counts, labels, strict=True)):
         drawn = max(count, SMALL) if count else 0
         bar = (height - top - bottom) * drawn / peak
@@ -73,7 +75,7 @@ def sparkline(counts: Sequence[int], title: str) -> str:
         f"{i * step:.1f},{height - 2 - (height - 4) * c / peak:.1f}" for i, c in enumerate(counts)
     )
     return (
-        f"{_open(width, height, title)}"
+        f"{_open(Box(0, 0, width, height), title)}"
         f'<polyline points="{points}" fill="none" stroke="{EXACT}" stroke-width="2"/></svg>'
     )
 
@@ -98,30 +100,52 @@ def area_map(places: Sequence[Place], title: str, links: Mapping[str, str]) -> s
     width, height = 640, 480
     project = _projection(coords, width, height)
     peak = max([SMALL, *(place.count for place in places)])
-    parts = [_open(width, height, title)]
-    for place in places:
-        label = f"{place.name}: {shown(place.count)}"
+    drawn = [place for place in places if place.point is not None or place.rings]
+    # The largest counts choose their label's place first; the others fit around them.
+    drawn.sort(key=lambda place: -place.count)
+    marks = [_mark(place, project, peak) for place in drawn]
+    # Labels may reach past the map's own margins: the drawing grows to hold them.
+    spots = place_labels(marks, Box(-MARGIN, -MARGIN / 4, width + MARGIN, height + MARGIN / 4))
+    frame = Box(0, 0, width, height)
+    for spot in spots:
+        frame = frame.union(spot.box) if spot is not None else frame
+    parts = [_open(Box(frame.left - 4, frame.top - 4, frame.right + 4, frame.bottom + 4), title)]
+    for place, mark, spot in zip(drawn, marks, spots, strict=True):
         href = escape(links.get(place.key, ""), quote=True)
-        parts.append(f'<a href="{href}"><title>{escape(label)}</title>')
+        parts.append(f'<a href="{href}"><title>{escape(mark.label)}</title>')
         for ring in place.rings:
             points = " ".join("{:.1f},{:.1f}".format(*project(p)) for p in ring)
             parts.append(
                 f'<polygon points="{points}" fill="{_shade(place.count, peak)}" '
                 'stroke="#24292f" stroke-width="1"/>'
             )
-        if place.point is not None and not place.rings:
-            x, y = project(place.point)
-            radius = 4 + 16 * math.sqrt(max(place.count, SMALL if place.count else 0) / peak)
+        if mark.radius:
             colour = EXACT if place.count >= SMALL else PALE
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}" '
-                'fill-opacity="0.8" stroke="#24292f"/>'
+                f'<circle cx="{mark.x:.1f}" cy="{mark.y:.1f}" r="{mark.radius:.1f}" '
+                f'fill="{colour}" fill-opacity="0.8" stroke="#24292f"/>'
             )
-        if place.point is not None or place.rings:
-            x, y = project(place.point or _centre(place.rings[0]))
-            parts.append(_text(x, y + 4, label))
+        if spot is not None:
+            if spot.leader is not None:
+                parts.append(
+                    '<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" '
+                    'stroke="#57606a" stroke-width="1"/>'.format(*spot.leader)
+                )
+            parts.append(_text(spot.x, spot.y, mark.label, "place", spot.anchor))
         parts.append("</a>")
     return "".join(parts) + "</svg>"
+
+
+def _mark(place: Place, project: "_Project", peak: int) -> Mark:
+    """Return where a place is drawn: a dot sized by its count, or the centre of its shape."""
+    label = f"{place.name}: {shown(place.count)}"
+    if place.rings:
+        x, y = project(_centre(place.rings[0]))
+        return Mark(x, y, 0.0, label)
+    assert place.point is not None
+    x, y = project(place.point)
+    radius = 4 + 16 * math.sqrt(max(place.count, SMALL if place.count else 0) / peak)
+    return Mark(x, y, radius, label)
 
 
 def _projection(coords: Sequence[tuple[float, float]], width: int, height: int) -> "_Project":
@@ -163,9 +187,11 @@ def _shade(count: int, peak: int) -> str:
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
-def _open(width: int, height: int, title: str) -> str:
+def _open(frame: Box, title: str) -> str:
+    width, height = frame.right - frame.left, frame.bottom - frame.top
+    view = f"{frame.left:.0f} {frame.top:.0f} {width:.0f} {height:.0f}"
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view}" role="img" '
         f'aria-label="{escape(title, quote=True)}"><title>{escape(title)}</title>'
     )
 

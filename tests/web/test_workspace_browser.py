@@ -233,3 +233,42 @@ async def test_week_labels_of_the_charts_stay_apart_and_readable(browser, worksp
             assert min(height for _, _, height, _ in boxes) >= 10, (viewport, path, boxes)
             assert all(inside for *_, inside in boxes), (viewport, path, boxes)  # none cut off
         await page.context.close()
+
+
+MAP_BOXES = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom]; };
+  const chart = document.querySelector('.map svg').getBoundingClientRect();
+  return [...document.querySelectorAll('.map svg a')].map((a) => ({
+    label: a.querySelector('title').textContent,
+    text: a.querySelector('text') ? box(a.querySelector('text')) : null,
+    dot: a.querySelector('circle') ? box(a.querySelector('circle')) : null,
+    inside: [chart.left, chart.top, chart.right, chart.bottom],
+  }));
+}"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+async def test_every_place_on_the_map_is_named_where_no_other_name_or_dot_covers_it(
+    browser, workspace
+):
+    page = await signed_in(browser, workspace)
+    await page.goto(workspace.url + "/map")
+    places = await page.evaluate(MAP_BOXES)
+    # The seeded interview file puts nine places in Gjøvik, six of them within a few km.
+    assert len(places) >= 9 and all(p["text"] for p in places), places
+    for place in places:
+        text, (left, top, right, bottom) = place["text"], place["inside"]
+        assert left <= text[0] and text[2] <= right and top <= text[1] and text[3] <= bottom
+        for other in places:
+            if other is not place:
+                assert not _overlap(text, other["text"]), (place["label"], other["label"])
+                assert not other["dot"] or not _overlap(text, other["dot"]), (
+                    place["label"],
+                    other["label"],
+                )
+    await page.screenshot(path=workspace.shots / "map-labels.png", full_page=True)
+    await page.context.close()
