@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PAUSE = 60.0  # seconds without asking after a failure
+# A language pair the server refuses (HTTP 400: it does not offer it) is not asked again for
+# this long; a server upgraded with the language is asked again after it, or after a restart.
+REFUSED_PAUSE = 6 * 3600.0
 CHUNK = 25  # texts per request
 # Staff languages as LibreTranslate names them: it has no nynorsk, bokmål is nearest.
 _CODES = {"nn": "nb", "no": "nb"}
@@ -66,6 +69,7 @@ class Translator:
         self.timeout = timeout
         self.clock = clock
         self._resting_until = 0.0  # time.monotonic() before which the server is left alone
+        self._refused: dict[tuple[str, str], float] = {}  # pair → monotonic time to ask again
         self._lock = threading.Lock()
         self._notes = threading.Lock()  # one note at a time: several senders of it ask once
 
@@ -147,6 +151,8 @@ class Translator:
         for problem in problems:
             by_source.setdefault(_source(problem.language), []).append(problem)
         for source, group in by_source.items():  # the language of the first problem first
+            if self._refuses(source, goal):
+                continue
             for start in range(0, len(group), CHUNK):
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._awake():
@@ -156,8 +162,10 @@ class Translator:
                     texts = self._post([p.text for p in chunk], source, goal, left)
                 except TranslatorError as error:
                     log.warning("translation %s→%s failed: %s", source, goal, error)
-                    if error.refused:
-                        break  # this language pair only: go on with the next source language
+                    if error.refused:  # this language pair only: go on with the next source
+                        with self._lock:
+                            self._refused[source, goal] = time.monotonic() + REFUSED_PAUSE
+                        break
                     self._rest()
                     return found
                 found.update((p.problem_id, t) for p, t in zip(chunk, texts, strict=True) if t)
@@ -166,6 +174,11 @@ class Translator:
     def _awake(self) -> bool:
         with self._lock:
             return time.monotonic() >= self._resting_until
+
+    def _refuses(self, source: str, goal: str) -> bool:
+        """Tell whether the server refused this pair lately (so it is not asked again yet)."""
+        with self._lock:
+            return time.monotonic() < self._refused.get((source, goal), 0.0)
 
     def _rest(self) -> None:
         with self._lock:

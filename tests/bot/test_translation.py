@@ -107,6 +107,20 @@ async def test_a_language_the_server_refuses_leaves_the_others_translated(
     assert found == {problems[1].problem_id: f"[en] {UKRAINIAN}"}
 
 
+async def test_a_refused_language_pair_is_not_asked_again_every_minute(engine: Engine) -> None:
+    problems = stored(engine, (POLISH, "pl"), (UKRAINIAN, "uk"))
+    async with running_fake_translator(refused=frozenset({"pl"})) as fake:
+        staff_side = translator(engine, fake.url)
+        await staff_side.translations(problems, "en")
+        asked = len(fake.requests)
+        more = stored(engine, (POLISH + " Znowu.", "pl"))
+        found = await staff_side.translations(problems + more, "en")
+        assert len(fake.requests) == asked  # Polish was refused: not asked again, nor waited for
+        assert found == {problems[1].problem_id: f"[en] {UKRAINIAN}"}  # Ukrainian from the cache
+        assert await staff_side.translations(more, "nb") == {}  # pl→nb is a pair of its own…
+        assert len(fake.requests) == asked + 1  # …asked once, and refused too
+
+
 async def test_digest_quotes_carry_a_translation_marked_as_machine_made(engine: Engine) -> None:
     stored(engine, (POLISH, "pl"), (BOKMAL, "nb"))
     period = Period(NOW - timedelta(days=1), NOW + timedelta(days=1))
