@@ -18,6 +18,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from storage.errors import DatabaseUrlError
+from storage.indexed import HintedCompiler
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -98,6 +99,7 @@ def _sqlite_engine(url: URL) -> Engine:
             # Absolute, so a later chdir cannot point the engine at another file.
             url = url.set(database=str(path))
         engine = create_engine(url)
+    engine.dialect.statement_compiler = HintedCompiler  # INDEXED BY (storage/indexed.py)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
     event.listen(engine, "handle_error", _on_sqlite_error)
