@@ -27,11 +27,12 @@ from sqlmodel import Session, col
 from flows.periods import Period
 from flows.priority import PER_YEAR
 from flows.records import IMPORTED
-from flows.tallies import Before, ThemeSums, ViewSums
+from flows.tallies import Before, Segment, ThemeSums, ViewSums
 from flows.workspace import Filters
 from storage.indexed import indexed_by
 from storage.models import Endorsement, Problem
 from storage.queries.explore import in_view
+from storage.together import Part, together
 
 _GROUPS = cast(col(Problem.groups), String)  # the JSON's text: few distinct lists
 # Grouped by an expression, not the column: SQLite then reads the period's rows through the
@@ -132,27 +133,35 @@ def view_sums(
     With ``earlier`` (the period just before the view's), also count what that one held; else
     the second value is an empty ``Before``.
     """
-    people = _people(session, filters, period, earlier)
+    parts: list[Part] = [
+        lambda s: theme_sums(s, filters=filters, period=period),  # the slowest: on ``session``
+        lambda s: _people(s, filters, period, earlier),
+        lambda s: _segments(s, filters, period),
+    ]
+    if earlier is not None:
+        span = earlier
+        parts.append(lambda s: theme_problems(s, filters=filters, period=span))
+    themes, people, segments, *before = together(session, parts)
     problems, residents = people[0]
+    current = ViewSums(problems, residents, segments, tuple(themes))
+    if earlier is None:
+        return current, Before()
+    previous, previous_residents = people[1]
+    return current, Before(previous, previous_residents, before[0])
+
+
+def _segments(session: Session, filters: Filters, period: Period | None) -> dict[Segment, int]:
+    """Count the view's problems by area, groups, language and source."""
     ordered = _ordered(session, filters, period)
     groups = _STORED_GROUPS if ordered else _GROUPS
     keys = (col(Problem.area), groups, col(Problem.language), col(Problem.source))
     query = in_view(select(*keys, func.count()).group_by(*keys), filters, period)
     if ordered:
         query = indexed_by(query, _PROBLEM, "ix_problem_segments")
-    segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
-    for area, groups, language, source, count in session.execute(query):
-        segments[(area, _groups(groups), language, source)] += int(count)
-    current = ViewSums(
-        problems=problems,
-        residents=residents,
-        segments=dict(segments),
-        themes=tuple(theme_sums(session, filters=filters, period=period)),
-    )
-    if earlier is None:
-        return current, Before()
-    themes = theme_problems(session, filters=filters, period=earlier)
-    return current, Before(*people[1], themes)
+    segments: Counter[Segment] = Counter()
+    for area, text, language, source, count in session.execute(query):
+        segments[(area, _groups(text), language, source)] += int(count)
+    return dict(segments)
 
 
 def theme_problems(session: Session, *, filters: Filters, period: Period) -> dict[int, int]:
@@ -226,10 +235,16 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
     query = in_view(query, filters, period)
     if ordered:
         query = indexed_by(query, _PROBLEM, "ix_problem_themes")
-    distinct = _theme_distinct(session, filters, period) if apart else {}
-    lists = {} if ordered else _theme_groups(session, filters, period)
+    rows, distinct, lists = together(
+        session,
+        [
+            lambda s: s.execute(query).all(),
+            lambda s: _theme_distinct(s, filters, period) if apart else {},
+            lambda s: {} if ordered else _theme_groups(s, filters, period),
+        ],
+    )
     sums = []
-    for row in session.execute(query):
+    for row in rows:
         theme = int(row[0])
         residents, areas = distinct.get(theme, (0, 0)) if apart else (row[10], row[11])
         sums.append(
