@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 
 from sqlalchemy import (
     ColumnElement,
@@ -76,7 +76,7 @@ def _theme_groups(session: Session, filters: Filters, period: Period | None) -> 
 
 
 def _union(lists: str | None) -> frozenset[str]:
-    return frozenset(group for one in json.loads(f"[{lists or ''}]") for group in one or ())
+    return frozenset(chain.from_iterable(one or () for one in json.loads(f"[{lists or ''}]")))
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
