@@ -21,21 +21,27 @@ Part = Callable[[Session], Any]
 # Connections a read takes besides its own: PostgreSQL also runs parallel workers per pass.
 MORE_CONNECTIONS: Final = 3
 _SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+# Marks a connection that imported a snapshot: its parts run there, one after another. Only the
+# reading session's own connection spreads out, so a connection that waits for more never
+# holds one a worker needs (no pool deadlock).
+_IMPORTED: Final = "innspill_imported_snapshot"
 
 
 def together(session: Session, parts: Sequence[Part]) -> list[Any]:
     """Run the read-only ``parts`` on ``session``'s snapshot; return their results in order.
 
-    The first part runs on ``session`` itself; put the slowest first. Only a staff read's
-    session (``storage.engine.read_scope``) shares its snapshot: another transaction may hold
-    writes of its own that no other connection sees.
+    The first part runs on ``session`` itself (it may call ``together`` again); put the
+    slowest first. Only a staff read's session (``storage.engine.read_scope``) shares its
+    snapshot: another transaction may hold writes of its own that no other connection sees.
     """
     engine = session.get_bind()
+    options = session.connection().get_execution_options()
     if (
         not isinstance(engine, Engine)
         or engine.dialect.name != "postgresql"
         or len(parts) < 2
-        or not session.connection().get_execution_options().get(READ_ONLY, False)
+        or not options.get(READ_ONLY, False)
+        or options.get(_IMPORTED, False)
     ):
         return [part(session) for part in parts]
     snapshot = str(session.execute(text("SELECT pg_export_snapshot()")).scalar_one())
@@ -55,7 +61,9 @@ def together(session: Session, parts: Sequence[Part]) -> list[Any]:
 
 def _imported(engine: Engine, snapshot: str, parts: Sequence[Part]) -> list[Any]:
     """Run ``parts`` on a connection of its own that sees exactly ``snapshot``."""
-    reader = engine.execution_options(**{READ_ONLY: True}, isolation_level=SNAPSHOT_ISOLATION)
+    reader = engine.execution_options(
+        **{READ_ONLY: True, _IMPORTED: True}, isolation_level=SNAPSHOT_ISOLATION
+    )
     with Session(reader, expire_on_commit=False) as session, session.begin():
         # Before any query of the transaction, or PostgreSQL refuses it.
         session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))

@@ -77,3 +77,16 @@ def test_a_read_side_by_side_gives_the_sums_of_one_after_another(engine: Engine)
     with read_scope(engine) as session:  # side by side on PostgreSQL
         apart = queries.view_sums(session=session, filters=Filters(), period=YEAR, earlier=earlier)
     assert apart == alone and alone[0].problems == 40 and len(alone[0].themes) == 2
+
+
+def test_a_part_on_a_connection_of_its_own_spreads_no_further(engine: Engine) -> None:
+    # Only the reading session waits for more connections, so the pool cannot run dry of
+    # the connections its parts need.
+    _add(engine, 1)
+
+    def nested(session: Session) -> set[str]:
+        return {name for _, name in together(session, [_count] * 3)}
+
+    with read_scope(engine) as session:
+        first, second = together(session, [nested, nested])
+    assert len(second) == 1 and len(first) == (3 if engine.dialect.name == "postgresql" else 1)
