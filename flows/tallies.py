@@ -56,19 +56,24 @@ class ViewSums:
     residents: int = 0  # as ``flows.digest.residents`` counts them
     segments: Mapping[Segment, int] = field(default_factory=dict)
     themes: tuple[ThemeSums, ...] = ()
+    # The four counts of ``count``, made on the first call: a year has thousands of segments.
+    _counts: list[Counter[str]] = field(default_factory=list, compare=False, repr=False)
 
     def count(self, key: int) -> Counter[str]:
         """Count problems by one part of the segment (0 area, 1 groups, 2 language, 3 source).
 
         A problem counts once for each of its groups ("" when it has none), as in the digest.
         """
-        counts: Counter[str] = Counter()
-        for segment, problems in self.segments.items():
-            value = segment[key]
-            keys: Iterable[str] = (value or ("",)) if isinstance(value, tuple) else (value,)
-            for one in keys:
-                counts[one] += problems
-        return counts
+        if not self._counts:
+            areas, groups, languages, sources = counts = [Counter[str]() for _ in range(4)]
+            for (area, lists, language, source), problems in self.segments.items():
+                areas[area] += problems
+                for group in lists or ("",):
+                    groups[group] += problems
+                languages[language] += problems
+                sources[source] += problems
+            self._counts.extend(counts)
+        return Counter(self._counts[key])
 
 
 @dataclass(frozen=True, slots=True)

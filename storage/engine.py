@@ -18,6 +18,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from storage.errors import DatabaseUrlError
+from storage.indexed import HintedCompiler
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -37,11 +38,12 @@ _WRITERS: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKey
 
 
 READ_ONLY = "innspill_read_only"  # execution option: a transaction that only reads
+SNAPSHOT_ISOLATION: Final = "REPEATABLE READ"  # a staff read on PostgreSQL
 # A staff page may sort a year of problems: PostgreSQL's default 4 MB spills that to disk
 # (22 MB at a million problems), and compiling the statements (JIT, 12-19 ms each) costs more
 # than it saves on them. Only for the read's own transaction (is_local, as SET LOCAL), in one
 # round trip.
-_READ_SETTINGS_PG: Final = (
+READ_SETTINGS_PG: Final = (
     "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"
 )
 
@@ -98,6 +100,7 @@ def _sqlite_engine(url: URL) -> Engine:
             # Absolute, so a later chdir cannot point the engine at another file.
             url = url.set(database=str(path))
         engine = create_engine(url)
+    engine.dialect.statement_compiler = HintedCompiler  # INDEXED BY (storage/indexed.py)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
     event.listen(engine, "handle_error", _on_sqlite_error)
@@ -210,9 +213,13 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     for anything that changes data.
     """
     reader = engine.execution_options(**{READ_ONLY: True})
+    if engine.dialect.name == "postgresql":
+        # One snapshot for every statement, as SQLite's read transaction has: a page's figures
+        # add up, and ``storage.together`` can hand the snapshot to more connections.
+        reader = reader.execution_options(isolation_level=SNAPSHOT_ISOLATION)
     with Session(reader, expire_on_commit=False) as session, session.begin():
         if engine.dialect.name == "postgresql":
-            session.execute(text(_READ_SETTINGS_PG))
+            session.execute(text(READ_SETTINGS_PG))
         yield session
 
 

@@ -15,6 +15,7 @@ from flows.svg import trend
 from flows.tallies import by_source, overview_digest
 from flows.workspace import TREND_WEEKS, Filters, resolve_period, week_bounds
 from storage import queries
+from storage.together import together
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -37,13 +38,16 @@ def overview(
     period = resolve_period(filters, now, context.zone)
     span = period or Period(EPOCH, now + timedelta(days=1))
     earlier = previous(period, context.zone) if period is not None else None
-    current, before = queries.view_sums(
-        session=session, filters=filters, period=span, earlier=earlier
+    bounds = week_bounds(now, context.zone)
+    (current, before), counts = together(
+        session,
+        [
+            lambda s: queries.view_sums(session=s, filters=filters, period=span, earlier=earlier),
+            lambda s: queries.week_counts(session=s, filters=filters, bounds=bounds),
+        ],
     )
     names = queries.theme_labels(session=session)
     digest = overview_digest(current, before, span, names, context.weights)
-    bounds = week_bounds(now, context.zone)
-    counts = queries.week_counts(session=session, filters=filters, bounds=bounds)
     weeks = tuple(map(sum, zip(*counts.values(), strict=True))) if counts else (0,) * TREND_WEEKS
     week_labels = tuple(f"{b.astimezone(context.zone):%d.%m}" for b in bounds[:-1])
     return Overview(digest, by_source(current), weeks, week_labels, period is not None)

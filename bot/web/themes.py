@@ -29,6 +29,7 @@ from flows.workspace import (
 from storage import queries
 from storage.models import THEME_LABEL_MAX, StaffAction, StatusChange
 from storage.queries.statuses import Target
+from storage.together import together
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUOTES_PER_PAGE = 100
@@ -41,18 +42,25 @@ def table(
     """Return the view's themes in the chosen order, each with its last 12 weeks and status."""
     period = resolve_period(filters, now, context.zone)
     span = period or Period(EPOCH, now + timedelta(days=1))
-    current = queries.theme_sums(session=session, filters=filters, period=span)
-    before: dict[int, int] = {}
-    if period is not None:
-        earlier = previous(period, context.zone)
-        before = queries.theme_problems(session=session, filters=filters, period=earlier)
+    earlier = previous(period, context.zone) if period is not None else None
+    bounds = week_bounds(now, context.zone, TREND_WEEKS)
+    current, weeks, before = together(
+        session,
+        [
+            lambda s: queries.theme_sums(session=s, filters=filters, period=span),
+            lambda s: queries.week_counts(session=s, filters=filters, bounds=bounds),
+            lambda s: (
+                {}
+                if earlier is None
+                else queries.theme_problems(session=s, filters=filters, period=earlier)
+            ),
+        ],
+    )
     labels = queries.theme_labels(session=session)
     rows = theme_rows(current, before, labels, context.weights, filters.sort)
     statuses = queries.theme_statuses(session=session, theme_ids=[row.theme for row in rows])
     if filters.status:
         rows = [row for row in rows if statuses[row.theme] == filters.status]
-    bounds = week_bounds(now, context.zone, TREND_WEEKS)
-    weeks = queries.week_counts(session=session, filters=filters, bounds=bounds)
     empty = [0] * TREND_WEEKS
     return [(row, weeks.get(row.theme, empty), statuses[row.theme]) for row in rows]
 
