@@ -29,7 +29,7 @@ def keep_responses() -> tuple[type, ...]:
 def _subclasses(base: type) -> list[type]:
     """Return every class derived from ``base``, however indirectly, as loaded now."""
     found: list[type] = []
-    waiting = list(base.__subclasses__())
+    waiting: list[type] = list(base.__subclasses__())
     while waiting:
         cls = waiting.pop()
         if cls not in found:
