@@ -23,9 +23,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # SQLite takes one writer at a time anyway (storage/engine.py queues them): run them all
-        # on one thread of their own, instead of several threads taking turns at a lock and
-        # at the interpreter (about a fifth of the CPU of a busy bot went into that handing
-        # over). PostgreSQL's transactions do run side by side: the default pool of threads.
+        # on one thread of their own, instead of several threads taking turns at that lock and
+        # at the interpreter's. PostgreSQL's transactions do run side by side: the default pool.
         self._writer: ThreadPoolExecutor | None = None
         if engine.dialect.name == "sqlite":
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
