@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -47,6 +46,7 @@ from bot.telegram.router import (
     publish_commands,
     slow_down_warning,
 )
+from bot.telegram.session import LeanSession
 from bot.telegram.staff import make_staff_router
 from bot.telegram.throttle import Throttle
 from bot.telegram.webhook import WebhookEndpoint
@@ -141,7 +141,7 @@ def make_bot(settings: Settings) -> Bot:
     # No link previews: a resident's link quoted to staff must not be fetched or shown.
     default = DefaultBotProperties(link_preview_is_disabled=True)
     return Bot(
-        settings.bot_token.get_secret_value(), session=AiohttpSession(api=api), default=default
+        settings.bot_token.get_secret_value(), session=LeanSession(api=api), default=default
     )
 
 

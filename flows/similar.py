@@ -6,6 +6,7 @@ words but the same concepts, which are compared on their own as well. Within one
 terms count, so the closer wording ranks first.
 """
 
+import functools
 from collections.abc import Sequence
 
 from flows.events import Candidate
@@ -37,14 +38,22 @@ def similar_problems(
     return [candidate for *_, candidate in sorted(scored)[:limit]]
 
 
-def _terms(text: str, language: str) -> tuple[set[str], set[str]]:
+# Every saved problem is compared with up to 200 recent ones of its place, mostly the same from
+# one save to the next: their terms are kept, not worked out again each time (that took about
+# two thirds of the interview's own time per update, inside the database transaction). Bounded,
+# as the lemma cache is: about 2 KiB an entry for a typical text.
+@functools.lru_cache(maxsize=2048)
+def _terms(text: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
     """Return the terms of ``text`` and, of those, its concepts."""
     found = terms(text, language)
-    return {t.term for t in found}, {t.term for t in found if t.concept}
+    return frozenset(t.term for t in found), frozenset(t.term for t in found if t.concept)
 
 
 def _overlap(
-    mine: tuple[set[str], set[str]], theirs: tuple[set[str], set[str]], *, across: bool
+    mine: tuple[frozenset[str], frozenset[str]],
+    theirs: tuple[frozenset[str], frozenset[str]],
+    *,
+    across: bool,
 ) -> float:
     """Return the Jaccard overlap of all terms; ``across`` languages, of concepts if higher."""
     (words, concepts), (their_words, their_concepts) = mine, theirs

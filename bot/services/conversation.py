@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.metrics import count_turn, interview_event
+from bot.services.replied import RepliedMarks
 from bot.services.statuses import current_statuses
 from flows.closing import with_reference
 from flows.content import Content
@@ -46,6 +47,7 @@ from flows.workshop import Workshop
 from storage import queries
 from storage.database import Database
 from storage.engine import checkpoint
+from storage.queries import hot_path
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class Conversations:
         self.translated_notes = translated_notes
         # Called (in the event loop) after a problem was stored, e.g. to assign its theme now.
         self.on_saved = on_saved
+        self._replied = RepliedMarks(db, clock)
 
     async def handle(
         self,
@@ -180,14 +183,12 @@ class Conversations:
         chat_id: int | None,
     ) -> Turn:
         """Claim the update, advance the resident's interview, and store what it says."""
-        claimed = update_id is None or queries.claim_update(
+        # The common steps are a few plain statements (storage/queries/hot_path.py).
+        claimed = update_id is None or hot_path.claim(
             session=session, update_id=update_id, now=event.now
         )
-        row = queries.get_or_create_resident(
-            session=session, pseudonym=resident, now=event.now, lock=True
-        )
-        assert row.id is not None
-        stored = queries.load_state(session=session, resident_id=row.id)
+        row = hot_path.enter_resident(session=session, pseudonym=resident, now=event.now)
+        stored = hot_path.conversation_state(session=session, resident_id=row.id)
         state = InterviewState.from_dict(stored) if stored else InterviewState()
         if not claimed:
             assert update_id is not None
@@ -208,7 +209,7 @@ class Conversations:
             # "Nothing was stored": a refusal leaves no pseudonym and no state behind.
             queries.delete_resident(session=session, resident_id=row.id)
         elif not effects.erased:
-            queries.save_state(
+            hot_path.store_state(
                 session=session, resident_id=row.id, state=state.to_dict(), now=event.now
             )
         turn = self._turn(state, outputs, escape, documents=effects.documents)
@@ -220,8 +221,8 @@ class Conversations:
         return await self.db.run(queries.resident_language, pseudonym=resident)
 
     async def mark_replied(self, update_id: int) -> None:
-        """Record that the answer to ``update_id`` reached the resident."""
-        await self.db.run(queries.mark_replied, update_id=update_id, now=self.clock())
+        """Record that the answer to ``update_id`` reached the resident (with others at once)."""
+        await self._replied.mark(update_id)
 
     def _turn(
         self,

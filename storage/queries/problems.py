@@ -180,8 +180,15 @@ def similar_candidates(
         places.append(col(Problem.workshop) == workshop)
     if area and area != "other":
         places.append(col(Problem.area) == area)
+    # Columns, not ORM objects: up to 200 rows at every saved problem.
     query = (
-        select(Problem)
+        select_rows(
+            col(Problem.id),
+            col(Problem.text),
+            col(Problem.language),
+            col(Problem.workshop),
+            col(Problem.area),
+        )
         .where(
             or_(*places) if places else true(),
             or_(col(Problem.resident_id).is_(None), col(Problem.resident_id) != resident_id),
@@ -199,8 +206,4 @@ def similar_candidates(
         .order_by(col(Problem.created_at).desc(), col(Problem.id).desc())
         .limit(limit)
     )
-    return [
-        Candidate(p.id, p.text, p.language, p.workshop, p.area)
-        for p in session.exec(query)
-        if p.id is not None
-    ]
+    return [Candidate(*row) for row in session.execute(query)]

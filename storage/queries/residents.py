@@ -4,8 +4,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import (
     LANGUAGE_MAX,
@@ -87,16 +88,27 @@ def record_consent(session: Session, *, resident_id: int, version: int, now: dat
     """Record that the resident accepted privacy text ``version`` at ``now``."""
     if version < 1:
         raise ValueError(f"consent version must be at least 1, got {version}")
-    resident = resident_row(session, resident_id)
-    resident.consent_version = version
-    resident.consented_at = now
+    _update_resident(session, resident_id, consent_version=version, consented_at=now)
 
 
 def set_language(session: Session, *, resident_id: int, language: str) -> None:
     """Remember the resident's interview language."""
     if len(language) > LANGUAGE_MAX:
         raise ValueError(f"language {language!r} is longer than {LANGUAGE_MAX} characters")
-    resident_row(session, resident_id).language = language
+    _update_resident(session, resident_id, language=language)
+
+
+def _update_resident(session: Session, resident_id: int, **values: Any) -> None:
+    """Set columns of one resident in one statement; raise LookupError if there is none."""
+    # Not loaded through the ORM first: consent and language are set as an interview goes.
+    statement = (
+        update(Resident)
+        .where(col(Resident.id) == resident_id)
+        .values(**values)
+        .returning(col(Resident.id))
+    )
+    if session.execute(statement).first() is None:
+        raise LookupError(f"no resident with id {resident_id}")
 
 
 def set_follow_up(session: Session, *, resident_id: int, chat_id: int | None) -> None:
