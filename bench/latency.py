@@ -1,10 +1,12 @@
 """Latency at a human pace: what a resident feels while 40 others answer at the same time.
 
 R residents (default 40) start at once and each goes through the interview as a person would:
-1–2 s of thinking (seeded, so runs are comparable) between the bot's answer and their next tap.
-Latency runs from queueing an update in the fake Bot API to the first message back to that
-chat. Measured in one run, against the same fake (Telegram's limits off, so the echo bot, which
-does not pace, is never refused):
+1–2 s of thinking (seeded, so runs are comparable) after the next question arrives, then the
+next tap. Latency runs from queueing an update in the fake Bot API to the first message back to
+that chat (a new message, or an edit of the question whose button was pressed; a late mark on an
+earlier question is no answer); "question" columns run to the arrival of the next question
+itself (for a tick among several groups, the edit). Measured in one run, against the same fake
+(Telegram's limits off, so the echo bot, which does not pace, is never refused):
 
 - the echo bot (bench/echo_bot.py), its residents sending as many texts at the same pace;
 - ``innspill run`` exactly as it runs (paced to Telegram's limits), on SQLite and PostgreSQL;
@@ -106,6 +108,7 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
         "p50 ms",
         "p95 ms",
         "max ms",
+        "question p50 / p95 ms",
         "p50 / echo",
         "bot CPU ms/update",
         "updates/s",
@@ -118,6 +121,8 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
             _ms(r.p50),
             _ms(r.p95),
             _ms(r.worst),
+            f"{_ms(r.run.result.percentile(50, asked=True))} / "
+            f"{_ms(r.run.result.percentile(95, asked=True))}",
             f"{r.p50 / echo.p50:.1f}",
             f"{r.run.cpu_per_update_ms:.2f}",
             f"{r.run.result.per_second:.1f}",
