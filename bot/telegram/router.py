@@ -19,7 +19,7 @@ from aiogram.types import (
 
 from bot.services.conversation import Conversations, Document, Turn, pseudonym
 from bot.telegram.applier import AnswerPress, Applied, Notify
-from bot.telegram.delivery import REPLY_BURST, Delivery
+from bot.telegram.delivery import REPLY_BURST, Delivery, split_marks
 from bot.telegram.throttle import Warn
 from flows.content import Content
 from flows.events import Event, EventKind
@@ -181,16 +181,22 @@ async def _notify(delivery: Delivery, chat_id: int, notice: Rendered) -> None:
 
 
 async def _deliver(delivery: Delivery, chat_id: int, turn: Turn, pressed: int | None) -> None:
+    """Send a turn's replies in order; the mark of a pressed question follows its next one."""
+    answers, marks = split_marks(turn.replies, pressed)
     try:
         for document in turn.documents:
             await _send_document(delivery, chat_id, document)
-        for reply in turn.replies:
+        for reply in answers:
             if reply.edit and pressed is not None:
                 await delivery.replace(chat_id, pressed, reply, burst=REPLY_BURST)
             else:
                 await delivery.send(chat_id, reply, burst=REPLY_BURST)
     except TelegramForbiddenError:
         log.info("a resident blocked the bot; reply not delivered")
+        return
+    for mark in marks:
+        assert pressed is not None
+        delivery.mark(chat_id, pressed, mark)
 
 
 async def _send_document(delivery: Delivery, chat_id: int, document: Document) -> None:
