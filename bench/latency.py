@@ -94,6 +94,22 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+def _steps_table(runs: list[Latency]) -> list[str]:
+    """Per interview step: p50 / p95 to the first answer, then to the next question."""
+    steps = list(runs[0].run.result.latencies)
+    rows = []
+    for step in steps:
+        row = [step]
+        for r in runs:
+            result = r.run.result
+            first = f"{_ms(result.percentile(50, step))} / {_ms(result.percentile(95, step))}"
+            asked = result.percentile(95, step, asked=True)
+            row.append(f"{first} ({_ms(asked)})")
+        rows.append(row)
+    header = "step: p50 / p95 ms (p95 to the question)"
+    return table([header, *(r.label for r in runs)], rows)
+
+
 def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
     """The latency benchmark: print its table and return the rows of the targets summary."""
     say(
@@ -131,6 +147,9 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
         for r in runs
     ]
     for line in table(header, rows):
+        say(line)
+    say("")
+    for line in _steps_table(runs[1:]):
         say(line)
     summary: Summary = []
     for r in runs[1:]:
