@@ -80,13 +80,19 @@ class RunResult:
         """Return updates answered per second of wall time."""
         return self.updates / self.wall if self.wall > 0 else 0.0
 
-    def percentile(self, q: float, step: str | None = None, *, asked: bool = False) -> float:
+    def percentile(
+        self, q: float, step: str | None = None, *, asked: bool = False, skip: str = ""
+    ) -> float:
         """Return the ``q``-th percentile latency in seconds (of one step, or of all).
 
-        ``asked``: of the time until the next question arrived instead of the first answer.
+        ``asked``: of the time until the next question arrived instead of the first answer;
+        ``skip``: of every step but this one.
         """
         source = self.asked if asked else self.latencies
-        values = source[step] if step else [v for vs in source.values() for v in vs]
+        if step:
+            values = source[step]
+        else:
+            values = [v for name, vs in source.items() if name != skip for v in vs]
         if len(values) < 2:
             return values[0] if values else float("nan")
         return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]

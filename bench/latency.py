@@ -35,6 +35,10 @@ FIRST_USER = 7_500_001
 SQLITE = "innspill run, SQLite"
 POSTGRES = "innspill run, PostgreSQL"
 UNPACED = "full bot, pacing lifted, SQLite"
+# Every resident's first step comes at the same instant: under Telegram's 30 messages a second
+# at most about 3 of 40 can be answered within 100 ms, whatever the bot. The figures "after the
+# start" leave that step out: what residents feel once the crowd is in the interview.
+FIRST_STEP = "start"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,7 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
         "p95 ms",
         "max ms",
         "question p50 / p95 ms",
+        "after the start p50 / p95 ms",
         "p50 / echo",
         "bot CPU ms/update",
         "updates/s",
@@ -139,6 +144,8 @@ def run_latency(residents: int, work: Path, postgres: str | None) -> Summary:
             _ms(r.worst),
             f"{_ms(r.run.result.percentile(50, asked=True))} / "
             f"{_ms(r.run.result.percentile(95, asked=True))}",
+            f"{_ms(r.run.result.percentile(50, skip=FIRST_STEP))} / "
+            f"{_ms(r.run.result.percentile(95, skip=FIRST_STEP))}",
             f"{r.p50 / echo.p50:.1f}",
             f"{r.run.cpu_per_update_ms:.2f}",
             f"{r.run.result.per_second:.1f}",
