@@ -1,5 +1,6 @@
 """The aiogram adapter: updates become ``Event``s; rendered replies become messages."""
 
+import asyncio
 import contextlib
 import html
 import logging
@@ -97,10 +98,14 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
         )
         if applied is not None:
             applied()
-        with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to stop
-            await delivery.call(lambda: query.answer(), "answerCallbackQuery")
+        # The button's spinner is stopped beside the answer, not before it: the next question
+        # does not wait for that round trip.
+        spinner = asyncio.create_task(_stop_spinner(delivery, query))
         message_id = query.message.message_id if query.message else None
-        await _deliver(delivery, query.from_user.id, turn, message_id)
+        try:
+            await _deliver(delivery, query.from_user.id, turn, message_id)
+        finally:
+            await spinner
         await conversations.mark_replied(event_update.update_id)
 
     @router.edited_message(F.chat.type == "private")
@@ -171,6 +176,16 @@ def press_answer(delivery: Delivery) -> AnswerPress:
         )
 
     return answer
+
+
+async def _stop_spinner(delivery: Delivery, query: CallbackQuery) -> None:
+    """Answer a press (answerCallbackQuery): a courtesy, so a refusal changes nothing."""
+    try:
+        await delivery.call(lambda: query.answer(), "answerCallbackQuery")
+    except TelegramBadRequest:
+        pass  # too old to answer: nothing to stop
+    except Exception as error:
+        log.warning("button press not answered (%s)", type(error).__name__)
 
 
 async def _notify(delivery: Delivery, chat_id: int, notice: Rendered) -> None:
