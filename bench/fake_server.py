@@ -1,8 +1,10 @@
 """Run the fake Bot API in its own process on 127.0.0.1 and drive residents through it.
 
 The residents live in the server's process, next to the fake: each sends an update, waits until
-the bot has answered it (``sendMessage`` or ``editMessageText`` to its chat) and sends the next.
-Latency is measured there with one clock, from queueing the update to the last expected answer.
+the bot has answered it (a ``sendMessage`` to its chat, or an ``editMessageText`` of the message
+whose button it pressed) and sends the next. An edit of an earlier message (a late mark on a
+question answered before) is no answer to the current step. Latency is measured there with one
+clock, from queueing the update to the last expected answer.
 The parent talks to that process over a pipe: start, wait for polling, run a plan, count what
 was delivered, stop. With ``limits=True`` the fake refuses messages beyond Telegram's send limits
 with 429 (bench/limits.py), as Telegram would.
@@ -35,6 +37,9 @@ class Step:
     kind: StepKind
     payload: str  # the text typed, or the callback data of the button pressed
     replies: int = 1
+    # New messages (the next question) the resident reads before thinking about the next step;
+    # 0 when the answer is an edit of the pressed question (a tick in a multiple choice).
+    asks: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +71,28 @@ class RunResult:
     failures: list[str] = field(default_factory=list)
     messages: int = 0  # messages (sends and edits) delivered during the run
     refused: int = 0  # 429s answered during the run (with limits on)
+    # At a human pace: step name -> seconds from queueing the update until the step's new
+    # question(s) arrived (or its edit, for an edit-only answer): when the resident can go on.
+    asked: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
         """Return updates answered per second of wall time."""
         return self.updates / self.wall if self.wall > 0 else 0.0
 
-    def percentile(self, q: float, step: str | None = None) -> float:
-        """Return the ``q``-th percentile latency in seconds (of one step, or of all)."""
-        values = (
-            self.latencies[step] if step else [v for vs in self.latencies.values() for v in vs]
-        )
+    def percentile(
+        self, q: float, step: str | None = None, *, asked: bool = False, skip: str = ""
+    ) -> float:
+        """Return the ``q``-th percentile latency in seconds (of one step, or of all).
+
+        ``asked``: of the time until the next question arrived instead of the first answer;
+        ``skip``: of every step but this one.
+        """
+        source = self.asked if asked else self.latencies
+        if step:
+            values = source[step]
+        else:
+            values = [v for name, vs in source.items() if name != skip for v in vs]
         if len(values) < 2:
             return values[0] if values else float("nan")
         return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
@@ -98,9 +114,11 @@ class BenchBotAPI(FakeBotAPI):
         super().__init__()
         self.limits = limits
         self.answers: dict[int, int] = defaultdict(int)  # chat -> answers so far
+        self.sends: dict[int, int] = defaultdict(int)  # chat -> new messages so far
         self.delivered: Counter[int] = Counter()  # chat -> messages delivered
         self.delivered_at: list[float] = []
-        self._waiting: dict[int, tuple[int, asyncio.Future[float]]] = {}
+        self._pressed: dict[int, int] = {}  # chat -> message whose button the step pressed
+        self._waiting: dict[int, tuple[dict[int, int], int, asyncio.Future[float]]] = {}
 
     def tally(self) -> Tally:
         """Return what was delivered so far."""
@@ -119,18 +137,30 @@ class BenchBotAPI(FakeBotAPI):
             self.delivered[counted] += 1
             self.delivered_at.append(time.monotonic())
         if method in REPLY_METHODS and isinstance(chat, int):
-            self.answers[chat] += 1
+            sent = method == "sendmessage"
+            if sent or params.get("message_id") == self._pressed.get(chat):
+                self.answers[chat] += 1
+            if sent:
+                self.sends[chat] += 1
             waiting = self._waiting.get(chat)
-            if waiting and self.answers[chat] >= waiting[0] and not waiting[1].done():
-                waiting[1].set_result(time.perf_counter())
+            if waiting and waiting[0][chat] >= waiting[1] and not waiting[2].done():
+                waiting[2].set_result(time.perf_counter())
         return result
 
-    async def answered(self, chat: int, count: int, timeout: float) -> float:  # noqa: ASYNC109
-        """Wait until ``chat`` has ``count`` answers; return when the last one arrived."""
-        if self.answers[chat] >= count:
+    async def answered(
+        self,
+        chat: int,
+        count: int,
+        timeout: float,  # noqa: ASYNC109
+        *,
+        sends: bool = False,
+    ) -> float:
+        """Wait until ``chat`` has ``count`` answers (or new messages); return when it had."""
+        counter = self.sends if sends else self.answers
+        if counter[chat] >= count:
             return time.perf_counter()
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self._waiting[chat] = (count, future)
+        self._waiting[chat] = (counter, count, future)
         try:
             return await asyncio.wait_for(future, timeout)
         finally:
@@ -138,8 +168,10 @@ class BenchBotAPI(FakeBotAPI):
 
     def act(self, script: Script, step: Step) -> None:
         """Queue the update of ``step`` as the resident of ``script``."""
+        self._pressed.pop(script.user_id, None)
         if step.kind == "press":
-            self.press(script.user_id, step.payload)
+            update = self.press(script.user_id, step.payload)
+            self._pressed[script.user_id] = update["callback_query"]["message"]["message_id"]
         elif step.kind == "command":
             self.send_command(script.user_id, step.payload, language_code=script.language)
         else:
@@ -152,10 +184,11 @@ async def _resident(
     answer_within: float,
     latencies: dict[str, list[float]],
     pace: Pace | None,
+    asked: dict[str, list[float]],
 ) -> None:
     think = random.Random(f"{pace.seed}:{script.user_id}") if pace else None
     for step in script.steps:
-        before = api.answers[script.user_id]
+        before, sends = api.answers[script.user_id], api.sends[script.user_id]
         queued = time.perf_counter()
         await _act(api, script, step, answer_within if pace else 0.0)
         # In a closed loop latency runs to the last answer a step causes; at a human pace, to
@@ -170,7 +203,12 @@ async def _resident(
             ) from None
         latencies[step.name].append(done - queued)
         if pace and think:
-            await api.answered(script.user_id, before + step.replies, answer_within)
+            # The resident reads the next question and thinks; a late mark on the question
+            # just answered (an edit) may arrive meanwhile.
+            if step.asks:
+                read = sends + step.asks
+                done = await api.answered(script.user_id, read, answer_within, sends=True)
+            asked[step.name].append(done - queued)
             await asyncio.sleep(think.uniform(pace.think_min, pace.think_max))
 
 
@@ -198,10 +236,11 @@ async def run_scripts(
     runs to the last answer; with it, each thinks between answers and latency runs to the first.
     """
     latencies: dict[str, list[float]] = defaultdict(list)
+    asked: dict[str, list[float]] = defaultdict(list)
     messages, refused = len(api.delivered_at), _refused(api)
     cpu, started = time.process_time(), time.perf_counter()
     outcomes = await asyncio.gather(
-        *(_resident(api, script, answer_within, latencies, pace) for script in scripts),
+        *(_resident(api, script, answer_within, latencies, pace, asked) for script in scripts),
         return_exceptions=True,
     )
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -209,7 +248,14 @@ async def run_scripts(
     updates = sum(len(values) for values in latencies.values())
     messages = len(api.delivered_at) - messages
     return RunResult(
-        updates, wall, dict(latencies), cpu, failures, messages, _refused(api) - refused
+        updates,
+        wall,
+        dict(latencies),
+        cpu,
+        failures,
+        messages,
+        _refused(api) - refused,
+        dict(asked),
     )
 
 

@@ -92,15 +92,17 @@ def interview_scripts(count: int, first_user: int, seed: int = 7) -> list[Script
         # A press is answered by editing its question (the choice shown) and, but for a choice
         # among several groups, by asking the next one.
         steps = (
-            Step("start", "command", "/start", 2),  # welcome + consent question
+            Step("start", "command", "/start", 2, asks=2),  # welcome + consent question
             Step("consent", "press", "consent:yes", 2),
             Step("problem", "text", text),
             Step("frequency", "press", f"frequency:{rng.choice(content.frequencies).key}", 2),
             Step("severity", "press", f"severity:{rng.randint(1, 5)}", 2),
-            Step("group", "press", f"groups:{rng.choice(content.groups[:-1]).key}"),  # an edit
+            Step("group", "press", f"groups:{rng.choice(content.groups[:-1]).key}", asks=0),
             Step("groups_done", "press", "groups:done", 2),
             Step("area", "press", f"area:{rng.choice(content.areas).key}", 2),
-            Step("confirm", "press", "review:confirm", 2),  # saved + another?
+            # The review card marked confirmed, "saved" and "hear back?": the closed loop waits
+            # for two of the three, a resident at a pace for both new messages.
+            Step("confirm", "press", "review:confirm", 2, asks=2),
         )
         scripts.append(Script(user_id, language, steps))
     return scripts

@@ -327,6 +327,7 @@ class TelegramRunner:
                 task.cancel()
             await self.web.stop()
             await self.scheduler.stop()
+            await self.delivery.marks.flush()  # marks still waiting for a spare slot
             await asyncio.to_thread(self.leadership.release)
             await self.bot.session.close()
 

@@ -1,5 +1,6 @@
 """The aiogram adapter: updates become ``Event``s; rendered replies become messages."""
 
+import asyncio
 import contextlib
 import html
 import logging
@@ -19,7 +20,7 @@ from aiogram.types import (
 
 from bot.services.conversation import Conversations, Document, Turn, pseudonym
 from bot.telegram.applier import AnswerPress, Applied, Notify
-from bot.telegram.delivery import REPLY_BURST, Delivery
+from bot.telegram.delivery import REPLY_BURST, Delivery, split_marks
 from bot.telegram.throttle import Warn
 from flows.content import Content
 from flows.events import Event, EventKind
@@ -97,10 +98,14 @@ def make_router(*, conversations: Conversations, delivery: Delivery, key: bytes)
         )
         if applied is not None:
             applied()
-        with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to stop
-            await delivery.call(lambda: query.answer(), "answerCallbackQuery")
+        # The button's spinner is stopped beside the answer, not before it: the next question
+        # does not wait for that round trip.
+        spinner = asyncio.create_task(_stop_spinner(delivery, query))
         message_id = query.message.message_id if query.message else None
-        await _deliver(delivery, query.from_user.id, turn, message_id)
+        try:
+            await _deliver(delivery, query.from_user.id, turn, message_id)
+        finally:
+            await spinner
         await conversations.mark_replied(event_update.update_id)
 
     @router.edited_message(F.chat.type == "private")
@@ -173,6 +178,16 @@ def press_answer(delivery: Delivery) -> AnswerPress:
     return answer
 
 
+async def _stop_spinner(delivery: Delivery, query: CallbackQuery) -> None:
+    """Answer a press (answerCallbackQuery): a courtesy, so a refusal changes nothing."""
+    try:
+        await delivery.call(lambda: query.answer(), "answerCallbackQuery")
+    except TelegramBadRequest:
+        pass  # too old to answer: nothing to stop
+    except Exception as error:
+        log.warning("button press not answered (%s)", type(error).__name__)
+
+
 async def _notify(delivery: Delivery, chat_id: int, notice: Rendered) -> None:
     try:
         await delivery.send(chat_id, notice, burst=REPLY_BURST)
@@ -181,16 +196,22 @@ async def _notify(delivery: Delivery, chat_id: int, notice: Rendered) -> None:
 
 
 async def _deliver(delivery: Delivery, chat_id: int, turn: Turn, pressed: int | None) -> None:
+    """Send a turn's replies in order; the mark of a pressed question follows its next one."""
+    answers, marks = split_marks(turn.replies, pressed)
     try:
         for document in turn.documents:
             await _send_document(delivery, chat_id, document)
-        for reply in turn.replies:
+        for reply in answers:
             if reply.edit and pressed is not None:
                 await delivery.replace(chat_id, pressed, reply, burst=REPLY_BURST)
             else:
                 await delivery.send(chat_id, reply, burst=REPLY_BURST)
     except TelegramForbiddenError:
         log.info("a resident blocked the bot; reply not delivered")
+        return
+    for mark in marks:
+        assert pressed is not None
+        delivery.mark(chat_id, pressed, mark)
 
 
 async def _send_document(delivery: Delivery, chat_id: int, document: Document) -> None:

@@ -66,14 +66,16 @@ async def running_bot(
     *,
     digest_every: float = 60.0,
     per_chat: float = TEST_PER_CHAT,
+    pacer: Pacer | None = None,
 ) -> AsyncIterator[Core]:
     """Start the bot as ``innspill run`` does; stop it cleanly when the block ends.
 
     ``digest_every`` is how often the scheduler looks for due digests, ``per_chat`` the least
-    time between two messages to one chat (seconds of real time).
+    time between two messages to one chat (seconds of real time); or the whole ``pacer``.
     """
     core = build_core(settings, clock=clock or Clock())
-    runner = TelegramRunner(core, digest_every=digest_every, pacer=Pacer(per_chat=per_chat))
+    pacer = pacer or Pacer(per_chat=per_chat)
+    runner = TelegramRunner(core, digest_every=digest_every, pacer=pacer)
     task = asyncio.create_task(runner.run())
     try:
         yield core

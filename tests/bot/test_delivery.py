@@ -1,10 +1,12 @@
-"""Delivery: a send Telegram accepts and never answers is given up after its timeout."""
+"""Delivery: pacing within Telegram's limits; a hung send is given up after its timeout."""
 
+import bisect
+import random
 import time
 
 import pytest
 
-from bot.telegram.delivery import Delivery, DeliveryFailed, Pacer
+from bot.telegram.delivery import REPLY_BURST, Delivery, DeliveryFailed, Pacer
 from flows.render import Rendered
 from tests.fakebotapi import FakeBotAPI
 
@@ -23,3 +25,33 @@ async def test_a_hung_send_is_given_up_after_its_timeout_and_retried(api: FakeBo
         await bot.session.close()
     assert time.monotonic() - started < 5  # not the session's default minute
     assert len(api.calls("sendMessage")) == 2
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_000.0123) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_answer_goes_at_once_when_telegram_has_room() -> None:
+    pacer = Pacer(monotonic=Clock())
+    assert pacer.reserve(KARI, REPLY_BURST) == 0.0  # not held for the next slot's start
+
+
+def test_no_second_holds_more_than_the_pacer_allows_marks_included() -> None:
+    clock = Clock()
+    pacer = Pacer(monotonic=clock)
+    rng = random.Random(7)
+    sent: list[float] = []
+    for _ in range(3_000):  # answers arriving at about 40 a second, over Telegram's 30
+        clock.now += rng.expovariate(40)
+        sent.append(clock.now + pacer.reserve(rng.randrange(300), REPLY_BURST))
+        if rng.random() < 0.5 and pacer.spare(rng.randrange(300), REPLY_BURST):
+            sent.append(clock.now)
+    sent.sort()
+    busiest = max(bisect.bisect_left(sent, at + 1.0) - index for index, at in enumerate(sent))
+    assert busiest == pacer.per_second  # full, never over

@@ -144,16 +144,20 @@ async def test_metrics_count_a_scripted_interview(api: FakeBotAPI, sqlite_url: s
         await ola.presses("consent:yes")
         await ola.says("/cancel")
         # An update is counted once its handler returns, which may be just after its reply
-        # arrived: wait (a deadline, not a check) until the four messages are counted.
+        # arrived, and the marks on pressed questions may follow later: wait (a deadline, not
+        # a check) until the four messages are counted and the marks have settled.
         handled = ("innspill_updates_total", (("kind", "message"), ("outcome", "handled")))
+        edits = ("innspill_messages_sent_total", (("method", "editMessageText"),))
         deadline = asyncio.get_running_loop().time() + 10
         while True:
+            sent_after = _accepted(api)
             after = samples((await get(f"{base}/metrics"))[1])
             counted = after.get(handled, 0.0) - before.get(handled, 0.0)
-            if counted >= 4 or asyncio.get_running_loop().time() > deadline:
+            marked = after.get(edits, 0.0) - before.get(edits, 0.0)
+            settled = marked == sent_after["editMessageText"] - sent_before["editMessageText"]
+            if (counted >= 4 and settled) or asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.1)
-        sent_after = _accepted(api)
 
     def delta(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
