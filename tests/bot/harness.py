@@ -4,9 +4,12 @@ import asyncio
 import contextlib
 import html
 import socket
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import create_engine, text
 
 from bot.app import Core, TelegramRunner, build_core
 from bot.settings import Settings, load_settings
@@ -54,9 +57,10 @@ def settings_for(api: FakeBotAPI, database_url: str, **overrides: Any) -> Settin
     )
 
 
-# Conversations in tests run ten times faster than Telegram lets one chat be written to; the
-# real limits are checked on their own in tests/bot/test_digests_e2e.py.
-TEST_PER_CHAT = 0.1
+# Conversations in tests run fifty times faster than Telegram lets one chat be written to (the
+# pace only spaces messages, so it changes no order); the real limits are checked on their own
+# in tests/bot/test_digests_e2e.py.
+TEST_PER_CHAT = 0.02
 
 
 @contextlib.asynccontextmanager
@@ -104,6 +108,28 @@ def stored_problems(database_url: str) -> list[ProblemRecord]:
     try:
         with session_scope(engine) as session:
             return queries.problem_records(session=session)
+    finally:
+        engine.dispose()
+
+
+async def all_replies_recorded(database_url: str, within: float = 10.0) -> None:
+    """Wait until the bot has recorded every answer it sent (it does so just after sending).
+
+    A fault between a reply and its record makes Telegram's update come again and the reply
+    repeat, as it should: a test that causes a fault on purpose waits for this first.
+    """
+    engine = create_engine(database_url)  # no write lock taken, unlike make_engine's SQLite
+    deadline = time.monotonic() + within
+    try:
+        while True:
+            with engine.connect() as conn:
+                unrecorded = conn.execute(
+                    text("SELECT count(*) FROM processed_update WHERE replied_at IS NULL")
+                ).scalar_one()
+            if unrecorded == 0:
+                return
+            assert time.monotonic() < deadline, f"{unrecorded} answers not recorded in {within}s"
+            await asyncio.sleep(0.05)
     finally:
         engine.dispose()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.test_e2e_faults import START_WITHIN
 from tests.cli import SECRET, innspill_in, run_cli
 from tests.fakebotapi import FakeBotAPI
 
@@ -130,7 +131,7 @@ async def test_a_revoked_token_stops_with_one_line_naming_bot_token(
     bot = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stderr=PIPE
     )
-    _, stderr = await asyncio.wait_for(bot.communicate(), timeout=60)
+    _, stderr = await asyncio.wait_for(bot.communicate(), timeout=START_WITHIN)
     assert bot.returncode == 2
     line = one_line(stderr.decode())
     assert line.startswith("innspill: BOT_TOKEN: ") and "revoked-token" not in line

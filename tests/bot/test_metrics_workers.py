@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.bot.harness import SECRET
+from tests.bot.test_e2e_faults import START_WITHIN
 from tests.bot.test_ops_web import get, ready_status, samples, value
 from tests.bot.test_workers import HOOK_SECRET, resident, start_workers
 from tests.fakebotapi import FakeBotAPI
@@ -38,7 +39,7 @@ async def test_two_workers_count_every_update_once_in_metrics(
     base = f"http://127.0.0.1:{web_port}"
     parent = start_workers(env, tmp_path)
     try:
-        await api.wait_for(lambda a: len(a.calls("setWebhook")) >= 2, timeout=60)
+        await api.wait_for(lambda a: len(a.calls("setWebhook")) >= 2, timeout=START_WITHIN)
         await ready_status(base, 200, within=60)
         url = f"http://127.0.0.1:{hook_port}/telegram"
         users = range(5001, 5013)

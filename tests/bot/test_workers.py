@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from bot.settings import SettingsError, load_settings
 from bot.telegram.workers import check_workers
 from tests.bot.harness import SECRET
+from tests.bot.test_e2e_faults import START_WITHIN
 from tests.fakebotapi import FakeBotAPI
 
 # Processes of their own: one xdist worker runs these one after another (see tests/conftest.py).
@@ -111,7 +112,7 @@ async def test_two_workers_apply_every_update_once_and_the_scheduler_survives_a_
     url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
     parent = start_workers(env, tmp_path)
     try:
-        await api.wait_for(lambda a: len(a.calls("setWebhook")) >= 2, timeout=60)
+        await api.wait_for(lambda a: len(a.calls("setWebhook")) >= 2, timeout=START_WITHIN)
         await wait_until(lambda: leader(postgres_url) is not None, within=30)
         first = leader(postgres_url)
         assert first in children(parent.pid)

@@ -194,7 +194,8 @@ def dense_factory() -> langdetect_factory.DetectorFactory:
 def test_the_sparse_profiles_give_langdetects_own_answers(monkeypatch):
     texts = [sentence for name in ("dev", "test") for _, sentence in labelled(name)]
     sparse = [detect_language(text) for text in texts]
-    monkeypatch.setattr(flows.language, "_detector_factory", dense_factory)
+    dense = dense_factory()  # built once: loading langdetect's profiles takes a second
+    monkeypatch.setattr(flows.language, "_detector_factory", lambda: dense)
     assert [detect_language(text) for text in texts] == sparse
 
 

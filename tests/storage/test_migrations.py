@@ -38,8 +38,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(database_url):
-    engine = make_engine(database_url)
+def engine(empty_database_url):
+    engine = make_engine(empty_database_url)
     yield engine
     engine.dispose()
 
@@ -55,12 +55,12 @@ def test_upgrade_creates_every_table_at_head(engine):
     assert current_revision(engine) == head_revision() == newest
 
 
-def test_upgrade_by_url_then_again_keeps_the_data(engine, database_url):
-    upgrade_database(database_url)
+def test_upgrade_by_url_then_again_keeps_the_data(engine, empty_database_url):
+    upgrade_database(empty_database_url)
     with session_scope(engine) as session:
         get_or_create_resident(session=session, pseudonym="p1", now=NOW)
     upgrade_database(engine)
-    upgrade_database(database_url)
+    upgrade_database(empty_database_url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT pseudonym FROM resident")).scalars().all() == ["p1"]
     assert current_revision(engine) == head_revision()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from bot.app import build_core
 from bot.jobs.themes import assign_pending
@@ -85,7 +86,7 @@ def _seed(context: WebContext) -> None:
     context.db.call(queries.add_staff, telegram_id=STAFF_ID, role="staff", now=NOW)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")  # the loop of the file's browser
 async def workspace(tmp_path: Path) -> AsyncIterator[Workspace]:
     """Serve the workspace over a seeded database until the test ends."""
     port = free_port()
@@ -111,9 +112,10 @@ async def workspace(tmp_path: Path) -> AsyncIterator[Workspace]:
         core.db.engine.dispose()
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """Debian's Chromium under Playwright; the test is skipped where either is missing."""
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def _chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium under Playwright, started once for a file's tests (it takes seconds);
+    the tests are skipped where either is missing."""
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("Chromium not found: install Debian's chromium (apt-get install -y chromium)")
@@ -129,3 +131,12 @@ async def browser() -> AsyncIterator[Any]:
             yield launched
         finally:
             await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def browser(_chromium: Any) -> AsyncIterator[Any]:
+    """The file's Chromium for one test; every context (cookies, pages) it opened is closed
+    after it, so no test sees another's session."""
+    yield _chromium
+    for context in list(_chromium.contexts):
+        await context.close()

@@ -1,5 +1,6 @@
 """A theme's status in the browser: preview who is told, confirm, refuse politely, publish."""
 
+import pytest
 from sqlmodel import Session, col, select
 
 from storage import queries
@@ -8,6 +9,8 @@ from storage.queries.statuses import Target
 from tests.web.conftest import NOW, Workspace
 from tests.web.test_workspace_browser import PHONE, signed_in
 
+# One Chromium serves the file's tests: they run in the loop it was started in.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 AGREED = (1, 3, 5)  # residents (and their one problem each) who asked to hear back
 
 

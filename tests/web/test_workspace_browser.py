@@ -6,9 +6,13 @@ from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
+
 from storage import queries
 from tests.web.conftest import STAFF_ID, XSS_IMAGE, Workspace
 
+# One Chromium serves the file's tests: they run in the loop it was started in.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PAGES = ("/", "/themes", "/problems", "/workshops", "/map")
