@@ -62,7 +62,8 @@ from flows.staff_texts import StaffTexts
 from flows.text_normalise import warm_up as load_dictionaries
 from storage import queries
 from storage.database import Database
-from storage.engine import Leadership, make_engine, upgrade_database
+from storage.engine import make_engine, upgrade_database
+from storage.leadership import Leadership
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

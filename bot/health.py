@@ -11,7 +11,8 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import Engine
 
-from storage.engine import head_revision, probe
+from storage.engine import head_revision
+from storage.leadership import probe
 
 log = logging.getLogger(__name__)
 # getUpdates answers at least every 25 s (its long-poll timeout); a webhook is checked every 30.

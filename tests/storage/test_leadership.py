@@ -2,7 +2,8 @@
 
 import pytest
 
-from storage.engine import Leadership, make_engine
+from storage.engine import make_engine
+from storage.leadership import Leadership
 
 
 def test_sqlite_has_one_process_and_it_always_leads(sqlite_url: str) -> None:
