@@ -184,11 +184,11 @@ class Conversations:
     ) -> Turn:
         """Claim the update, advance the resident's interview, and store what it says."""
         # The common steps are a few plain statements (storage/queries/hot_path.py).
-        claimed = update_id is None or hot_path.claim(
+        claimed = update_id is None or hot_path.claim_update(
             session=session, update_id=update_id, now=event.now
         )
         row = hot_path.enter_resident(session=session, pseudonym=resident, now=event.now)
-        stored = hot_path.conversation_state(session=session, resident_id=row.id)
+        stored = hot_path.load_state(session=session, resident_id=row.id)
         state = InterviewState.from_dict(stored) if stored else InterviewState()
         if not claimed:
             assert update_id is not None
@@ -209,7 +209,7 @@ class Conversations:
             # "Nothing was stored": a refusal leaves no pseudonym and no state behind.
             queries.delete_resident(session=session, resident_id=row.id)
         elif not effects.erased:
-            hot_path.store_state(
+            hot_path.save_state(
                 session=session, resident_id=row.id, state=state.to_dict(), now=event.now
             )
         turn = self._turn(state, outputs, escape, documents=effects.documents)

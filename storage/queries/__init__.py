@@ -27,6 +27,7 @@ from storage.queries.followups import (
     schedule_follow_ups,
     stop_follow_ups,
 )
+from storage.queries.hot_path import claim_update, load_state, save_state
 from storage.queries.notices import (
     changes_between,
     claim_status_notice,
@@ -66,11 +67,9 @@ from storage.queries.problems import (
 from storage.queries.residents import (
     delete_resident,
     get_or_create_resident,
-    load_state,
     record_consent,
     resident_language,
     resident_row,
-    save_state,
     set_follow_up,
     set_language,
     set_reporter_blocked,
@@ -138,8 +137,6 @@ from storage.queries.translations import (
     store_translations,
 )
 from storage.queries.updates import (
-    claim_update,
-    mark_replied,
     prune_processed_updates,
     was_replied,
 )
@@ -214,7 +211,6 @@ __all__ = [
     "load_state",
     "lock_theme_state",
     "log_action",
-    "mark_replied",
     "max_theme_id",
     "merge_themes",
     "move_problem",

@@ -107,7 +107,7 @@ def _for(session: Session) -> _Statements:
     return _statements(session.get_bind().dialect.name)
 
 
-def claim(session: Session, *, update_id: int, now: datetime) -> bool:
+def claim_update(session: Session, *, update_id: int, now: datetime) -> bool:
     """Mark a Telegram update as handled: True the first time, False if it already was."""
     # Part of the caller's transaction: if that rolls back, the update can be claimed again.
     found = _run(session, _for(session).claim, uid=update_id, at=now)
@@ -115,7 +115,11 @@ def claim(session: Session, *, update_id: int, now: datetime) -> bool:
 
 
 def enter_resident(session: Session, *, pseudonym: str, now: datetime) -> Entered:
-    """Return the resident with this pseudonym, created if new, marked seen and locked."""
+    """Return the resident with this pseudonym, created if new, marked seen and locked.
+
+    Locked to the end of the transaction, so one resident's updates are handled one at a time
+    across processes.
+    """
     statements = _for(session)
     row = _run(session, statements.touch, who=pseudonym, at=now).first()
     if row is None:
@@ -124,14 +128,14 @@ def enter_resident(session: Session, *, pseudonym: str, now: datetime) -> Entere
     return Entered(id=row[0], consent_version=row[1])
 
 
-def conversation_state(session: Session, *, resident_id: int) -> dict[str, Any] | None:
+def load_state(session: Session, *, resident_id: int) -> dict[str, Any] | None:
     """Return the resident's interview state (a fresh copy), or None if they have none."""
     # Decoded from the stored JSON: a new object each time, never shared with anything.
     found: dict[str, Any] | None = _run(session, _for(session).state, rid=resident_id).scalar()
     return found
 
 
-def store_state(
+def save_state(
     session: Session, *, resident_id: int, state: dict[str, Any], now: datetime
 ) -> None:
     """Store the resident's whole interview state: one statement, new or not."""

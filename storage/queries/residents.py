@@ -1,26 +1,17 @@
 """A resident: who they are, their interview state, consent, language and follow-up chat."""
 
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import (
     LANGUAGE_MAX,
-    Conversation,
     Problem,
     Resident,
-    ResidentBase,
 )
-
-
-def _copy(state: dict[str, Any]) -> dict[str, Any]:
-    """Return a deep copy of a JSON value (as JSON stores it; ~10 times faster than deepcopy)."""
-    copied: dict[str, Any] = json.loads(json.dumps(state))
-    return copied
+from storage.queries.hot_path import enter_resident
 
 
 def resident_row(session: Session, resident_id: int) -> Resident:
@@ -31,28 +22,15 @@ def resident_row(session: Session, resident_id: int) -> Resident:
     return resident
 
 
-def get_or_create_resident(
-    session: Session, *, pseudonym: str, now: datetime, lock: bool = False
-) -> Resident:
-    """Return the resident with this pseudonym, created if new and marked seen at ``now``."""
-    ResidentBase.model_validate({"pseudonym": pseudonym})
-    query = select(Resident).where(Resident.pseudonym == pseudonym)
-    if lock:
-        # Holds the row to the end of the transaction, so one resident's messages are handled
-        # one at a time across processes (FOR UPDATE; SQLite's BEGIN IMMEDIATE already does).
-        # populate_existing: a locked read must not be answered from the identity map.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    resident = session.exec(query).first()
-    if resident is None:
-        resident = Resident(pseudonym=pseudonym, created_at=now, last_seen_at=now)
-        try:
-            # A savepoint, so losing the race to another transaction keeps ours usable.
-            with session.begin_nested():
-                session.add(resident)
-                session.flush()
-        except IntegrityError:
-            resident = session.exec(query).one()
-    resident.last_seen_at = now
+def get_or_create_resident(session: Session, *, pseudonym: str, now: datetime) -> Resident:
+    """Return the resident with this pseudonym as a row, created if new, marked seen and locked.
+
+    The same statements as a resident's update (``hot_path.enter_resident``), for the callers
+    that want the whole row.
+    """
+    entered = enter_resident(session=session, pseudonym=pseudonym, now=now)
+    resident = session.get(Resident, entered.id, populate_existing=True)
+    assert resident is not None
     return resident
 
 
@@ -60,28 +38,6 @@ def resident_language(session: Session, *, pseudonym: str) -> str:
     """Return the interview language of the resident with this pseudonym ("" if unknown)."""
     found = session.exec(select(Resident.language).where(Resident.pseudonym == pseudonym))
     return found.first() or ""
-
-
-def load_state(session: Session, *, resident_id: int) -> dict[str, Any] | None:
-    """Return a copy of the resident's interview state, or None if they have none."""
-    conversation = session.get(Conversation, resident_id)
-    if conversation is None:
-        return None
-    # A copy: mutating the mapped JSON value in place would never be written back.
-    return _copy(conversation.state)
-
-
-def save_state(
-    session: Session, *, resident_id: int, state: dict[str, Any], now: datetime
-) -> None:
-    """Store the resident's whole interview state."""
-    new_state = _copy(state)  # a new object, so the change is always detected
-    conversation = session.get(Conversation, resident_id)
-    if conversation is None:
-        session.add(Conversation(resident_id=resident_id, state=new_state, updated_at=now))
-    else:
-        conversation.state = new_state
-        conversation.updated_at = now
 
 
 def record_consent(session: Session, *, resident_id: int, version: int, now: datetime) -> None:

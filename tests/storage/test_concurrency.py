@@ -100,7 +100,7 @@ def test_a_locked_resident_is_handled_by_one_transaction_at_a_time(database_url)
 
     def first() -> None:
         with session_scope(engine) as session:
-            resident = get_or_create_resident(session=session, pseudonym="p", now=T0, lock=True)
+            resident = get_or_create_resident(session=session, pseudonym="p", now=T0)
             locked.set()
             threading.Event().wait(0.3)
             save_state(session=session, resident_id=_id(resident), state={"by": "first"}, now=T0)
@@ -108,7 +108,7 @@ def test_a_locked_resident_is_handled_by_one_transaction_at_a_time(database_url)
     def second() -> None:
         locked.wait(5)
         with session_scope(engine) as session:
-            resident = get_or_create_resident(session=session, pseudonym="p", now=T0, lock=True)
+            resident = get_or_create_resident(session=session, pseudonym="p", now=T0)
             # Only reached after the first transaction committed, so its state is visible.
             seen.append(load_state(session=session, resident_id=_id(resident)))
 

@@ -38,25 +38,25 @@ def test_an_overlong_pseudonym_is_refused_before_anything_is_stored(engine):
 def test_the_state_is_stored_whole_and_read_back_as_a_copy_of_its_own(engine):
     with session_scope(engine) as session:
         resident = hot_path.enter_resident(session=session, pseudonym=PSEUDONYM, now=T0)
-        assert hot_path.conversation_state(session=session, resident_id=resident.id) is None
-        hot_path.store_state(
+        assert hot_path.load_state(session=session, resident_id=resident.id) is None
+        hot_path.save_state(
             session=session, resident_id=resident.id, state={"step": "ask_area"}, now=T0
         )
     with session_scope(engine) as session:
-        state = hot_path.conversation_state(session=session, resident_id=resident.id)
+        state = hot_path.load_state(session=session, resident_id=resident.id)
         assert state == {"step": "ask_area"}
         state["step"] = "changed in memory only"
         new = {"step": "confirm", "draft": {"groups": ["student"]}}
-        hot_path.store_state(session=session, resident_id=resident.id, state=new, now=T0)
+        hot_path.save_state(session=session, resident_id=resident.id, state=new, now=T0)
     with session_scope(engine) as session:
-        state = hot_path.conversation_state(session=session, resident_id=resident.id)
+        state = hot_path.load_state(session=session, resident_id=resident.id)
         assert state == {"step": "confirm", "draft": {"groups": ["student"]}}
 
 
 def test_marks_asked_for_together_are_all_recorded(engine):
     with session_scope(engine) as session:
         for update_id in (1, 2, 3, 4):
-            assert hot_path.claim(session=session, update_id=update_id, now=T0)
+            assert hot_path.claim_update(session=session, update_id=update_id, now=T0)
     marks = RepliedMarks(Database(engine), clock=lambda: T0)
 
     async def answered() -> None:

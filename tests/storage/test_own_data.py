@@ -6,14 +6,13 @@ from sqlalchemy import Engine
 
 import flows.problem
 from storage.engine import session_scope
+from storage.queries.hot_path import load_state, save_state
 from storage.queries.privacy import forget_unconsented, own_reports
 from storage.queries.problems import add_problem
 from storage.queries.residents import (
     get_or_create_resident,
-    load_state,
     record_consent,
     resident_language,
-    save_state,
     set_language,
 )
 

@@ -13,11 +13,11 @@ import flows.problem
 from storage import queries
 from storage.engine import session_scope
 from storage.models import DigestDelivery, Problem
+from storage.queries.hot_path import save_state
 from storage.queries.outbox import outbox_due
 from storage.queries.problems import add_problem, count_problems, problem_records
 from storage.queries.residents import (
     get_or_create_resident,
-    save_state,
 )
 from tests.factories import SAMPLE_PROBLEM
 

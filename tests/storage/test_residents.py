@@ -9,14 +9,13 @@ from sqlmodel import Session
 
 from storage.engine import session_scope
 from storage.models import Problem, Resident
+from storage.queries.hot_path import load_state, save_state
 from storage.queries.privacy import resident_data
 from storage.queries.problems import add_problem, problem_records, similar_candidates
 from storage.queries.residents import (
     delete_resident,
     get_or_create_resident,
-    load_state,
     record_consent,
-    save_state,
     set_follow_up,
     set_language,
     set_reporter_blocked,
@@ -44,7 +43,7 @@ def test_a_resident_is_created_once_per_pseudonym(engine):
     first = _resident_id(engine, "p1", T0)
     later = T0 + timedelta(hours=1)
     with session_scope(engine) as session:
-        again = get_or_create_resident(session=session, pseudonym="p1", now=later, lock=True)
+        again = get_or_create_resident(session=session, pseudonym="p1", now=later)
     assert again.id == first
     assert again.created_at == T0
     assert again.last_seen_at == later

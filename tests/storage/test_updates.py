@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage.engine import session_scope
-from storage.queries.updates import claim_update, prune_processed_updates
+from storage.queries.hot_path import claim_update
+from storage.queries.updates import prune_processed_updates
 from tests.factories import SAMPLE_PROBLEM
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
