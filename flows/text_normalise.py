@@ -209,6 +209,11 @@ def lemmatise(word: str, language: str) -> str:
     return _lemma(word, code)
 
 
+def lemmatise_cache_size() -> int:
+    """Return how many words' lemmas are cached now (at most 16,384)."""
+    return _lemma.cache_info().currsize
+
+
 # One cache of recent lemmas, bounded: residents' typos make the words seen grow with the
 # problems stored (two caches of 65,536, simplemma's own and ours, held 33 MiB once full).
 @functools.lru_cache(maxsize=16_384)

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tests.bot.harness import Resident, running_bot, settings_for, text_of
+from tests.bot.harness import Resident, all_replies_recorded, running_bot, settings_for, text_of
 from tests.bot.test_e2e_bad_input import consented
 from tests.bot.test_e2e_transport import BUS, drafts
 from tests.fakebotapi import FakeBotAPI
@@ -45,6 +45,9 @@ async def test_updates_sent_while_sqlite_is_read_only_are_applied_once_it_is_wri
     caplog.set_level(logging.WARNING)
     async with running_bot(settings_for(api, sqlite_url)) as core:
         residents: list[Resident] = [await consented(api, core, user) for user in RESIDENTS]
+        # A reply whose delivery is not yet recorded is sent again when its update is retried:
+        # the file turns read-only only after every earlier answer is on record.
+        await all_replies_recorded(sqlite_url)
         with sqlite_read_only(sqlite_url):
             assert write_error(sqlite_url) == "SQLITE_READONLY"  # what a remount gives
             for user in RESIDENTS:
