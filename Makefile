@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/ruff check bot flows storage tests bench
 	$(BIN)/ruff format --check bot flows storage tests bench
 	$(BIN)/mypy bot flows storage
-	$(BIN)/pytest -q -n 6 --dist loadgroup
+	$(BIN)/pytest -q -n 4 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot flows storage tests bench

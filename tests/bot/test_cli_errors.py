@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.test_e2e_faults import START_WITHIN
+from tests.bot.test_e2e_faults import PROCESS_TIMEOUT, START_WITHIN
 from tests.cli import SECRET, innspill_in, run_cli
 from tests.fakebotapi import FakeBotAPI
 
@@ -115,7 +115,7 @@ def test_a_different_secret_key_refuses_to_start_with_one_line(tmp_path: Path) -
 
 
 @pytest.mark.e2e
-@pytest.mark.xdist_group("processes")
+@pytest.mark.timeout(PROCESS_TIMEOUT)
 async def test_a_revoked_token_stops_with_one_line_naming_bot_token(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:

@@ -10,7 +10,12 @@ from tests.web.conftest import NOW, Workspace
 from tests.web.test_workspace_browser import PHONE, signed_in
 
 # One Chromium serves the file's tests: they run in the loop it was started in.
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# One xdist worker runs the whole file: one Chromium starts for it (tests/web/conftest.py), not
+# one on every worker that happens to get one of its tests.
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.xdist_group("browser-theme-status"),
+]
 AGREED = (1, 3, 5)  # residents (and their one problem each) who asked to hear back
 
 

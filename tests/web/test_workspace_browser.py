@@ -12,7 +12,12 @@ from storage import queries
 from tests.web.conftest import STAFF_ID, XSS_IMAGE, Workspace
 
 # One Chromium serves the file's tests: they run in the loop it was started in.
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# One xdist worker runs the whole file: one Chromium starts for it (tests/web/conftest.py), not
+# one on every worker that happens to get one of its tests.
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.xdist_group("browser-workspace"),
+]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PAGES = ("/", "/themes", "/problems", "/workshops", "/map")
