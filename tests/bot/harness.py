@@ -5,7 +5,7 @@ import contextlib
 import html
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,15 +71,19 @@ async def running_bot(
     digest_every: float = 60.0,
     per_chat: float = TEST_PER_CHAT,
     pacer: Pacer | None = None,
+    retry_sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Core]:
     """Start the bot as ``innspill run`` does; stop it cleanly when the block ends.
 
     ``digest_every`` is how often the scheduler looks for due digests, ``per_chat`` the least
     time between two messages to one chat (seconds of real time); or the whole ``pacer``.
+    ``retry_sleep`` replaces the wait between two attempts at a failing update.
     """
     core = build_core(settings, clock=clock or Clock())
     pacer = pacer or Pacer(per_chat=per_chat)
     runner = TelegramRunner(core, digest_every=digest_every, pacer=pacer)
+    if retry_sleep is not None:
+        runner.applier.sleep = retry_sleep
     task = asyncio.create_task(runner.run())
     try:
         yield core
