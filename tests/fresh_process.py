@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def fresh_report(
-    script: str, *, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 120
+    script: str, *, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 300
 ) -> dict[str, Any]:
     """Run ``script`` with ``python -c`` in the repository; return the JSON it printed."""
     done = subprocess.run(

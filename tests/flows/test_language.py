@@ -222,7 +222,7 @@ print(json.dumps({"mib": rss() - before, "answer": detect_language("Kva heiter d
 
 def test_the_language_profiles_fit_in_a_small_bot():
     # langdetect's own layout, a list of 55 floats per n-gram, took 65 MiB of an idle bot.
-    report = fresh_report(_PROFILES_MEMORY, timeout=60)
+    report = fresh_report(_PROFILES_MEMORY)
     assert report["mib"] < 35
     assert report["answer"] == "nn"
 
@@ -241,9 +241,7 @@ print(json.dumps({"answers": answers, "global_untouched": before == after == (No
 
 def run_fresh(texts: list[str], hash_seed: str) -> dict[str, Any]:
     """Detect ``texts`` in a new interpreter (a freshly built factory); return its report."""
-    return fresh_report(
-        _FRESH_PROCESS, stdin=json.dumps(texts), env={"PYTHONHASHSEED": hash_seed}, timeout=60
-    )
+    return fresh_report(_FRESH_PROCESS, stdin=json.dumps(texts), env={"PYTHONHASHSEED": hash_seed})
 
 
 def test_freshly_built_detectors_in_new_processes_give_the_same_answers():

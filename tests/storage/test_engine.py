@@ -42,7 +42,7 @@ def test_a_commit_survives_the_process_being_killed_right_after_it(sqlite_url):
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", script], cwd=root, check=False, timeout=120)
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, check=False, timeout=300)
     assert done.returncode == -signal.SIGKILL
     engine = make_engine(sqlite_url)
     with session_scope(engine) as session:

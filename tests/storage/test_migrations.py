@@ -112,7 +112,7 @@ def test_a_bot_starting_on_the_newest_schema_never_loads_alembic(sqlite_url):
         text=True,
         cwd=Path(__file__).resolve().parents[2],
         check=True,
-        timeout=120,
+        timeout=300,
     )
     assert json.loads(done.stdout) == {"ready": True, "alembic": []}
 
