@@ -41,6 +41,23 @@ def _guarded_connect_ex(sock: socket.socket, address: Any) -> int:
     return _real_connect_ex(sock, address)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make ``xdist_group`` work again: pytest-xdist 3.8 appends a test's group to
+    ``item._nodeid``, which pytest 9.2 no longer reads (it reads ``item._id``), so every group was
+    silently ignored and its tests spread over all workers. Put the name where pytest reads it."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist's workers only
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # an older pytest reads _nodeid itself
+        return
+    for item in items:
+        wanted = getattr(item, "_nodeid", None)
+        if isinstance(wanted, str) and wanted != item.nodeid:
+            item._id = NodeId.parse(wanted)  # type: ignore[attr-defined]
+
+
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that opens a connection anywhere but 127.0.0.0/8 or ::1."""
