@@ -23,10 +23,14 @@ from flows.priority import PER_YEAR, Weights
 from flows.records import IMPORTED
 from flows.tallies import Before, ThemeSums, ViewSums, ranked
 from flows.trend import Earlier, Week
-from storage.models import Endorsement, HiddenQuote, Problem, Theme
-from storage.queries.digest_quotes import QuoteLists, Scope, pick_quotes, severe_records
-from storage.queries.tallies import _GROUPS, _THEME, _flag, _groups
+from storage.indexed import indexed_by
+from storage.models import Endorsement, Problem, Theme
+from storage.queries.digest_quotes import Scope, by_blocked, pick_quotes, severe_records
+from storage.queries.tallies import _GROUPS, _STORED_GROUPS, _THEME, _flag, _groups
 from storage.queries.themes import theme_label
+
+SEGMENT_INDEX = "ix_problem_segments"  # SQLite's: migration 0018
+THEME_INDEX = "ix_problem_themes"
 
 
 def _people(session: Session, scope: Scope, period: Period) -> tuple[int, int, int]:
@@ -45,31 +49,31 @@ def _people(session: Session, scope: Scope, period: Period) -> tuple[int, int, i
 
 
 Segments = dict[tuple[str, tuple[str, ...], str, str], int]
+_PROBLEM = Problem.__table__  # type: ignore[attr-defined]
 
 
-def _segments(session: Session, scope: Scope, period: Period) -> tuple[Segments, QuoteLists]:
-    """Count the period's problems by segment, and its quotable ones by words (one pass)."""
-    hidden = col(Problem.id).in_(select(col(HiddenQuote.problem_id)))
-    keys = (
-        col(Problem.area),
-        _GROUPS,
-        col(Problem.language),
-        col(Problem.source),
-        col(Problem.quote_words),
-        case((hidden, 1), else_=0),
-    )
-    query = scope(select(*keys, func.count()).group_by(*keys), period.start, period.end)
+def _segments(session: Session, scope: Scope, period: Period) -> Segments:
+    """Count the period's problems by area, groups, language and source."""
+    ordered = scope.ordered(period)
+    groups = _STORED_GROUPS if ordered else _GROUPS
+    keys = (col(Problem.area), groups, col(Problem.language), col(Problem.source))
+    query = select(*keys, func.count()).group_by(*keys)
     segments: Counter[tuple[str, tuple[str, ...], str, str]] = Counter()
-    lists = QuoteLists()
-    for area, text, language, source, words, is_hidden, count in session.execute(query):
-        groups = _groups(text)
-        segments[(area, groups, language, source)] += count
-        if not is_hidden:
-            lists.overall[words] += count
-            lists.areas[area][words] += count
-            lists.groups[groups][words] += count
-            lists.texts[groups].add(text)
-    return dict(segments), lists
+    if not ordered:
+        for area, text, language, source, count in session.execute(
+            scope(query, period.start, period.end)
+        ):
+            segments[(area, _groups(text), language, source)] += count
+        return dict(segments)
+    # In segment order from the index alone, blocked residents' problems included: those few
+    # (found through the resident index) are taken off after.
+    every = indexed_by(scope.dated(query, period.start, period.end), _PROBLEM, SEGMENT_INDEX)
+    for area, text, language, source, count in session.execute(every):
+        segments[(area, _groups(text), language, source)] += count
+    blocked = scope.dated(query.where(by_blocked()), period.start, period.end)
+    for area, text, language, source, count in session.execute(blocked):
+        segments[(area, _groups(text), language, source)] -= count
+    return {key: count for key, count in segments.items() if count}
 
 
 def _lists_of(session: Session) -> ColumnElement[str]:
@@ -86,8 +90,12 @@ def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSum
     """Add up each theme's problems: what its priority is computed from."""
     anonymous = col(Problem.resident_id).is_(None)
     rate = case(*((col(Problem.frequency) == k, v) for k, v in PER_YEAR.items()), else_=None)
+    # A long period in SQLite: read in theme order from the index alone, nothing sorted.
+    ordered = scope.ordered(period)
+    key = col(Problem.theme_id) if ordered else _THEME
+    lists = func.group_concat(_STORED_GROUPS.distinct()) if ordered else _lists_of(session)
     query = select(
-        _THEME,
+        key,
         func.count(),
         func.count(func.distinct(col(Problem.resident_id))),
         _flag(anonymous),
@@ -98,9 +106,12 @@ def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSum
         func.coalesce(func.sum(rate), 0),
         func.count(rate),
         func.count(func.distinct(func.nullif(col(Problem.area), ""))),
-        _lists_of(session),
-    ).where(_THEME.is_not(None))
-    rows = session.execute(scope(query.group_by(_THEME), period.start, period.end)).all()
+        lists,
+    ).where(key.is_not(None))
+    query = scope(query.group_by(key), period.start, period.end)
+    if ordered:
+        query = indexed_by(query, _PROBLEM, THEME_INDEX)
+    rows = session.execute(query).all()
     # Driven from the endorsements, which are few: joined the other way, every problem is read.
     endorsed = (
         select(_THEME, func.count())
@@ -203,7 +214,7 @@ def digest_sums(
     scope = Scope(session)
     problems, residents, suggestions = _people(session, scope, period)
     themes = _theme_sums(session, scope, period)
-    segments, lists = _segments(session, scope, period)
+    segments = _segments(session, scope, period)
     previous, previous_residents, _ = _people(session, scope, before)
     before_themes = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
     top = [sums.theme for sums, _ in ranked(themes, weights)[:TOP_LIMIT]]
@@ -224,4 +235,4 @@ def digest_sums(
         trend=_weeks(session, scope, weeks),
         severe=severe,
     )
-    return sums, pick_quotes(session, scope, period, lists, severe, language)
+    return sums, pick_quotes(session, scope, period, segments, severe, language)

@@ -1,13 +1,14 @@
-"""A digest's quotes from a few candidates: the best of each area, of each set of groups and of
-all, ranked by the stored ``quote_words``, read further only where the choice could change.
+"""A digest's quotes from a few candidates: the period's best few, ranked by the stored
+``quote_words``; when those cannot settle the choice, the best of each area, of each set of
+groups and of all, read further only where the choice could change.
 
 ``Scope`` narrows every digest query to a period's problems of residents not blocked.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -19,19 +20,31 @@ from flows.digest_sums import QuoteCut, Unsure, quotes_from
 from flows.periods import Period
 from flows.records import ProblemRecord
 from storage.models import HiddenQuote, Problem, Resident
+from storage.models.types import SEVERITY_MAX
 from storage.queries.problems import problem_records
 from storage.queries.tallies import _GROUPS, _groups
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+# The period's best quotes read first: with four areas among them, the four quotes are.
+FIRST_QUOTES = 64
 QUOTE_CANDIDATES = 8  # quotes looked at first in each list: by area, by groups and of all
 _NEVER = 1_000_000  # more words than any text has
 _NONE_KEPT = 0  # no problem has this id: a list of which no candidate was kept
+ORDERED_FROM = timedelta(days=92)  # as the workspace's (storage/queries/tallies.py)
+
+
+def _blocked() -> Select[int | None]:
+    return select(col(Resident.id)).where(col(Resident.blocked_at).is_not(None))
 
 
 def _unblocked() -> ColumnElement[bool]:
-    blocked = select(col(Resident.id)).where(col(Resident.blocked_at).is_not(None))
     resident = col(Problem.resident_id)
-    return or_(resident.is_(None), resident.not_in(blocked))
+    return or_(resident.is_(None), resident.not_in(_blocked()))
+
+
+def by_blocked() -> ColumnElement[bool]:
+    """Tell the problems of blocked residents (few: found through the resident index)."""
+    return col(Problem.resident_id).in_(_blocked())
 
 
 def _span(session: Session) -> tuple[datetime | None, datetime | None]:
@@ -50,9 +63,13 @@ class Scope:
 
     def __init__(self, session: Session) -> None:
         self.first, self.last = _span(session)
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
 
     def __call__(self, query: Q, start: datetime, end: datetime) -> Q:
-        query = query.where(_unblocked())
+        return self.dated(query.where(_unblocked()), start, end)
+
+    def dated(self, query: Q, start: datetime, end: datetime) -> Q:
+        """Narrow ``query`` to the period only (blocked residents' problems too)."""
         if self.first is None or self.last is None:
             return query
         if start > self.first:
@@ -60,6 +77,15 @@ class Scope:
         if end <= self.last:
             query = query.where(col(Problem.created_at) < end)
         return query
+
+    def ordered(self, period: Period) -> bool:
+        """Tell whether SQLite should count ``period`` from an index in its grouping's order.
+
+        SQLite has no hash aggregate: it sorts a GROUP BY's rows unless an index hands them
+        over in order. From about a quarter of a year on, reading such an index whole (and
+        skipping the rows outside the period) is cheaper than sorting the period's rows.
+        """
+        return self.sqlite and period.end - period.start >= ORDERED_FROM
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +110,55 @@ def _quotable(scope: Scope, query: Q, period: Period) -> Q:
 def severe_records(
     session: Session, scope: Scope, period: Period, language: str
 ) -> list[ProblemRecord]:
+    """Return the most severe problems, newest first within a rating, as ``severe_quotes``.
+
+    Asked one rating at a time, newest first: the date index finds them among the latest few
+    instead of every rated problem being sorted.
+    """
+    ids: list[int] = []
+    for severity in range(SEVERITY_MAX, SEVERE_AT_LEAST - 1, -1):
+        query = _quotable(
+            scope,
+            select(col(Problem.id))
+            .where(col(Problem.severity) == severity)
+            .order_by(col(Problem.created_at).desc(), col(Problem.id).desc())
+            .limit(SEVERE_LIMIT - len(ids)),
+            period,
+        )
+        ids.extend(session.execute(query).scalars())
+        if len(ids) == SEVERE_LIMIT:
+            break
+    return problem_records(session=session, ids=ids, language=language) if ids else []
+
+
+def quote_lists(session: Session, scope: Scope, period: Period) -> QuoteLists:
+    """Count the period's quotable problems by area, groups and words."""
+    keys = (col(Problem.area), _GROUPS, col(Problem.quote_words))
+    query = _quotable(scope, select(*keys, func.count()).group_by(*keys), period)
+    lists = QuoteLists()
+    for area, text, words, count in session.execute(query):
+        groups = _groups(text)
+        lists.overall[words] += count
+        lists.areas[area][words] += count
+        lists.groups[groups][words] += count
+        lists.texts[groups].add(text)
+    return lists
+
+
+def best_quotes(
+    session: Session, scope: Scope, period: Period, language: str
+) -> list[ProblemRecord]:
+    """Return the period's ``FIRST_QUOTES`` best quotable problems, as ``quote_rank`` ranks."""
     query = _quotable(
         scope,
         select(col(Problem.id))
-        .where(col(Problem.severity) >= SEVERE_AT_LEAST)
         .order_by(
-            col(Problem.severity).desc(), col(Problem.created_at).desc(), col(Problem.id).desc()
+            col(Problem.quote_words).desc(),
+            func.length(col(Problem.text)).desc(),
+            col(Problem.created_at).desc(),
+            col(Problem.id),
         )
-        .limit(SEVERE_LIMIT),
+        .limit(FIRST_QUOTES),
         period,
     )
     ids = list(session.execute(query).scalars())
@@ -133,6 +200,34 @@ def _more(keep: int) -> int:
 
 
 def pick_quotes(
+    session: Session,
+    scope: Scope,
+    period: Period,
+    segments: Iterable[tuple[str, tuple[str, ...], str, str]],
+    severe: Sequence[ProblemRecord],
+    language: str,
+) -> tuple[Quote, ...]:
+    """Pick the quotes from the period's best few; when a problem ranked below them could still
+    be taken (fewer than four areas among them, or the best much alike), from the best of each
+    list instead (``segments``: the period's counted segments, for its areas and groups).
+    """
+    best = best_quotes(session, scope, period, language)
+    known = {record.id for record in best}
+    candidates = [*best, *(record for record in severe if record.id not in known)]
+    cut = QuoteCut()  # fewer than asked for: every quotable problem of the period
+    if len(best) == FIRST_QUOTES:  # every list is cut after the last of them
+        last = best[-1].id
+        keys = set(segments)
+        cut = QuoteCut({k[0]: last for k in keys}, {k[1]: last for k in keys}, last)
+    found = quotes_from(candidates, severe_quotes(severe), cut)
+    if not isinstance(found, Unsure):
+        return found
+    return quotes_by_list(
+        session, scope, period, quote_lists(session, scope, period), severe, language
+    )
+
+
+def quotes_by_list(
     session: Session,
     scope: Scope,
     period: Period,

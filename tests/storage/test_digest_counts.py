@@ -132,11 +132,14 @@ PERIODS = {
 
 
 @pytest.mark.parametrize("themed", [True, False], ids=["themes", "no themes"])
-@pytest.mark.parametrize("keep", [8, 1])
+@pytest.mark.parametrize(("first", "keep"), [(64, 8), (1, 1)])
 def test_the_counted_digest_is_the_digest_of_every_record(
-    engine: Engine, themed: bool, keep: int, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, themed: bool, first: int, keep: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(digest_quotes, "QUOTE_CANDIDATES", keep)  # 1: the cut lists are widened
+    # 64: the period's best quotes settle the quotes; 1: they cannot, so the best of each list
+    # are read, and the lists cut too short are widened.
+    monkeypatch.setattr(digest_quotes, "FIRST_QUOTES", first)
+    monkeypatch.setattr(digest_quotes, "QUOTE_CANDIDATES", keep)
     with session_scope(engine) as session:
         _seed(session, themed=themed)
     content, texts = load_content(), load_staff_texts()
