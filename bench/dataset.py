@@ -177,7 +177,7 @@ def endorse(database_url: str, every: int = ENDORSED_EVERY) -> None:
         with engine.begin() as connection:
             residents = _count(connection, RESIDENT)
             pid = PROBLEM.c.id
-            fan = (pid * 7919) % residents + 1
+            fan = (pid * 13) % residents + 1  # small factor: PostgreSQL's integers are 32-bit
             rows = select(pid, fan, PROBLEM.c.created_at).where(
                 pid % every == 0,
                 pid.not_in(select(ENDORSEMENT.c.problem_id)),

@@ -28,7 +28,7 @@ from flows.periods import Period, previous, week_period
 from flows.priority import DEFAULT_WEIGHTS
 from flows.trend import EARLIER_PERIODS, week_bounds
 from storage import queries
-from storage.engine import make_engine, session_scope
+from storage.engine import make_engine, read_scope, session_scope
 
 TARGET_SECONDS = 5.0
 ZONE = ZoneInfo("Europe/Oslo")
@@ -88,7 +88,7 @@ def _by_counts(database_url: str, period: Period) -> tuple[Digest, float, float]
     while len(periods) < EARLIER_PERIODS:
         periods.append(previous(periods[-1], ZONE))
     started = time.perf_counter()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:  # as DigestBuilder.digest reads it
         sums, quotes = count_digest(
             session,
             period=period,

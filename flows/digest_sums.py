@@ -128,16 +128,20 @@ class Unsure:
 
 
 def quotes_from(
-    candidates: Sequence[ProblemRecord], severe: Sequence[Quote], cut: QuoteCut
+    candidates: Sequence[ProblemRecord],
+    severe: Sequence[Quote],
+    cut: QuoteCut,
+    made: dict[int, Quote] | None = None,
 ) -> tuple[Quote, ...] | Unsure:
     """Pick the quotes from the candidates, or name the lists a left-out record could change.
 
     A list cut short is safe when the pass that reads it had already taken its area (or its
     groups), or had taken all four quotes, by the last candidate kept: whatever follows that one
-    is passed over in every record's digest too.
+    is passed over in every record's digest too. ``made``: quotes masked before, by problem id.
     """
     taken = {quote.problem_id for quote in severe}
-    steps = spread_passes([q for q in informative(candidates) if q.problem_id not in taken])
+    chosen_from = informative(candidates, made)
+    steps = spread_passes([q for q in chosen_from if q.problem_id not in taken])
     rank = {record.id: quote_rank(record) for record in candidates}
     rank[0] = _BEFORE_ALL
     chosen = [(number, quote, rank[quote.problem_id]) for number, quote in steps]

@@ -25,9 +25,16 @@ from flows.tallies import Before, ThemeSums, ViewSums, ranked
 from flows.trend import Earlier, Week
 from storage.indexed import indexed_by
 from storage.models import Endorsement, Problem, Theme
-from storage.queries.digest_quotes import Scope, by_blocked, pick_quotes, severe_records
+from storage.queries.digest_quotes import (
+    Scope,
+    by_blocked,
+    pick_quotes,
+    ranked_quotes,
+    severe_records,
+)
 from storage.queries.tallies import _GROUPS, _STORED_GROUPS, _THEME, _flag, _groups
 from storage.queries.themes import theme_label
+from storage.together import Part, together
 
 SEGMENT_INDEX = "ix_problem_segments"  # SQLite's: migration 0018
 THEME_INDEX = "ix_problem_themes"
@@ -38,14 +45,26 @@ def _people(session: Session, scope: Scope, period: Period) -> tuple[int, int, i
     anonymous = col(Problem.resident_id).is_(None)
     query = select(
         func.count(),
-        func.count(func.distinct(col(Problem.resident_id))),
         _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
         _flag(func.trim(col(Problem.suggested_solution)) != ""),
     ).select_from(Problem)
-    problems, named, erased, suggestions = session.execute(
-        scope(query, period.start, period.end)
-    ).one()
-    return int(problems), int(named) + int(erased), int(suggestions)
+    problems, erased, suggestions = session.execute(scope(query, period.start, period.end)).one()
+    return int(problems), _residents(session, scope, period) + int(erased), int(suggestions)
+
+
+def _residents(session: Session, scope: Scope, period: Period) -> int:
+    """Count the distinct residents with a problem in ``period``.
+
+    Grouped first, then counted: PostgreSQL hashes in parallel workers, and SQLite reads the
+    resident index in order when no date narrows the problems; ``COUNT(DISTINCT)`` would look
+    up or sort every problem's resident. Narrowed by date, SQLite must not take that index:
+    it would look up every problem's date in the table.
+    """
+    bare = col(Problem.resident_id)
+    resident = bare if scope.everything(period.start, period.end) else bare + literal_column("0")
+    named = select(resident).where(bare.is_not(None)).group_by(resident)
+    grouped = scope(named, period.start, period.end).subquery()
+    return int(session.execute(select(func.count()).select_from(grouped)).scalar_one())
 
 
 Segments = dict[tuple[str, tuple[str, ...], str, str], int]
@@ -196,6 +215,14 @@ def _weeks(session: Session, scope: Scope, bounds: Sequence[datetime]) -> tuple[
     return tuple(Week(start.date(), int(n)) for start, n in zip(bounds, counts, strict=False))
 
 
+def _before(session: Session, scope: Scope, before: Period) -> Before:
+    """Count what the period before held: problems, residents and problems per theme."""
+    problems, residents, _ = _people(session, scope, before)
+    themes = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
+    counted = session.execute(scope(themes, before.start, before.end))
+    return Before(problems, residents, {int(t): int(n) for t, n in counted})
+
+
 def digest_sums(
     session: Session,
     *,
@@ -209,30 +236,36 @@ def digest_sums(
     """Count the digest of ``period`` and pick its quotes.
 
     ``before`` is the period before it, ``earlier`` the periods looked at for "new" and
-    "rising" (the latest first), ``weeks`` the trend's bounds.
+    "rising" (the latest first), ``weeks`` the trend's bounds. On PostgreSQL the passes run
+    side by side on the read's snapshot (``storage.together``; in a staff read only).
     """
     scope = Scope(session)
-    problems, residents, suggestions = _people(session, scope, period)
-    themes = _theme_sums(session, scope, period)
-    segments = _segments(session, scope, period)
-    previous, previous_residents, _ = _people(session, scope, before)
-    before_themes = select(_THEME, func.count()).where(_THEME.is_not(None)).group_by(_THEME)
+    parts: list[Part] = [
+        lambda s: _theme_sums(s, scope, period),  # the slowest: on ``session``
+        lambda s: _people(s, scope, period),
+        lambda s: _segments(s, scope, period),
+        lambda s: ranked_quotes(s, scope, period),
+        lambda s: _before(s, scope, before),
+        lambda s: tuple(severe_records(s, scope, period, language)),
+        lambda s: (_periods(s, scope, earlier), _weeks(s, scope, weeks)),
+    ]
+    themes, people, segments, best, previous, severe, (counts, trend) = together(session, parts)
+    problems, residents, suggestions = people
     top = [sums.theme for sums, _ in ranked(themes, weights)[:TOP_LIMIT]]
-    severe = tuple(severe_records(session, scope, period, language))
+    quotes, details = together(
+        session,
+        [
+            lambda s: pick_quotes(s, scope, period, best, segments, severe, language),
+            lambda s: _details(s, scope, period, top, language),
+        ],
+    )
     sums = DigestSums(
         current=ViewSums(problems, residents, segments, tuple(themes)),
-        before=Before(
-            previous,
-            previous_residents,
-            {
-                int(t): int(n)
-                for t, n in session.execute(scope(before_themes, before.start, before.end))
-            },
-        ),
+        before=previous,
         suggestions=suggestions,
-        details=_details(session, scope, period, top, language),
-        earlier=_periods(session, scope, earlier),
-        trend=_weeks(session, scope, weeks),
+        details=details,
+        earlier=counts,
+        trend=trend,
         severe=severe,
     )
-    return sums, pick_quotes(session, scope, period, segments, severe, language)
+    return sums, quotes

@@ -25,7 +25,9 @@ from storage.queries.problems import problem_records
 from storage.queries.tallies import _GROUPS, _groups
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
-# The period's best quotes read first: with four areas among them, the four quotes are.
+# The period's best quotes, ranked in one pass: the four quotes are nearly always among them.
+# The first 64 are read first, twice as many each time the quotes are not settled.
+RANKED = 4096
 FIRST_QUOTES = 64
 QUOTE_CANDIDATES = 8  # quotes looked at first in each list: by area, by groups and of all
 _NEVER = 1_000_000  # more words than any text has
@@ -77,6 +79,11 @@ class Scope:
         if end <= self.last:
             query = query.where(col(Problem.created_at) < end)
         return query
+
+    def everything(self, start: datetime, end: datetime) -> bool:
+        """Tell whether [start, end) holds every stored problem (no date to narrow by)."""
+        first, last = self.first, self.last
+        return first is None or last is None or (start <= first and end > last)
 
     def ordered(self, period: Period) -> bool:
         """Tell whether SQLite should count ``period`` from an index in its grouping's order.
@@ -145,10 +152,10 @@ def quote_lists(session: Session, scope: Scope, period: Period) -> QuoteLists:
     return lists
 
 
-def best_quotes(
-    session: Session, scope: Scope, period: Period, language: str
-) -> list[ProblemRecord]:
-    """Return the period's ``FIRST_QUOTES`` best quotable problems, as ``quote_rank`` ranks."""
+def ranked_quotes(session: Session, scope: Scope, period: Period) -> list[int]:
+    """Return the ids of the period's ``RANKED`` best quotable problems, best first, as
+    ``flows.digest.quote_rank`` ranks them (one pass; the database keeps only the best).
+    """
     query = _quotable(
         scope,
         select(col(Problem.id))
@@ -158,11 +165,37 @@ def best_quotes(
             col(Problem.created_at).desc(),
             col(Problem.id),
         )
-        .limit(FIRST_QUOTES),
+        .limit(RANKED),
         period,
     )
-    ids = list(session.execute(query).scalars())
-    return problem_records(session=session, ids=ids, language=language) if ids else []
+    return list(session.execute(query).scalars())
+
+
+def _quote_records(session: Session, ids: Sequence[int]) -> list[ProblemRecord]:
+    """Return the problems ``ids`` as far as a quote needs them: words, where, whom, when."""
+    if not ids:
+        return []
+    columns = (
+        col(Problem.id),
+        col(Problem.created_at),
+        col(Problem.text),
+        col(Problem.area),
+        col(Problem.groups),
+        col(Problem.severity),
+    )
+    rows = session.execute(select(*columns).where(col(Problem.id).in_(ids)))
+    return [
+        ProblemRecord(
+            id=pid,
+            created_at=created_at,
+            resident="",
+            text=text,
+            area=area,
+            groups=tuple(groups or ()),
+            severity=severity,
+        )
+        for pid, created_at, text, area, groups, severity in rows
+    ]
 
 
 def _threshold(counts: Counter[int], keep: int) -> int:
@@ -203,28 +236,37 @@ def pick_quotes(
     session: Session,
     scope: Scope,
     period: Period,
+    ranked: Sequence[int],
     segments: Iterable[tuple[str, tuple[str, ...], str, str]],
     severe: Sequence[ProblemRecord],
     language: str,
 ) -> tuple[Quote, ...]:
-    """Pick the quotes from the period's best few; when a problem ranked below them could still
-    be taken (fewer than four areas among them, or the best much alike), from the best of each
-    list instead (``segments``: the period's counted segments, for its areas and groups).
+    """Pick the quotes from the best of the period (``ranked_quotes``), read twice as far each
+    time until no problem ranked below could still be taken; if the ranked ones are not enough
+    (the best much alike), from the best of each list instead. ``segments``: the period's
+    counted segments, whose areas and groups a problem below could have.
     """
-    best = best_quotes(session, scope, period, language)
-    known = {record.id for record in best}
-    candidates = [*best, *(record for record in severe if record.id not in known)]
-    cut = QuoteCut()  # fewer than asked for: every quotable problem of the period
-    if len(best) == FIRST_QUOTES:  # every list is cut after the last of them
-        last = best[-1].id
-        keys = set(segments)
-        cut = QuoteCut({k[0]: last for k in keys}, {k[1]: last for k in keys}, last)
-    found = quotes_from(candidates, severe_quotes(severe), cut)
-    if not isinstance(found, Unsure):
-        return found
-    return quotes_by_list(
-        session, scope, period, quote_lists(session, scope, period), severe, language
-    )
+    keys = set(segments)
+    made: dict[int, Quote] = {}  # masked once, however often looked at
+    known = {record.id for record in severe}
+    records = [*severe]
+    size = FIRST_QUOTES
+    while True:
+        start = size // 2 if size > FIRST_QUOTES else 0  # read up to there already
+        records += _quote_records(session, [i for i in ranked[start:size] if i not in known])
+        read = ranked[:size]
+        cut = QuoteCut()  # every quotable problem of the period is read
+        if len(ranked) == RANKED or len(read) < len(ranked):  # the rest ranks below the last
+            last = read[-1] if read else _NONE_KEPT
+            cut = QuoteCut({k[0]: last for k in keys}, {k[1]: last for k in keys}, last)
+        found = quotes_from(records, severe_quotes(severe), cut, made)
+        if not isinstance(found, Unsure):
+            return found
+        if len(read) == len(ranked):
+            break
+        size *= 2
+    lists = quote_lists(session, scope, period)
+    return quotes_by_list(session, scope, period, lists, severe, language)
 
 
 def quotes_by_list(

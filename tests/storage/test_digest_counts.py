@@ -132,13 +132,14 @@ PERIODS = {
 
 
 @pytest.mark.parametrize("themed", [True, False], ids=["themes", "no themes"])
-@pytest.mark.parametrize(("first", "keep"), [(64, 8), (1, 1)])
+@pytest.mark.parametrize(("ranked", "keep"), [(4096, 8), (4, 1)])
 def test_the_counted_digest_is_the_digest_of_every_record(
-    engine: Engine, themed: bool, first: int, keep: int, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, themed: bool, ranked: int, keep: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 64: the period's best quotes settle the quotes; 1: they cannot, so the best of each list
-    # are read, and the lists cut too short are widened.
-    monkeypatch.setattr(digest_quotes, "FIRST_QUOTES", first)
+    # 4096: the period's best quotes, read 8, 16, 32… at a time, settle the quotes; 4: they
+    # cannot, so the best of each list are read, and the lists cut too short are widened.
+    monkeypatch.setattr(digest_quotes, "RANKED", ranked)
+    monkeypatch.setattr(digest_quotes, "FIRST_QUOTES", min(ranked, 8))
     monkeypatch.setattr(digest_quotes, "QUOTE_CANDIDATES", keep)
     with session_scope(engine) as session:
         _seed(session, themed=themed)
