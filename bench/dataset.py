@@ -178,8 +178,9 @@ def endorse(database_url: str, every: int = ENDORSED_EVERY) -> None:
             residents = _count(connection, RESIDENT)
             pid = PROBLEM.c.id
             fan = (pid * 13) % residents + 1  # small factor: PostgreSQL's integers are 32-bit
+            # Not every every-th id: that would endorse only the themes of a few ids' residues.
             rows = select(pid, fan, PROBLEM.c.created_at).where(
-                pid % every == 0,
+                (pid % 1000 * 919) % (every * 50) < 50,
                 pid.not_in(select(ENDORSEMENT.c.problem_id)),
                 fan != func.coalesce(PROBLEM.c.resident_id, 0),
             )
@@ -199,8 +200,8 @@ def settle(database_url: str) -> None:
     try:
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM ANALYZE problem")
-                connection.exec_driver_sql("VACUUM ANALYZE endorsement")
+                for table in ("problem", "endorsement", "resident"):
+                    connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
     finally:
         engine.dispose()
 

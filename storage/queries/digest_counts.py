@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlmodel import Session, col
@@ -95,28 +96,12 @@ def _segments(session: Session, scope: Scope, period: Period) -> Segments:
     return {key: count for key, count in segments.items() if count}
 
 
-def _lists_of(session: Session) -> ColumnElement[str]:
-    """Return the distinct group lists of a GROUP BY's rows, joined by commas.
-
-    Each list is a JSON array, so "[" + the joined text + "]" is a JSON array of them.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return func.string_agg(_GROUPS.distinct(), literal_column("','"))
-    return func.group_concat(_GROUPS.distinct())
-
-
-def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSums]:
-    """Add up each theme's problems: what its priority is computed from."""
+def _sums() -> tuple[ColumnElement[Any], ...]:
+    """Return the sums of a theme's problems that need no DISTINCT."""
     anonymous = col(Problem.resident_id).is_(None)
     rate = case(*((col(Problem.frequency) == k, v) for k, v in PER_YEAR.items()), else_=None)
-    # A long period in SQLite: read in theme order from the index alone, nothing sorted.
-    ordered = scope.ordered(period)
-    key = col(Problem.theme_id) if ordered else _THEME
-    lists = func.group_concat(_STORED_GROUPS.distinct()) if ordered else _lists_of(session)
-    query = select(
-        key,
+    return (
         func.count(),
-        func.count(func.distinct(col(Problem.resident_id))),
         _flag(anonymous),
         _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
         _flag(col(Problem.source) == IMPORTED),
@@ -124,42 +109,95 @@ def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSum
         func.count(col(Problem.severity)),
         func.coalesce(func.sum(rate), 0),
         func.count(rate),
+    )
+
+
+def _distinct() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """Count distinct residents and distinct named areas."""
+    return (
+        func.count(func.distinct(col(Problem.resident_id))),
         func.count(func.distinct(func.nullif(col(Problem.area), ""))),
-        lists,
-    ).where(key.is_not(None))
-    query = scope(query.group_by(key), period.start, period.end)
+    )
+
+
+def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSums]:
+    """Add up each theme's problems: what its priority is computed from.
+
+    SQLite counts it all in one pass (a long period in theme order from its index, nothing
+    sorted). PostgreSQL hashes the sums in parallel workers, which a DISTINCT forbids: the
+    distinct residents and areas (in theme order from ``ix_problem_theme_residents_pg``) and
+    the group lists are counted apart, side by side on the read's snapshot.
+    """
+    ordered = scope.ordered(period)
+    key = col(Problem.theme_id) if ordered else _THEME
+    groups = _STORED_GROUPS if ordered else _GROUPS
+    here = (*_distinct(), func.group_concat(groups.distinct())) if scope.sqlite else ()
+    query = select(key, *_sums(), *here).where(key.is_not(None)).group_by(key)
+    query = scope(query, period.start, period.end)
     if ordered:
         query = indexed_by(query, _PROBLEM, THEME_INDEX)
-    rows = session.execute(query).all()
-    # Driven from the endorsements, which are few: joined the other way, every problem is read.
-    endorsed = (
-        select(_THEME, func.count())
-        .select_from(Endorsement)
-        .join(Problem, col(Problem.id) == col(Endorsement.problem_id))
-        .where(_THEME.is_not(None))
-        .group_by(_THEME)
-    )
-    endorsements = {
-        int(t): int(n) for t, n in session.execute(scope(endorsed, period.start, period.end))
-    }
-    return [
-        ThemeSums(
-            theme=int(row[0]),
-            problems=int(row[1]),
-            residents=int(row[2]),
-            anonymous=int(row[3]),
-            erased=int(row[4]),
-            notes=int(row[5]),
-            endorsements=int(endorsements.get(row[0], 0)),
-            severity_total=int(row[6]),
-            rated=int(row[7]),
-            per_year_total=float(row[8]),
-            timed=int(row[9]),
-            areas=int(row[10]),
-            groups=frozenset(g for found in json.loads(f"[{row[11]}]") for g in found),
-        )
-        for row in rows
+    parts: list[Part] = [
+        lambda s: s.execute(query).all(),
+        lambda s: _endorsed(s, scope, period),
     ]
+    if not scope.sqlite:
+        parts += [lambda s: _theme_distinct(s, scope, period), lambda s: _lists(s, scope, period)]
+    rows, endorsements, *apart = together(session, parts)
+    distinct, lists = apart or ({}, {})
+    sums = []
+    for theme, *row in rows:
+        residents, areas, joined = row[8:] if scope.sqlite else (*distinct[theme], lists[theme])
+        sums.append(
+            ThemeSums(
+                theme=int(theme),
+                problems=int(row[0]),
+                residents=int(residents),
+                anonymous=int(row[1]),
+                erased=int(row[2]),
+                notes=int(row[3]),
+                endorsements=int(endorsements.get(theme, 0)),
+                severity_total=int(row[4]),
+                rated=int(row[5]),
+                per_year_total=float(row[6]),
+                timed=int(row[7]),
+                areas=int(areas),
+                groups=frozenset(g for found in json.loads(f"[{joined}]") for g in found),
+            )
+        )
+    return sums
+
+
+def _endorsed(session: Session, scope: Scope, period: Period) -> dict[int, int]:
+    """Count each theme's endorsements.
+
+    Driven from the endorsements, which are few, each problem looked up by its key: joined
+    the other way (or hashed, as PostgreSQL would join them), every problem is read.
+    """
+    theme = select(_THEME).where(col(Problem.id) == col(Endorsement.problem_id))
+    themes = select(scope(theme, period.start, period.end).scalar_subquery().label("theme"))
+    each = themes.select_from(Endorsement).subquery()
+    query = select(each.c.theme, func.count()).where(each.c.theme.is_not(None))
+    return {int(t): int(n) for t, n in session.execute(query.group_by(each.c.theme))}
+
+
+def _theme_distinct(session: Session, scope: Scope, period: Period) -> dict[int, tuple[int, int]]:
+    """Return each theme's distinct residents and areas (PostgreSQL: read in theme order)."""
+    theme = col(Problem.theme_id)  # the bare column: the index hands the rows over in order
+    query = select(theme, *_distinct()).where(theme.is_not(None)).group_by(theme)
+    rows = session.execute(scope(query, period.start, period.end))
+    return {int(t): (int(r), int(a)) for t, r, a in rows}
+
+
+def _lists(session: Session, scope: Scope, period: Period) -> dict[int, str]:
+    """Return each theme's distinct group lists joined by commas: a JSON list once bracketed.
+
+    Deduplicated first, then joined: PostgreSQL would sort every problem's list for a DISTINCT
+    inside the aggregate.
+    """
+    pairs = select(_THEME.label("theme"), _GROUPS.label("groups")).where(_THEME.is_not(None))
+    found = scope(pairs, period.start, period.end).distinct().subquery()
+    query = select(found.c.theme, func.aggregate_strings(found.c.groups, ","))
+    return {int(t): str(text) for t, text in session.execute(query.group_by(found.c.theme))}
 
 
 def _details(
