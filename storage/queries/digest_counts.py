@@ -10,6 +10,7 @@ the digest leaves them out.
 import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlmodel import Session, col
 
 from flows.digest import TOP_LIMIT, Quote
-from flows.digest_sums import DigestSums, ThemeDetail
+from flows.digest_sums import DigestSums, ThemeDetail, bound, undecided
 from flows.periods import Period
 from flows.priority import PER_YEAR, Weights
 from flows.records import IMPORTED
@@ -39,6 +40,7 @@ from storage.together import Part, together
 
 SEGMENT_INDEX = "ix_problem_segments"  # SQLite's: migration 0018
 THEME_INDEX = "ix_problem_themes"
+FIRST_THEMES = 2 * TOP_LIMIT  # counted exactly first: the best bounds; four times as many next
 
 
 def _people(session: Session, scope: Scope, period: Period) -> tuple[int, int, int]:
@@ -109,6 +111,7 @@ def _sums() -> tuple[ColumnElement[Any], ...]:
         func.count(col(Problem.severity)),
         func.coalesce(func.sum(rate), 0),
         func.count(rate),
+        func.count(col(Problem.resident_id)),  # at least as many as distinct residents
     )
 
 
@@ -120,38 +123,31 @@ def _distinct() -> tuple[ColumnElement[int], ColumnElement[int]]:
     )
 
 
-def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSums]:
-    """Add up each theme's problems: what its priority is computed from.
+def _theme_sums(
+    session: Session, scope: Scope, period: Period, weights: Weights
+) -> list[ThemeSums]:
+    """Add up the themes that could rank in the top five: what their priority is computed from.
 
-    SQLite counts it all in one pass (a long period in theme order from its index, nothing
-    sorted). PostgreSQL hashes the sums in parallel workers, which a DISTINCT forbids: the
-    distinct residents and areas (in theme order from ``ix_problem_theme_residents_pg``) and
-    the group lists are counted apart, side by side on the read's snapshot.
+    Every theme's sums come first, with its residents and breadth as high as they could be
+    (``flows.digest_sums.bound``): no DISTINCT, so SQLite reads the index in theme order and
+    PostgreSQL hashes in parallel workers. Distinct residents, areas and groups, which cost
+    most, are then counted only for the themes whose bound could still reach the top.
     """
     ordered = scope.ordered(period)
     key = col(Problem.theme_id) if ordered else _THEME
-    groups = _STORED_GROUPS if ordered else _GROUPS
-    here = (*_distinct(), func.group_concat(groups.distinct())) if scope.sqlite else ()
-    query = select(key, *_sums(), *here).where(key.is_not(None)).group_by(key)
+    query = select(key, *_sums()).where(key.is_not(None)).group_by(key)
     query = scope(query, period.start, period.end)
     if ordered:
         query = indexed_by(query, _PROBLEM, THEME_INDEX)
-    parts: list[Part] = [
-        lambda s: s.execute(query).all(),
-        lambda s: _endorsed(s, scope, period),
-    ]
-    if not scope.sqlite:
-        parts += [lambda s: _theme_distinct(s, scope, period), lambda s: _lists(s, scope, period)]
-    rows, endorsements, *apart = together(session, parts)
-    distinct, lists = apart or ({}, {})
-    sums = []
-    for theme, *row in rows:
-        residents, areas, joined = row[8:] if scope.sqlite else (*distinct[theme], lists[theme])
-        sums.append(
+    rows, endorsements = together(
+        session, [lambda s: s.execute(query).all(), lambda s: _endorsed(s, scope, period)]
+    )
+    bounds = {
+        int(theme): bound(
             ThemeSums(
                 theme=int(theme),
                 problems=int(row[0]),
-                residents=int(residents),
+                residents=int(row[8]),
                 anonymous=int(row[1]),
                 erased=int(row[2]),
                 notes=int(row[3]),
@@ -160,11 +156,47 @@ def _theme_sums(session: Session, scope: Scope, period: Period) -> list[ThemeSum
                 rated=int(row[5]),
                 per_year_total=float(row[6]),
                 timed=int(row[7]),
-                areas=int(areas),
-                groups=frozenset(g for found in json.loads(f"[{joined}]") for g in found),
+                areas=0,
             )
         )
-    return sums
+        for theme, *row in rows
+    }
+    exact: dict[int, ThemeSums] = {}
+    limit = FIRST_THEMES
+    while todo := undecided(list(bounds.values()), exact, weights, limit):
+        for theme, (residents, areas, lists) in _breadth(session, scope, period, todo).items():
+            groups = frozenset(g for found in json.loads(f"[{lists}]") for g in found)
+            exact[theme] = replace(bounds[theme], residents=residents, areas=areas, groups=groups)
+        limit *= 4
+    return list(exact.values())
+
+
+def _breadth(
+    session: Session, scope: Scope, period: Period, themes: Sequence[int]
+) -> dict[int, tuple[int, int, str]]:
+    """Return the distinct residents and areas of ``themes``, and their group lists joined.
+
+    SQLite counts them in one pass. PostgreSQL cannot spread a DISTINCT over parallel
+    workers: the residents and areas are read in theme order from
+    ``ix_problem_theme_residents_pg``, the group lists deduplicated first, side by side.
+    """
+    if not scope.sqlite:
+        distinct, lists = together(
+            session,
+            [
+                lambda s: _theme_distinct(s, scope, period, themes),
+                lambda s: _lists(s, scope, period, themes),
+            ],
+        )
+        return {t: (*distinct[t], lists[t]) for t in themes}
+    ordered = scope.ordered(period)
+    key = col(Problem.theme_id) if ordered else _THEME
+    groups = func.group_concat((_STORED_GROUPS if ordered else _GROUPS).distinct())
+    query = select(key, *_distinct(), groups).where(key.in_(themes)).group_by(key)
+    query = scope(query, period.start, period.end)
+    if ordered:
+        query = indexed_by(query, _PROBLEM, THEME_INDEX)
+    return {int(t): (int(r), int(a), str(g)) for t, r, a, g in session.execute(query)}
 
 
 def _endorsed(session: Session, scope: Scope, period: Period) -> dict[int, int]:
@@ -176,25 +208,30 @@ def _endorsed(session: Session, scope: Scope, period: Period) -> dict[int, int]:
     theme = select(_THEME).where(col(Problem.id) == col(Endorsement.problem_id))
     themes = select(scope(theme, period.start, period.end).scalar_subquery().label("theme"))
     each = themes.select_from(Endorsement).subquery()
-    query = select(each.c.theme, func.count()).where(each.c.theme.is_not(None))
-    return {int(t): int(n) for t, n in session.execute(query.group_by(each.c.theme))}
+    # Those outside the period or unthemed come as None: left out here, not filtered in SQL,
+    # where PostgreSQL would look each problem up twice.
+    query = select(each.c.theme, func.count()).group_by(each.c.theme)
+    return {int(t): int(n) for t, n in session.execute(query) if t is not None}
 
 
-def _theme_distinct(session: Session, scope: Scope, period: Period) -> dict[int, tuple[int, int]]:
-    """Return each theme's distinct residents and areas (PostgreSQL: read in theme order)."""
+def _theme_distinct(
+    session: Session, scope: Scope, period: Period, themes: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """Return the distinct residents and areas of ``themes`` (PostgreSQL: in theme order)."""
     theme = col(Problem.theme_id)  # the bare column: the index hands the rows over in order
-    query = select(theme, *_distinct()).where(theme.is_not(None)).group_by(theme)
+    query = select(theme, *_distinct()).where(theme.in_(themes)).group_by(theme)
     rows = session.execute(scope(query, period.start, period.end))
     return {int(t): (int(r), int(a)) for t, r, a in rows}
 
 
-def _lists(session: Session, scope: Scope, period: Period) -> dict[int, str]:
-    """Return each theme's distinct group lists joined by commas: a JSON list once bracketed.
-
-    Deduplicated first, then joined: PostgreSQL would sort every problem's list for a DISTINCT
-    inside the aggregate.
+def _lists(
+    session: Session, scope: Scope, period: Period, themes: Sequence[int]
+) -> dict[int, str]:
+    """Return the distinct group lists of ``themes`` joined by commas: a JSON list once
+    bracketed. Deduplicated first, then joined: PostgreSQL would sort every problem's list for
+    a DISTINCT inside the aggregate.
     """
-    pairs = select(_THEME.label("theme"), _GROUPS.label("groups")).where(_THEME.is_not(None))
+    pairs = select(_THEME.label("theme"), _GROUPS.label("groups")).where(_THEME.in_(themes))
     found = scope(pairs, period.start, period.end).distinct().subquery()
     query = select(found.c.theme, func.aggregate_strings(found.c.groups, ","))
     return {int(t): str(text) for t, text in session.execute(query.group_by(found.c.theme))}
@@ -279,7 +316,7 @@ def digest_sums(
     """
     scope = Scope(session)
     parts: list[Part] = [
-        lambda s: _theme_sums(s, scope, period),  # the slowest: on ``session``
+        lambda s: _theme_sums(s, scope, period, weights),  # the slowest: on ``session``
         lambda s: _people(s, scope, period),
         lambda s: _segments(s, scope, period),
         lambda s: ranked_quotes(s, scope, period),
