@@ -28,6 +28,7 @@ from flows.trend import Earlier, Week
 from storage.indexed import indexed_by
 from storage.models import Endorsement, Problem, Theme
 from storage.queries.digest_quotes import (
+    ORDERED_FROM,
     Scope,
     by_blocked,
     pick_quotes,
@@ -202,9 +203,20 @@ def _breadth(
 def _endorsed(session: Session, scope: Scope, period: Period) -> dict[int, int]:
     """Count each theme's endorsements.
 
-    Driven from the endorsements, which are few, each problem looked up by its key: joined
-    the other way (or hashed, as PostgreSQL would join them), every problem is read.
+    A short period is driven from its problems, each one's endorsements found by the index.
+    A long one from the endorsements, which are fewer than its problems, each problem looked up
+    by its key: joined the other way (or hashed, as PostgreSQL would), every problem is read.
     """
+    if period.end - period.start < ORDERED_FROM:
+        joined = (
+            select(_THEME, func.count())
+            .select_from(Problem)
+            .join(Endorsement, col(Endorsement.problem_id) == col(Problem.id))
+            .where(_THEME.is_not(None))
+            .group_by(_THEME)
+        )
+        counted = session.execute(scope(joined, period.start, period.end))
+        return {int(t): int(n) for t, n in counted}
     theme = select(_THEME).where(col(Problem.id) == col(Endorsement.problem_id))
     themes = select(scope(theme, period.start, period.end).scalar_subquery().label("theme"))
     each = themes.select_from(Endorsement).subquery()
