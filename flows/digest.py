@@ -348,10 +348,7 @@ def quote_rank(record: ProblemRecord) -> tuple[int, int, float, int]:
 def informative(
     records: Sequence[ProblemRecord], made: dict[int, Quote] | None = None
 ) -> list[Quote]:
-    """Return distinct quotes with enough words, most informative (then newest) first.
-
-    ``made`` holds quotes masked before, by problem id, and keeps those masked now.
-    """
+    """Return distinct quotes with enough words, best first (``made``: masked before, by id)."""
     ranked = sorted((r for r in records if not r.quote_hidden), key=quote_rank)
     made = {} if made is None else made
     quotes: list[Quote] = []
