@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import digest_build, memory, throughput
-from bench.dataset import grow
+from bench.dataset import ENDORSED_EVERY, THEMED, THEMES, grow, municipal
 from bench.fake_server import RunResult
 from bench.limits import PER_SECOND
 from bench.report import say, table, verdict
@@ -174,10 +174,16 @@ def _profile(plan: Plan, work: Path, py_spy: str | None, full: throughput.BotRun
 def run_digest(plan: Plan, work: Path) -> Summary:
     """Benchmark 3 at each size; the database grows from one size to the next."""
     say("\n## Digest: query + build + render, each in a fresh process\n")
-    url = f"sqlite:///{work / 'stored.db'}"
+    # A database of its own: themes and endorsements as a municipality's (the memory benchmark
+    # measures the bot on problems without them).
+    url = f"sqlite:///{work / 'digest.db'}"
     rows, summary = [], []
     for size in plan.sizes:
-        say(f"generating up to {size:,} problems: {grow(url, size):.0f}s")
+        grown = municipal(url, size)
+        say(
+            f"generating up to {size:,} problems ({THEMES} themes over {THEMED:.0%} of them, "
+            f"an endorsement per {ENDORSED_EVERY}): {grown:.0f}s"
+        )
         for scope in ("week", "all"):
             try:
                 t = digest_build.measure(url, size, scope)

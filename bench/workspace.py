@@ -14,17 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, insert, select, update
 
-from bench.dataset import END, grow
+from bench.dataset import END, grow, settle, spread_themes
 from bot.app import build_core
 from bot.settings import Settings, load_settings
 from bot.web.app import make_app
 from bot.web.auth import issue_link
 from bot.web.context import workspace_context
 from storage import queries
-from storage.engine import make_engine, session_scope
-from storage.models import Problem, Theme
 
 THEMES = 300
 PAGES = (
@@ -43,35 +40,6 @@ PAGES = (
 def _settings(database_url: str) -> Settings:
     """Return the bench's settings: one key for every step, or the residents become strangers."""
     return load_settings(_env_file=None, database_url=database_url, secret_key="b" * 24)
-
-
-def _themes(database_url: str) -> None:
-    """Give every problem one of ``THEMES`` themes, as the assigner would (fast, in SQL)."""
-    core_engine = build_core(_settings(database_url)).db.engine
-    with session_scope(core_engine) as session:
-        if session.execute(select(func.count()).select_from(Theme)).scalar_one():
-            return
-        rows = [
-            {"id": i, "label": f"tema {i}", "label_override": "", "created_at": END}
-            for i in range(1, THEMES + 1)
-        ]
-        session.execute(insert(Theme), rows)
-        session.execute(update(Problem).values(theme_id=Problem.id % THEMES + 1))
-
-
-def _settle(database_url: str) -> None:
-    """On PostgreSQL, vacuum and analyse the grown table, as autovacuum would in a while.
-
-    Growing and theming rewrite every row at once; until a vacuum marks the pages visible, no
-    index-only scan can skip the table, and the planner has no statistics.
-    """
-    engine = make_engine(database_url)
-    try:
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM ANALYZE problem")
-    finally:
-        engine.dispose()
 
 
 async def _measure(database_url: str, rounds: int) -> dict[str, list[float]]:
@@ -106,8 +74,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         grown = grow(url, args.problems)
-        _themes(url)
-        _settle(url)
+        spread_themes(url, THEMES)
+        settle(url)
         timings = asyncio.run(_measure(url, args.rounds))
     day = f"{datetime.now(UTC):%Y-%m-%d}"
     print(f"{args.problems} problems, {args.rounds} rounds, grown in {grown:.0f} s, {day}")  # noqa: T201

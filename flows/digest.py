@@ -345,13 +345,16 @@ def quote_rank(record: ProblemRecord) -> tuple[int, int, float, int]:
     )
 
 
-def informative(records: Sequence[ProblemRecord]) -> list[Quote]:
-    """Return distinct quotes with enough words, most informative (then newest) first."""
+def informative(
+    records: Sequence[ProblemRecord], made: dict[int, Quote] | None = None
+) -> list[Quote]:
+    """Return distinct quotes with enough words, best first (``made``: masked before, by id)."""
     ranked = sorted((r for r in records if not r.quote_hidden), key=quote_rank)
+    made = {} if made is None else made
     quotes: list[Quote] = []
     seen: set[str] = set()
     for record in ranked:
-        quote = _quote(record)
+        quote = made.get(record.id) or made.setdefault(record.id, _quote(record))
         if len(_words(quote.text)) >= _MIN_QUOTE_WORDS and quote.text.casefold() not in seen:
             seen.add(quote.text.casefold())
             quotes.append(quote)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from flows.digest import (
     QUOTE_LIMIT,
     SMALL,
+    TOP_LIMIT,
     Combination,
     Digest,
     Quote,
@@ -26,9 +27,9 @@ from flows.digest import (
     usual,
 )
 from flows.periods import Period
-from flows.priority import DEFAULT_WEIGHTS, Weights
+from flows.priority import BREADTH_FULL, DEFAULT_WEIGHTS, Weights, score
 from flows.records import ProblemRecord
-from flows.tallies import Before, ViewSums, overview_digest
+from flows.tallies import Before, ThemeSums, ViewSums, overview_digest, ranked
 from flows.trend import Earlier, Week, known
 
 
@@ -128,16 +129,20 @@ class Unsure:
 
 
 def quotes_from(
-    candidates: Sequence[ProblemRecord], severe: Sequence[Quote], cut: QuoteCut
+    candidates: Sequence[ProblemRecord],
+    severe: Sequence[Quote],
+    cut: QuoteCut,
+    made: dict[int, Quote] | None = None,
 ) -> tuple[Quote, ...] | Unsure:
     """Pick the quotes from the candidates, or name the lists a left-out record could change.
 
     A list cut short is safe when the pass that reads it had already taken its area (or its
     groups), or had taken all four quotes, by the last candidate kept: whatever follows that one
-    is passed over in every record's digest too.
+    is passed over in every record's digest too. ``made``: quotes masked before, by problem id.
     """
     taken = {quote.problem_id for quote in severe}
-    steps = spread_passes([q for q in informative(candidates) if q.problem_id not in taken])
+    chosen_from = informative(candidates, made)
+    steps = spread_passes([q for q in chosen_from if q.problem_id not in taken])
     rank = {record.id: quote_rank(record) for record in candidates}
     rank[0] = _BEFORE_ALL
     chosen = [(number, quote, rank[quote.problem_id]) for number, quote in steps]
@@ -164,3 +169,33 @@ def quotes_from(
     if unsure.areas or unsure.groups or unsure.overall:
         return unsure
     return tuple(quote for _, quote, _ in chosen)
+
+
+def bound(sums: ThemeSums) -> ThemeSums:
+    """Return ``sums`` scored as high as they could be: every problem's resident counted (as if
+    none had two), and the breadth full.
+    """
+    return replace(sums, areas=BREADTH_FULL, groups=frozenset())
+
+
+def undecided(
+    bounds: Sequence[ThemeSums], exact: Mapping[int, ThemeSums], weights: Weights, limit: int
+) -> list[int]:
+    """Return the themes (at most ``limit``, the highest bound first) whose exact sums could
+    still change the top ``TOP_LIMIT`` of ``exact``; none when that top is settled.
+
+    ``bounds`` score each theme at least as high as its exact sums would (``bound``): a theme
+    whose bound ranks below the last of the top cannot enter it.
+    """
+    order = sorted(((score(b.inputs, weights), b.theme) for b in bounds), key=_rank_key)
+    rest = [(points, theme) for points, theme in order if theme not in exact]
+    top = ranked(exact.values(), weights)[:TOP_LIMIT]
+    if len(top) == TOP_LIMIT:
+        last = (top[-1][1], top[-1][0].theme)
+        rest = [found for found in rest if _rank_key(found) < _rank_key(last)]
+    return [theme for _, theme in rest[:limit]]
+
+
+def _rank_key(scored: tuple[int, int]) -> tuple[int, int]:
+    """Order (score, theme) pairs as ``ranked`` does: highest score, then lowest theme, first."""
+    return (-scored[0], scored[1])

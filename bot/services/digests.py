@@ -111,7 +111,9 @@ class DigestBuilder:
         periods = [previous(period, self.zone)]
         while len(periods) < EARLIER_PERIODS:
             periods.append(previous(periods[-1], self.zone))
-        sums, quotes = self.db.call(
+        # Only reads: on SQLite no writer waits for it, on PostgreSQL its passes run side by
+        # side on one snapshot (storage/together.py).
+        sums, quotes = self.db.read_now(
             count_digest,
             period=period,
             earlier=periods,

@@ -1,13 +1,14 @@
-"""A digest's quotes from a few candidates: the best of each area, of each set of groups and of
-all, ranked by the stored ``quote_words``, read further only where the choice could change.
+"""A digest's quotes from a few candidates: the period's best few, ranked by the stored
+``quote_words``; when those cannot settle the choice, the best of each area, of each set of
+groups and of all, read further only where the choice could change.
 
 ``Scope`` narrows every digest query to a period's problems of residents not blocked.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -19,19 +20,33 @@ from flows.digest_sums import QuoteCut, Unsure, quotes_from
 from flows.periods import Period
 from flows.records import ProblemRecord
 from storage.models import HiddenQuote, Problem, Resident
+from storage.models.types import SEVERITY_MAX
 from storage.queries.problems import problem_records
 from storage.queries.tallies import _GROUPS, _groups
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+# The period's best quotes, ranked in one pass: the four quotes are nearly always among them.
+# The first 64 are read first, twice as many each time the quotes are not settled.
+RANKED = 4096
+FIRST_QUOTES = 64
 QUOTE_CANDIDATES = 8  # quotes looked at first in each list: by area, by groups and of all
 _NEVER = 1_000_000  # more words than any text has
 _NONE_KEPT = 0  # no problem has this id: a list of which no candidate was kept
+ORDERED_FROM = timedelta(days=92)  # as the workspace's (storage/queries/tallies.py)
+
+
+def _blocked() -> Select[int | None]:
+    return select(col(Resident.id)).where(col(Resident.blocked_at).is_not(None))
 
 
 def _unblocked() -> ColumnElement[bool]:
-    blocked = select(col(Resident.id)).where(col(Resident.blocked_at).is_not(None))
     resident = col(Problem.resident_id)
-    return or_(resident.is_(None), resident.not_in(blocked))
+    return or_(resident.is_(None), resident.not_in(_blocked()))
+
+
+def by_blocked() -> ColumnElement[bool]:
+    """Tell the problems of blocked residents (few: found through the resident index)."""
+    return col(Problem.resident_id).in_(_blocked())
 
 
 def _span(session: Session) -> tuple[datetime | None, datetime | None]:
@@ -50,9 +65,13 @@ class Scope:
 
     def __init__(self, session: Session) -> None:
         self.first, self.last = _span(session)
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
 
     def __call__(self, query: Q, start: datetime, end: datetime) -> Q:
-        query = query.where(_unblocked())
+        return self.dated(query.where(_unblocked()), start, end)
+
+    def dated(self, query: Q, start: datetime, end: datetime) -> Q:
+        """Narrow ``query`` to the period only (blocked residents' problems too)."""
         if self.first is None or self.last is None:
             return query
         if start > self.first:
@@ -60,6 +79,20 @@ class Scope:
         if end <= self.last:
             query = query.where(col(Problem.created_at) < end)
         return query
+
+    def everything(self, start: datetime, end: datetime) -> bool:
+        """Tell whether [start, end) holds every stored problem (no date to narrow by)."""
+        first, last = self.first, self.last
+        return first is None or last is None or (start <= first and end > last)
+
+    def ordered(self, period: Period) -> bool:
+        """Tell whether SQLite should count ``period`` from an index in its grouping's order.
+
+        SQLite has no hash aggregate: it sorts a GROUP BY's rows unless an index hands them
+        over in order. From about a quarter of a year on, reading such an index whole (and
+        skipping the rows outside the period) is cheaper than sorting the period's rows.
+        """
+        return self.sqlite and period.end - period.start >= ORDERED_FROM
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +117,85 @@ def _quotable(scope: Scope, query: Q, period: Period) -> Q:
 def severe_records(
     session: Session, scope: Scope, period: Period, language: str
 ) -> list[ProblemRecord]:
+    """Return the most severe problems, newest first within a rating, as ``severe_quotes``.
+
+    Asked one rating at a time, newest first: the date index finds them among the latest few
+    instead of every rated problem being sorted.
+    """
+    ids: list[int] = []
+    for severity in range(SEVERITY_MAX, SEVERE_AT_LEAST - 1, -1):
+        query = _quotable(
+            scope,
+            select(col(Problem.id))
+            .where(col(Problem.severity) == severity)
+            .order_by(col(Problem.created_at).desc(), col(Problem.id).desc())
+            .limit(SEVERE_LIMIT - len(ids)),
+            period,
+        )
+        ids.extend(session.execute(query).scalars())
+        if len(ids) == SEVERE_LIMIT:
+            break
+    return problem_records(session=session, ids=ids, language=language) if ids else []
+
+
+def quote_lists(session: Session, scope: Scope, period: Period) -> QuoteLists:
+    """Count the period's quotable problems by area, groups and words."""
+    keys = (col(Problem.area), _GROUPS, col(Problem.quote_words))
+    query = _quotable(scope, select(*keys, func.count()).group_by(*keys), period)
+    lists = QuoteLists()
+    for area, text, words, count in session.execute(query):
+        groups = _groups(text)
+        lists.overall[words] += count
+        lists.areas[area][words] += count
+        lists.groups[groups][words] += count
+        lists.texts[groups].add(text)
+    return lists
+
+
+def ranked_quotes(session: Session, scope: Scope, period: Period) -> list[int]:
+    """Return the ids of the period's ``RANKED`` best quotable problems, best first, as
+    ``flows.digest.quote_rank`` ranks them (one pass; the database keeps only the best).
+    """
     query = _quotable(
         scope,
         select(col(Problem.id))
-        .where(col(Problem.severity) >= SEVERE_AT_LEAST)
         .order_by(
-            col(Problem.severity).desc(), col(Problem.created_at).desc(), col(Problem.id).desc()
+            col(Problem.quote_words).desc(),
+            func.length(col(Problem.text)).desc(),
+            col(Problem.created_at).desc(),
+            col(Problem.id),
         )
-        .limit(SEVERE_LIMIT),
+        .limit(RANKED),
         period,
     )
-    ids = list(session.execute(query).scalars())
-    return problem_records(session=session, ids=ids, language=language) if ids else []
+    return list(session.execute(query).scalars())
+
+
+def _quote_records(session: Session, ids: Sequence[int]) -> list[ProblemRecord]:
+    """Return the problems ``ids`` as far as a quote needs them: words, where, whom, when."""
+    if not ids:
+        return []
+    columns = (
+        col(Problem.id),
+        col(Problem.created_at),
+        col(Problem.text),
+        col(Problem.area),
+        col(Problem.groups),
+        col(Problem.severity),
+    )
+    rows = session.execute(select(*columns).where(col(Problem.id).in_(ids)))
+    return [
+        ProblemRecord(
+            id=pid,
+            created_at=created_at,
+            resident="",
+            text=text,
+            area=area,
+            groups=tuple(groups or ()),
+            severity=severity,
+        )
+        for pid, created_at, text, area, groups, severity in rows
+    ]
 
 
 def _threshold(counts: Counter[int], keep: int) -> int:
@@ -133,6 +233,43 @@ def _more(keep: int) -> int:
 
 
 def pick_quotes(
+    session: Session,
+    scope: Scope,
+    period: Period,
+    ranked: Sequence[int],
+    segments: Iterable[tuple[str, tuple[str, ...], str, str]],
+    severe: Sequence[ProblemRecord],
+    language: str,
+) -> tuple[Quote, ...]:
+    """Pick the quotes from the best of the period (``ranked_quotes``), read twice as far each
+    time until no problem ranked below could still be taken; if the ranked ones are not enough
+    (the best much alike), from the best of each list instead. ``segments``: the period's
+    counted segments, whose areas and groups a problem below could have.
+    """
+    keys = set(segments)
+    made: dict[int, Quote] = {}  # masked once, however often looked at
+    known = {record.id for record in severe}
+    records = [*severe]
+    size = FIRST_QUOTES
+    while True:
+        start = size // 2 if size > FIRST_QUOTES else 0  # read up to there already
+        records += _quote_records(session, [i for i in ranked[start:size] if i not in known])
+        read = ranked[:size]
+        cut = QuoteCut()  # every quotable problem of the period is read
+        if len(ranked) == RANKED or len(read) < len(ranked):  # the rest ranks below the last
+            last = read[-1] if read else _NONE_KEPT
+            cut = QuoteCut({k[0]: last for k in keys}, {k[1]: last for k in keys}, last)
+        found = quotes_from(records, severe_quotes(severe), cut, made)
+        if not isinstance(found, Unsure):
+            return found
+        if len(read) == len(ranked):
+            break
+        size *= 2
+    lists = quote_lists(session, scope, period)
+    return quotes_by_list(session, scope, period, lists, severe, language)
+
+
+def quotes_by_list(
     session: Session,
     scope: Scope,
     period: Period,

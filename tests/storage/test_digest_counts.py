@@ -19,7 +19,7 @@ from flows.trend import EARLIER_PERIODS, count_periods, trend_start, weekly
 from storage import queries
 from storage.database import Database
 from storage.engine import session_scope
-from storage.queries import digest_quotes
+from storage.queries import digest_counts, digest_quotes
 
 ZONE = ZoneInfo("Europe/Oslo")
 END = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday morning
@@ -132,11 +132,17 @@ PERIODS = {
 
 
 @pytest.mark.parametrize("themed", [True, False], ids=["themes", "no themes"])
-@pytest.mark.parametrize("keep", [8, 1])
+@pytest.mark.parametrize(("ranked", "keep"), [(4096, 8), (4, 1)])
 def test_the_counted_digest_is_the_digest_of_every_record(
-    engine: Engine, themed: bool, keep: int, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, themed: bool, ranked: int, keep: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(digest_quotes, "QUOTE_CANDIDATES", keep)  # 1: the cut lists are widened
+    # 4096: the period's best quotes, read 8, 16, 32… at a time, settle the quotes; 4: they
+    # cannot, so the best of each list are read, and the lists cut too short are widened.
+    # Themes are counted exactly all at once (10), or a few at a time by their bounds (1, 4…).
+    monkeypatch.setattr(digest_counts, "FIRST_THEMES", 10 if ranked > 4 else 1)
+    monkeypatch.setattr(digest_quotes, "RANKED", ranked)
+    monkeypatch.setattr(digest_quotes, "FIRST_QUOTES", min(ranked, 8))
+    monkeypatch.setattr(digest_quotes, "QUOTE_CANDIDATES", keep)
     with session_scope(engine) as session:
         _seed(session, themed=themed)
     content, texts = load_content(), load_staff_texts()
