@@ -6,9 +6,8 @@ package: no download, no network), nynorsk is folded to bokmål, and the concept
 language to shared concept terms ("bussane", "bus", "autobusy", "автобуси" → "buss"), so that
 the same everyday problem yields overlapping terms whatever language it was written in.
 
-simplemma is read through its ``low_memory`` backend: the same lemmas from the compressed
-dictionaries, ~70 MiB for nb, nn, en, pl and uk where its default dicts took ~530 (Polish alone
-~360), at ~24 µs a lookup instead of ~10 before the cache (measured on this machine).
+simplemma's compressed dictionaries are searched in place (``flows.lemma_index``): the same
+lemmas as its default dicts, which took ~530 MiB for nb, nn, en, pl and uk (Polish alone ~360).
 """
 
 import functools
@@ -24,6 +23,7 @@ from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGU
 from flows.concepts import ConceptLexicon
 from flows.concepts import parse as parse_concepts
 from flows.language_rules import RuleBook, packaged_rule_book
+from flows.lemma_index import CompactDictionaryFactory
 from flows.privacy import EMAIL_MASK, ID_NUMBER_MASK, PHONE_MASK
 
 # Inflections of a lexicon word that count as the word itself (nb/nn noun/verb, en plural).
@@ -224,8 +224,8 @@ def _lemma(word: str, code: str) -> str:
 @functools.cache
 def _lemmatizer() -> simplemma.Lemmatizer:
     """Return simplemma's lemmatiser as ``simplemma.lemmatize`` builds it, minus its cache."""
-    # low_memory: the default backend holds every dictionary as a dict (Polish alone 360 MiB).
-    strategy = DefaultStrategy(low_memory=True)
+    # The default backend holds every dictionary as a dict (Polish alone 360 MiB).
+    strategy = DefaultStrategy(dictionary_factory=CompactDictionaryFactory())
     return simplemma.Lemmatizer(cache_max_size=0, lemmatization_strategy=strategy)
 
 

@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from sys import intern
 from typing import Any, Self, TypeVar
 
 from flows.text_normalise import terms
@@ -200,13 +201,13 @@ class ThemeModel:
             ThemeCentroid(
                 int(t["id"]),
                 int(t["size"]),
-                {str(k): float(v) for k, v in t["weights"].items()},
-                {str(k): (str(v[0]), str(v[1])) for k, v in t["forms"].items()},
-                {str(k): int(v) for k, v in t["counts"].items()},
+                {intern(k): float(v) for k, v in t["weights"].items()},
+                {intern(k): (intern(f), intern(g)) for k, (f, g) in t["forms"].items()},
+                {intern(k): int(v) for k, v in t["counts"].items()},
             )
             for t in data["themes"]
         )
-        counts = {str(k): int(v) for k, v in data["frequencies"].items()}
+        counts = {intern(k): int(v) for k, v in data["frequencies"].items()}
         return cls(
             themes, int(data["documents"]), Frequencies(counts), int(data["next_id"]), params
         )
@@ -235,10 +236,13 @@ def document(text: str, language: str, params: ThemeParams) -> Document:
     counts: dict[str, float] = {}
     bases: dict[str, float] = {}
     forms: dict[str, Form] = {}
+    # Interned: themes, frequencies and index share one copy of each word (tens of MiB at 1M).
+    language = intern(language)
     for found in terms(text, language):
-        counts[found.term] = counts.get(found.term, 0.0) + 1.0
-        bases[found.term] = params.concept_weight if found.concept else 1.0
-        forms.setdefault(found.term, (found.form, language))
+        term = intern(found.term)
+        counts[term] = counts.get(term, 0.0) + 1.0
+        bases[term] = params.concept_weight if found.concept else 1.0
+        forms.setdefault(term, (intern(found.form), language))
     weights = {t: bases[t] * (1.0 + math.log(n)) for t, n in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return Document({t: w / norm for t, w in weights.items()}, forms)

@@ -94,6 +94,7 @@ def _statuses(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run(settings: Settings, *, workers: int) -> int:
     from bot.app import TelegramRunner, build_core
+    from bot.malloc import limit_arenas
     from bot.metrics import shared_counters
     from bot.telegram.workers import check_workers, run_workers, serve
 
@@ -101,6 +102,7 @@ def _run(settings: Settings, *, workers: int) -> int:
     if workers > 1:
         with shared_counters():  # so /metrics adds up the counters of every worker
             return run_workers(workers)
+    limit_arenas()  # before any thread allocates
     asyncio.run(serve(TelegramRunner(build_core(settings))))
     log.info("stopped")
     return 0

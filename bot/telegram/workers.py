@@ -80,8 +80,10 @@ def _worker() -> None:
     """Run one bot in this process until SIGTERM."""
     from bot.app import TelegramRunner, build_core
     from bot.logs import configure_logging
+    from bot.malloc import limit_arenas
     from bot.settings import load_settings
 
+    limit_arenas()  # before any thread allocates
     settings = load_settings()
     json_lines = settings.log_format == "json"
     configure_logging(settings.log_level, settings.secrets(), json_lines=json_lines)

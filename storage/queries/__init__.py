@@ -53,6 +53,7 @@ from storage.queries.privacy import (
     purge_inactive,
     purge_old_problems,
     resident_data,
+    silent_residents,
 )
 from storage.queries.problems import (
     add_problem,
@@ -256,6 +257,7 @@ __all__ = [
     "set_public",
     "set_quote_hidden",
     "set_reporter_blocked",
+    "silent_residents",
     "similar_candidates",
     "status_history",
     "status_of_problems",

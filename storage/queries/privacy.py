@@ -1,6 +1,7 @@
 """A resident's own data: the /mydata document, erasure, and the retention purge."""
 
 import copy
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,8 +66,9 @@ def forget_shown_problems(session: Session, *, problem_ids: set[int]) -> int:
     if not problem_ids:
         return 0
     changed = 0
-    # Only interviews with something left to show hold others' texts; they are few.
-    for conversation in session.exec(select(Conversation)):
+    # Only interviews with something left to show hold others' texts; they are few. Read a
+    # few hundred at a time, not every resident's interview at once.
+    for conversation in session.exec(select(Conversation).execution_options(yield_per=500)):
         state = conversation.state
         shown = [int(i) for i in state.get("similar_ids") or ()]
         if not problem_ids.intersection(shown):
@@ -129,19 +131,46 @@ def _erase_workshop_data(session: Session, resident_id: int) -> None:
     session.exec(delete(FollowUp).where(col(FollowUp.resident_id) == resident_id))
 
 
-def purge_old_problems(session: Session, *, created_before: datetime) -> int:
-    """Delete problems older than ``created_before`` with everything that refers to them."""
-    old = select(Problem.id).where(col(Problem.created_at) < created_before)
-    forget_shown_problems(session, problem_ids={i for i in session.exec(old) if i is not None})
+def purge_old_problems(
+    session: Session, *, created_before: datetime, limit: int | None = None
+) -> int:
+    """Delete problems older than ``created_before`` (up to ``limit``) and what refers to them."""
+    old = select(Problem.id).where(col(Problem.created_at) < created_before).limit(limit)
+    ids = {i for i in session.exec(old) if i is not None}
+    forget_shown_problems(session, problem_ids=ids)
     # Endorsements, follow-up answers and import hashes go with them (ON DELETE CASCADE).
-    result = session.exec(delete(Problem).where(col(Problem.created_at) < created_before))
+    if limit is None:
+        result = session.exec(delete(Problem).where(col(Problem.created_at) < created_before))
+    else:
+        result = session.exec(delete(Problem).where(col(Problem.id).in_(sorted(ids))))
     return int(result.rowcount or 0)
 
 
-def purge_inactive(session: Session, *, last_seen_before: datetime) -> int:
-    """Forget residents silent since ``last_seen_before``; their problems stay, unlinked."""
+def silent_residents(
+    session: Session, *, last_seen_before: datetime, after: int, limit: int
+) -> list[int]:
+    """Return the ids above ``after`` of up to ``limit`` residents silent since then, in order."""
+    query = (
+        select(Resident.id)
+        .where(col(Resident.id) > after, col(Resident.last_seen_at) < last_seen_before)
+        .order_by(col(Resident.id))
+        .limit(limit)
+    )
+    return [int(i) for i in session.exec(query) if i is not None]
+
+
+def purge_inactive(
+    session: Session, *, last_seen_before: datetime, ids: Sequence[int] | None = None
+) -> int:
+    """Forget residents silent since ``last_seen_before`` (of ``ids`` only, if given).
+
+    Their problems stay, unlinked.
+    """
     # The database's ON DELETE rules take the conversation with it and unlink the problems.
-    result = session.exec(delete(Resident).where(col(Resident.last_seen_at) < last_seen_before))
+    statement = delete(Resident).where(col(Resident.last_seen_at) < last_seen_before)
+    if ids is not None:
+        statement = statement.where(col(Resident.id).in_(ids))
+    result = session.exec(statement)
     return int(result.rowcount or 0)
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.jobs.housekeeping import Housekeeping
+from bot.jobs.housekeeping import BATCH, Housekeeping
 from flows.problem import Problem
 from storage import queries
 from storage.database import Database
@@ -82,4 +82,46 @@ async def test_problems_past_their_retention_go_with_everything_about_them(
         state = queries.load_state(session=session, resident_id=reader.id)
         assert state is not None
         assert (state["similar_ids"], state["similar_texts"]) == ([ids[1]], ["Nyere…"])
+    engine.dispose()
+
+
+async def test_a_clean_up_larger_than_a_batch_forgets_everyone_due_and_no_one_else(
+    database_url: str,
+) -> None:
+    # Silent and active residents alternate, over more than two batches of each kind.
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    count = 2 * BATCH + 50
+    with session_scope(engine) as session:
+        for number in range(2 * count):
+            days = 200 if number % 2 else 10
+            who = queries.get_or_create_resident(
+                session=session, pseudonym=f"r{number}", now=NOW - timedelta(days=days)
+            )
+            assert who.id is not None
+            seen = NOW - timedelta(days=days)
+            queries.record_consent(session=session, resident_id=who.id, version=1, now=seen)
+            draft = Problem(text=f"Gatelyset er mørkt ved hus {number}.", language="nb")
+            queries.add_problem(
+                session=session,
+                resident_id=who.id,
+                problem=draft,
+                source="telegram",
+                now=NOW - timedelta(days=800 if number < count else 10),
+            )
+    keeper = Housekeeping(
+        db=Database(engine),
+        clock=lambda: NOW,
+        retention=timedelta(days=180),
+        problem_retention=timedelta(days=730),
+    )
+    assert keeper.clean(NOW) == (count, count, 0)
+    with session_scope(engine) as session:
+        records = queries.problem_records(session=session)
+        assert len(records) == count  # the recent half
+        assert {r.resident for r in records} == {
+            "",
+            *(f"r{n}" for n in range(count, 2 * count, 2)),
+        }
+    assert keeper.clean(NOW) == (0, 0, 0)
     engine.dispose()
