@@ -200,15 +200,16 @@ def _theme_distinct(
     if period is None or earlier is None:
         query = in_view(select(theme, *_distinct(), literal_column("0")), filters, period)
     else:
-        inside = col(Problem.created_at) >= period.start
+        inside = _within(period)
         resident = col(Problem.resident_id)
         area = func.nullif(col(Problem.area), "")
         columns = (
             func.count(func.distinct(resident)).filter(inside),
             func.count(func.distinct(area)).filter(inside),
-            func.count().filter(~inside),
+            func.count().filter(_within(earlier)),
         )
-        query = in_view(select(theme, *columns), filters, Period(earlier.start, period.end))
+        both = Period(min(earlier.start, period.start), max(earlier.end, period.end))
+        query = in_view(select(theme, *columns), filters, both)
     query = query.where(theme.is_not(None)).group_by(theme)
     return {int(t): (int(r), int(a), int(b)) for t, r, a, b in session.execute(query)}
 
