@@ -25,6 +25,15 @@ _SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 # reading session's own connection spreads out, so a connection that waits for more never
 # holds one a worker needs (no pool deadlock).
 _IMPORTED: Final = "innspill_imported_snapshot"
+# Parts that run side by side get no parallel workers of their own: the parts already keep the
+# cores busy, and workers would only add processes to share them and partial sums to merge.
+# Each part is a pass over a period of problems: read from the narrow covering indexes
+# (index-only) rather than the wide table, it costs 30-50 % less CPU, but without workers the
+# planner prices the two alike and picks the table unless random reads are priced as on SSD.
+_SIDE_BY_SIDE: Final = (
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('random_page_cost', '1.1', true)"
+)
 
 
 def together(session: Session, parts: Sequence[Part]) -> list[Any]:
@@ -45,6 +54,7 @@ def together(session: Session, parts: Sequence[Part]) -> list[Any]:
     ):
         return [part(session) for part in parts]
     snapshot = str(session.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+    session.execute(text(_SIDE_BY_SIDE))  # for the rest of the read (SET LOCAL)
     if not _SNAPSHOT_ID.fullmatch(snapshot):  # it is spliced into SQL below
         raise ValueError(f"unexpected snapshot id {snapshot!r}")
     rest = parts[1:]
@@ -68,4 +78,5 @@ def _imported(engine: Engine, snapshot: str, parts: Sequence[Part]) -> list[Any]
         # Before any query of the transaction, or PostgreSQL refuses it.
         session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
         session.execute(text(READ_SETTINGS_PG))
+        session.execute(text(_SIDE_BY_SIDE))
         return [part(session) for part in parts]

@@ -44,16 +44,13 @@ def table(
     span = period or Period(EPOCH, now + timedelta(days=1))
     earlier = previous(period, context.zone) if period is not None else None
     bounds = week_bounds(now, context.zone, TREND_WEEKS)
-    current, weeks, before = together(
+    (current, before), weeks = together(
         session,
         [
-            lambda s: queries.theme_sums(session=s, filters=filters, period=span),
-            lambda s: queries.week_counts(session=s, filters=filters, bounds=bounds),
-            lambda s: (
-                {}
-                if earlier is None
-                else queries.theme_problems(session=s, filters=filters, period=earlier)
+            lambda s: queries.theme_sums_before(
+                session=s, filters=filters, period=span, earlier=earlier
             ),
+            lambda s: queries.week_counts(session=s, filters=filters, bounds=bounds),
         ],
     )
     labels = queries.theme_labels(session=session)

@@ -101,6 +101,14 @@ class Problem(ProblemBase, table=True):
             "created_at",
             postgresql_include=["area"],
         ).ddl_if(dialect="postgresql"),
+        # PostgreSQL sorts a period's residents to count the distinct ones: this hands them
+        # over in that order, without reading the wide table (storage/queries/tallies.py).
+        Index(
+            "ix_problem_resident_time_pg",
+            "resident_id",
+            "created_at",
+            postgresql_include=["source"],
+        ).ddl_if(dialect="postgresql"),
         # SQLite has no hash aggregate: it sorts a GROUP BY's rows unless an index hands them
         # over in that order. For a long period, reading one of these whole (skipping the rows
         # outside the period) beats sorting the period's rows (storage/queries/tallies.py).

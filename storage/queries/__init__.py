@@ -108,6 +108,7 @@ from storage.queries.tallies import (
     theme_cells,
     theme_problems,
     theme_sums,
+    theme_sums_before,
     view_sums,
     week_counts,
 )
@@ -280,6 +281,7 @@ __all__ = [
     "theme_revision",
     "theme_statuses",
     "theme_sums",
+    "theme_sums_before",
     "unthemed_problems",
     "update_workshop",
     "view_sums",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain, pairwise
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
 from flows.periods import Period
@@ -134,20 +136,18 @@ def view_sums(
     the second value is an empty ``Before``.
     """
     parts: list[Part] = [
-        lambda s: theme_sums(s, filters=filters, period=period),  # the slowest: on ``session``
+        # The slowest: on ``session``, with the themes of ``earlier``.
+        lambda s: theme_sums_before(s, filters=filters, period=period, earlier=earlier),
         lambda s: _people(s, filters, period, earlier),
         lambda s: _segments(s, filters, period),
     ]
-    if earlier is not None:
-        span = earlier
-        parts.append(lambda s: theme_problems(s, filters=filters, period=span))
-    themes, people, segments, *before = together(session, parts)
+    (themes, before_themes), people, segments = together(session, parts)
     problems, residents = people[0]
     current = ViewSums(problems, residents, segments, tuple(themes))
     if earlier is None:
         return current, Before()
     previous, previous_residents = people[1]
-    return current, Before(previous, previous_residents, before[0])
+    return current, Before(previous, previous_residents, before_themes)
 
 
 def _segments(session: Session, filters: Filters, period: Period | None) -> dict[Segment, int]:
@@ -184,23 +184,56 @@ def _distinct() -> tuple[ColumnElement[int], ColumnElement[int]]:
 
 
 def _theme_distinct(
-    session: Session, filters: Filters, period: Period | None
-) -> dict[int, tuple[int, int]]:
-    """Return each theme's distinct residents and areas, read in theme order (PostgreSQL).
+    session: Session, filters: Filters, period: Period | None, earlier: Period | None
+) -> dict[int, tuple[int, int, int]]:
+    """Return each theme's distinct residents and areas, and its problems in ``earlier``.
 
     PostgreSQL sorts the rows of a ``DISTINCT`` aggregate, and cannot spread such a statement
     over parallel workers: a year of a million problems took 0.5-0.7 s sorted by theme. Grouped
     by the bare column, it reads them already ordered from ``ix_problem_theme_residents_pg``
     (theme, resident, time; the area included), and the other sums run in parallel without it.
+    That read passes over every problem whatever the period, so the themes of the period just
+    before are counted in it too, instead of in a pass of their own.
     """
     theme = col(Problem.theme_id)
-    query = in_view(select(theme, *_distinct()).group_by(theme), filters, period)
-    query = query.where(theme.is_not(None))
-    return {int(t): (int(r), int(a)) for t, r, a in session.execute(query)}
+    query: Select[*tuple[Any, ...]]
+    if period is None or earlier is None:
+        query = in_view(select(theme, *_distinct(), literal_column("0")), filters, period)
+    else:
+        inside = _within(period)
+        resident = col(Problem.resident_id)
+        area = func.nullif(col(Problem.area), "")
+        columns = (
+            func.count(func.distinct(resident)).filter(inside),
+            func.count(func.distinct(area)).filter(inside),
+            func.count().filter(_within(earlier)),
+        )
+        both = Period(min(earlier.start, period.start), max(earlier.end, period.end))
+        query = in_view(select(theme, *columns), filters, both)
+    query = query.where(theme.is_not(None)).group_by(theme)
+    return {int(t): (int(r), int(a), int(b)) for t, r, a, b in session.execute(query)}
+
+
+def _theme_endorsements(
+    session: Session, filters: Filters, period: Period | None
+) -> dict[int, int]:
+    """Count the endorsements of each theme's problems in the view (from the endorsements)."""
+    theme = col(Problem.theme_id)
+    query = select(theme, func.count()).select_from(Endorsement)
+    query = query.join(Problem, col(Problem.id) == col(Endorsement.problem_id))
+    query = in_view(query.where(theme.is_not(None)).group_by(theme), filters, period)
+    return {int(t): int(n) for t, n in session.execute(query)}
 
 
 def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> list[ThemeSums]:
     """Add up each theme's problems in the view: what its priority is computed from."""
+    return theme_sums_before(session, filters=filters, period=period)[0]
+
+
+def theme_sums_before(
+    session: Session, *, filters: Filters, period: Period | None, earlier: Period | None = None
+) -> tuple[list[ThemeSums], dict[int, int]]:
+    """Return each theme's sums in the view, and its problems in ``earlier`` (if given)."""
     endorsed = (
         select(col(Endorsement.problem_id).label("problem_id"), func.count().label("count"))
         .group_by(col(Endorsement.problem_id))
@@ -220,7 +253,8 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             _flag(anonymous),
             _flag(and_(anonymous, col(Problem.source) != IMPORTED)),
             _flag(col(Problem.source) == IMPORTED),
-            func.coalesce(func.sum(endorsed.c.count), 0),
+            # PostgreSQL counts them apart: without the join it reads the covering index only.
+            literal_column("0") if apart else func.coalesce(func.sum(endorsed.c.count), 0),
             func.coalesce(func.sum(col(Problem.severity)), 0),
             func.count(col(Problem.severity)),
             func.coalesce(func.sum(rate), 0),
@@ -228,25 +262,33 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
             *(() if apart else _distinct()),
             *lists_here,
         )
-        .outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
         .where(key.is_not(None))
         .group_by(key)
     )
+    if not apart:
+        query = query.outerjoin(endorsed, endorsed.c.problem_id == col(Problem.id))
     query = in_view(query, filters, period)
     if ordered:
         query = indexed_by(query, _PROBLEM, "ix_problem_themes")
-    rows, distinct, lists = together(
-        session,
-        [
-            lambda s: s.execute(query).all(),
-            lambda s: _theme_distinct(s, filters, period) if apart else {},
-            lambda s: {} if ordered else _theme_groups(s, filters, period),
-        ],
-    )
+    span = earlier
+    parts: list[Part] = [
+        lambda s: s.execute(query).all(),
+        lambda s: _theme_distinct(s, filters, period, span) if apart else {},
+        lambda s: {} if ordered else _theme_groups(s, filters, period),
+    ]
+    if apart:
+        parts.append(lambda s: _theme_endorsements(s, filters, period))
+    elif span is not None:  # PostgreSQL counts them in the distinct pass
+        parts.append(lambda s: theme_problems(s, filters=filters, period=span))
+    rows, distinct, lists, *more = together(session, parts)
+    before = more[0] if more and not apart else {}
+    endorsements = more[0] if apart else {}
+    if apart and span is not None:
+        before = {theme: n for theme, (_, _, n) in distinct.items() if n}
     sums = []
     for row in rows:
         theme = int(row[0])
-        residents, areas = distinct.get(theme, (0, 0)) if apart else (row[10], row[11])
+        residents, areas = distinct.get(theme, (0, 0, 0))[:2] if apart else (row[10], row[11])
         sums.append(
             ThemeSums(
                 theme=theme,
@@ -255,7 +297,7 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
                 anonymous=int(row[2]),
                 erased=int(row[3]),
                 notes=int(row[4]),
-                endorsements=int(row[5]),
+                endorsements=int(endorsements.get(theme, 0) if apart else row[5]),
                 severity_total=int(row[6]),
                 rated=int(row[7]),
                 per_year_total=float(row[8]),
@@ -264,7 +306,7 @@ def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> 
                 groups=_union(row[12] if ordered else lists.get(row[0])),
             )
         )
-    return sums
+    return sums, before
 
 
 def week_counts(
