@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,15 +108,24 @@ def _url_of(admin: Engine, name: str) -> str:
     return admin.url.set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture
-def postgres_url(_postgres_admin: tuple[Engine, ThreadPoolExecutor]) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin, dropper = _postgres_admin
-    name = _create_database(admin)
+@contextmanager
+def fresh_postgres(
+    postgres_admin: tuple[Engine, ThreadPoolExecutor], template: str | None = None
+) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given), dropped in the background."""
+    admin, dropper = postgres_admin
+    name = _create_database(admin, template=template)
     try:
         yield _url_of(admin, name)
     finally:
         dropper.submit(_drop_database, admin, name)
+
+
+@pytest.fixture
+def postgres_url(_postgres_admin: tuple[Engine, ThreadPoolExecutor]) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with fresh_postgres(_postgres_admin) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -133,12 +143,8 @@ def migrated_postgres_url(
     _postgres_admin: tuple[Engine, ThreadPoolExecutor], _migrated_postgres: str
 ) -> Iterator[str]:
     """A PostgreSQL database at the newest schema, empty of rows, for one test."""
-    admin, dropper = _postgres_admin
-    name = _create_database(admin, template=_migrated_postgres)
-    try:
-        yield _url_of(admin, name)
-    finally:
-        dropper.submit(_drop_database, admin, name)
+    with fresh_postgres(_postgres_admin, template=_migrated_postgres) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

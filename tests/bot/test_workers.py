@@ -26,7 +26,7 @@ from bot.telegram.workers import check_workers
 from tests.bot.harness import SECRET
 from tests.bot.test_e2e_faults import PROCESS_TIMEOUT, START_WITHIN
 from tests.bot.test_ops_web import get, ready_status, samples, value
-from tests.conftest import _create_database, _drop_database, _url_of
+from tests.conftest import fresh_postgres
 from tests.fakebotapi import FakeBotAPI, running_fake_api
 
 # Processes of their own: one xdist worker runs this file's tests one after another.
@@ -123,12 +123,8 @@ class Workers:
 @pytest.fixture(scope="module")
 def workers_database(_postgres_admin: tuple[Engine, Any]) -> Iterator[str]:
     """An empty PostgreSQL database for this file's workers, dropped afterwards."""
-    admin, dropper = _postgres_admin
-    name = _create_database(admin)
-    try:
-        yield _url_of(admin, name)
-    finally:
-        dropper.submit(_drop_database, admin, name)
+    with fresh_postgres(_postgres_admin) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

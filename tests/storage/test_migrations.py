@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import SQLModel
 
 from flows.periods import Period
@@ -208,22 +208,28 @@ def test_0017_hands_postgresql_each_themes_residents_in_order(postgres_url):
         engine.dispose()
 
 
+def _statements_of_a_years_overview(engine: Engine) -> list[tuple[str, object]]:
+    """Return the statements (with their parameters) that a year's overview sends."""
+    seen: list[tuple[str, object]] = []
+
+    def note(*args: object) -> None:
+        seen.append((str(args[2]), args[3]))
+
+    event.listen(engine, "before_cursor_execute", note)
+    year = Period(NOW - timedelta(days=365), NOW)
+    with session_scope(engine) as session:
+        queries.view_sums(session=session, filters=Filters(), period=year, earlier=year)
+    event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
 def test_0019_hands_postgresql_the_residents_of_two_periods_in_order(postgres_url):
     # The overview counts the distinct residents of a period and of the one before in one
     # pass (storage/queries/tallies.py); with sorting priced out, the plan shows what it reads.
     engine = make_engine(postgres_url)
     try:
         upgrade_database(engine)
-        year = Period(NOW - timedelta(days=365), NOW)
-        seen: list[tuple[str, object]] = []
-
-        def note(*args: object) -> None:
-            seen.append((str(args[2]), args[3]))
-
-        event.listen(engine, "before_cursor_execute", note)
-        with session_scope(engine) as session:
-            queries.view_sums(session=session, filters=Filters(), period=year, earlier=year)
-        event.remove(engine, "before_cursor_execute", note)
+        seen = _statements_of_a_years_overview(engine)
         people = [(s, p) for s, p in seen if s.lower().count("count(distinct(case") == 2]
         assert len(people) == 1
         # Which index a planner takes for an almost empty table is a toss-up: with the ones in
@@ -246,16 +252,7 @@ def test_0018_counts_a_long_sqlite_period_in_index_order_without_sorting(sqlite_
     engine = make_engine(sqlite_url)
     try:
         upgrade_database(engine)
-        seen: list[tuple[str, object]] = []
-
-        def note(*args: object) -> None:
-            seen.append((str(args[2]), args[3]))
-
-        event.listen(engine, "before_cursor_execute", note)
-        year = Period(NOW - timedelta(days=365), NOW)
-        with session_scope(engine) as session:
-            queries.view_sums(session=session, filters=Filters(), period=year, earlier=year)
-        event.remove(engine, "before_cursor_execute", note)
+        seen = _statements_of_a_years_overview(engine)
         plans = {}
         with engine.connect() as connection:
             for statement, parameters in seen:
