@@ -131,18 +131,13 @@ def _erase_workshop_data(session: Session, resident_id: int) -> None:
     session.exec(delete(FollowUp).where(col(FollowUp.resident_id) == resident_id))
 
 
-def purge_old_problems(
-    session: Session, *, created_before: datetime, limit: int | None = None
-) -> int:
-    """Delete problems older than ``created_before`` (up to ``limit``) and what refers to them."""
+def purge_old_problems(session: Session, *, created_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` problems older than ``created_before`` and what refers to them."""
     old = select(Problem.id).where(col(Problem.created_at) < created_before).limit(limit)
     ids = {i for i in session.exec(old) if i is not None}
     forget_shown_problems(session, problem_ids=ids)
     # Endorsements, follow-up answers and import hashes go with them (ON DELETE CASCADE).
-    if limit is None:
-        result = session.exec(delete(Problem).where(col(Problem.created_at) < created_before))
-    else:
-        result = session.exec(delete(Problem).where(col(Problem.id).in_(sorted(ids))))
+    result = session.exec(delete(Problem).where(col(Problem.id).in_(sorted(ids))))
     return int(result.rowcount or 0)
 
 
