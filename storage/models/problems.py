@@ -109,6 +109,14 @@ class Problem(ProblemBase, table=True):
             "created_at",
             postgresql_include=["source"],
         ).ddl_if(dialect="postgresql"),
+        # The workspace's text search (ILIKE '%word%') reads only the problems holding the
+        # word's trigrams (migration 0020; where pg_trgm could not be created, it is missing).
+        Index(
+            "ix_problem_text_trgm",
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         # SQLite has no hash aggregate: it sorts a GROUP BY's rows unless an index hands them
         # over in that order. For a long period, reading one of these whole (skipping the rows
         # outside the period) beats sorting the period's rows (storage/queries/tallies.py).

@@ -266,3 +266,29 @@ def test_0018_counts_a_long_sqlite_period_in_index_order_without_sorting(sqlite_
         assert not [p for p in plans.values() if "TEMP B-TREE FOR GROUP BY" in p], plans
     finally:
         engine.dispose()
+
+
+def test_0020_finds_a_word_on_postgresql_from_the_trigram_index(postgres_url):
+    # The workspace's text search is "text ILIKE '%word%'" per word (storage/queries/explore.py):
+    # the statement the problems page counts with must read the trigram index, not the table.
+    engine = make_engine(postgres_url)
+    try:
+        upgrade_database(engine)
+        seen: list[tuple[str, object]] = []
+
+        def note(*args: object) -> None:
+            seen.append((str(args[2]), args[3]))
+
+        event.listen(engine, "before_cursor_execute", note)
+        with session_scope(engine) as session:
+            queries.count_view(session=session, filters=Filters(text="buss"), period=None)
+        event.remove(engine, "before_cursor_execute", note)
+        statement, parameters = next((s, p) for s, p in seen if "ILIKE" in s.upper())
+        with engine.connect() as connection, connection.begin() as transaction:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
+            transaction.rollback()
+        shown = " ".join(str(row[0]) for row in plan)
+        assert "Bitmap Index Scan on ix_problem_text_trgm" in shown, shown
+    finally:
+        engine.dispose()
