@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import SQLModel
 
+import flows.problem
 from flows.periods import Period
 from flows.workspace import Filters
 from storage import queries
@@ -292,3 +294,43 @@ def test_0020_finds_a_word_on_postgresql_from_the_trigram_index(postgres_url):
         assert "Bitmap Index Scan on ix_problem_text_trgm" in shown, shown
     finally:
         engine.dispose()
+
+
+def test_0020_without_pg_trgm_warns_and_the_text_search_still_finds(postgres_url, caplog):
+    # A database owner who may not create extensions (or a server without contrib): the
+    # upgrade must still reach the head, tell the operator what to run, and search unindexed.
+    role = f"innspill_plain_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(postgres_url)
+    with admin.connect() as connection, connection.begin():
+        connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        connection.exec_driver_sql(f'GRANT CREATE, USAGE ON SCHEMA public TO "{role}"')
+    engine = make_engine(admin.url.set(username=role).render_as_string(hide_password=False))
+    try:
+        with caplog.at_level("WARNING"):
+            upgrade_database(engine)
+        assert current_revision(engine) == head_revision()
+        warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+        assert "pg_trgm" in warned
+        assert (
+            "CREATE INDEX ix_problem_text_trgm ON problem USING gin (text gin_trgm_ops)" in warned
+        )
+        assert "ix_problem_text_trgm" not in {
+            i["name"] for i in inspect(engine).get_indexes("problem")
+        }
+        with session_scope(engine) as session:
+            someone = get_or_create_resident(session=session, pseudonym="p1", now=NOW).id
+            for words in ("Bussen kommer for sent", "Mørkt på stien"):
+                draft = flows.problem.Problem(text=words, language="nb")
+                queries.add_problem(
+                    session=session, resident_id=someone, problem=draft, source="telegram", now=NOW
+                )
+        with session_scope(engine) as session:
+            found = queries.count_view(session=session, filters=Filters(text="buss"), period=None)
+        assert found == 1
+    finally:
+        engine.dispose()
+        with admin.connect() as connection, connection.begin():
+            connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
+        admin.dispose()
+        with make_engine(postgres_url).connect() as connection, connection.begin():
+            connection.exec_driver_sql(f'DROP ROLE "{role}"')
