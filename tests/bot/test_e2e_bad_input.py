@@ -26,7 +26,7 @@ def count(database_url: str, table: str) -> int:
 
 async def consented(api: FakeBotAPI, core: Core, user_id: int = ANNA) -> Resident:
     resident = Resident(api, user_id)
-    await resident.says("/start", expect=2)
+    await resident.says("/start")
     await resident.presses("consent:yes")
     return resident
 
@@ -128,7 +128,7 @@ async def test_mydata_sends_everything_and_delete_erases_it(
         await api.wait_for(lambda a: any("✓" in b for b, _ in a.sent_to(ANNA)[-1].buttons))
         await anna.presses("groups:done")
         await anna.presses("area:biri")
-        await anna.presses("review:confirm", expect=2)
+        await anna.presses("review:confirm")
         api.send_command(ANNA, "/mydata")
         document, heading, summary, question = await anna.reads(4)
         assert document == text_of(core, "mydata_caption")
@@ -173,7 +173,7 @@ async def test_every_message_is_sent_without_a_link_preview(
     api: FakeBotAPI, database_url: str
 ) -> None:
     async with running_bot(settings_for(api, database_url)):
-        await Resident(api, ANNA).says("/start", expect=2)
+        await Resident(api, ANNA).says("/start")
     sent = api.calls("sendMessage")
     assert sent
     assert all(c.params.get("link_preview_options") == {"is_disabled": True} for c in sent)
@@ -184,11 +184,11 @@ async def test_declining_consent_leaves_nothing_of_the_resident(
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
         anna = Resident(api, ANNA)
-        await anna.says("/start", expect=2)
+        await anna.says("/start")
         assert await anna.presses("consent:no") == [text_of(core, "consent_declined")]
         assert count(database_url, "resident") == 0
         assert count(database_url, "conversation") == 0
-        await anna.says("/start", expect=2)  # a fresh start asks for consent again
+        await anna.says("/start")  # a fresh start asks for consent again
         assert anna.last_buttons() == ["consent:yes", "consent:no"]
 
 

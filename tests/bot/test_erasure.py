@@ -20,7 +20,7 @@ BOS = "Bussen til Hunndalen kommer alltid for sent om kvelden, jeg fryser på ho
 
 async def reported(api: FakeBotAPI, user_id: int, problem: str, expect: int) -> Resident:
     resident = Resident(api, user_id)
-    await resident.says("/start", expect=2)
+    await resident.says("/start")
     await resident.presses("consent:yes")
     await resident.says(problem)
     await resident.presses("frequency:daily")

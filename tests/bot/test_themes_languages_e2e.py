@@ -35,7 +35,7 @@ def themes(database_url: str) -> list[tuple[int | None, str, str]]:
 
 async def report(api: FakeBotAPI, resident: Resident, text: str, *, similar: bool) -> list[str]:
     """Go through the interview with ``text``; return what the bot said after confirming."""
-    await resident.says("/start", expect=2)
+    await resident.says("/start")
     await resident.presses("consent:yes")
     await resident.says(text)
     for data in ("frequency:daily", "severity:4"):
