@@ -190,7 +190,9 @@ def one_message(outputs: Sequence[Output]) -> list[Output]:
 
     A resident waits for one message per step, not two ("saved" and "hear back?" arrive
     together), and Telegram's ~30 messages a second go further. An edit, a question with
-    buttons and anything that is not a reply end a run; the outputs keep their order.
+    buttons and an output the transport answers with messages of its own (``SendMyData``,
+    ``ListReports``) end a run. Facts to store may move before the message: the transport
+    stores them all before it sends anything.
     """
     merged: list[Output] = []
     run: list[Reply] = []
@@ -199,6 +201,9 @@ def one_message(outputs: Sequence[Output]) -> list[Output]:
             run.append(output)
             if not output.choices:
                 continue
+        elif not isinstance(output, (Reply, SendMyData, ListReports)):
+            merged.append(output)  # a fact to store: it does not end the message
+            continue
         merged.extend(_joined(run))
         run = []
         if not (isinstance(output, Reply) and not output.edit):

@@ -98,6 +98,10 @@ def test_texts_said_around_an_edit_or_a_stored_fact_keep_their_order() -> None:
     state = InterviewState(step=Step.GROUPS, language="nb", consent_version=1)
     _, outputs = Interview(content()).advance(state, event("senior og sjørøver"))
     assert messages(outputs) == [["groups_unknown", "ask_groups"]]
+    # Storing the language between the note and the welcome does not split the message.
+    _, outputs = Interview(content()).advance(InterviewState(), event("/start ws_nosuch"))
+    assert messages(outputs) == [["workshop_unknown", "welcome", "consent"]]
+    assert any(isinstance(out, SetLanguage) for out in outputs)
     _, outputs = run([*CONSENTED, ("/mydata", ["ask_problem"])])
     mydata = next(i for i, out in enumerate(outputs) if isinstance(out, SendMyData))
     # The summary is put where SendMyData stands, before the question: still its own message.
