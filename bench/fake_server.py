@@ -40,6 +40,10 @@ class Step:
     # New messages (the next question) the resident reads before thinking about the next step;
     # 0 when the answer is an edit of the pressed question (a tick in a multiple choice).
     asks: int = 1
+    # Read on until a new message with buttons (the question) arrives, however many messages
+    # come before it: the same script measures a bot that sends a note and the question apart
+    # (main before 2026-11-28: welcome, then consent) and one that sends them as one.
+    until_buttons: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,7 @@ class BenchBotAPI(FakeBotAPI):
         self.limits = limits
         self.answers: dict[int, int] = defaultdict(int)  # chat -> answers so far
         self.sends: dict[int, int] = defaultdict(int)  # chat -> new messages so far
+        self.questions: dict[int, int] = defaultdict(int)  # chat -> new messages with buttons
         self.delivered: Counter[int] = Counter()  # chat -> messages delivered
         self.delivered_at: list[float] = []
         self._pressed: dict[int, int] = {}  # chat -> message whose button the step pressed
@@ -142,6 +147,8 @@ class BenchBotAPI(FakeBotAPI):
                 self.answers[chat] += 1
             if sent:
                 self.sends[chat] += 1
+                if params.get("reply_markup"):
+                    self.questions[chat] += 1
             waiting = self._waiting.get(chat)
             if waiting and waiting[0][chat] >= waiting[1] and not waiting[2].done():
                 waiting[2].set_result(time.perf_counter())
@@ -154,9 +161,10 @@ class BenchBotAPI(FakeBotAPI):
         timeout: float,  # noqa: ASYNC109
         *,
         sends: bool = False,
+        questions: bool = False,
     ) -> float:
-        """Wait until ``chat`` has ``count`` answers (or new messages); return when it had."""
-        counter = self.sends if sends else self.answers
+        """Wait until ``chat`` has ``count`` answers (new messages, with buttons); return then."""
+        counter = self.questions if questions else self.sends if sends else self.answers
         if counter[chat] >= count:
             return time.perf_counter()
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
@@ -189,6 +197,7 @@ async def _resident(
     think = random.Random(f"{pace.seed}:{script.user_id}") if pace else None
     for step in script.steps:
         before, sends = api.answers[script.user_id], api.sends[script.user_id]
+        questions = api.questions[script.user_id]
         queued = time.perf_counter()
         await _act(api, script, step, answer_within if pace else 0.0)
         # In a closed loop latency runs to the last answer a step causes; at a human pace, to
@@ -205,7 +214,10 @@ async def _resident(
         if pace and think:
             # The resident reads the next question and thinks; a late mark on the question
             # just answered (an edit) may arrive meanwhile.
-            if step.asks:
+            if step.until_buttons:
+                read = questions + 1
+                done = await api.answered(script.user_id, read, answer_within, questions=True)
+            elif step.asks:
                 read = sends + step.asks
                 done = await api.answered(script.user_id, read, answer_within, sends=True)
             asked[step.name].append(done - queued)

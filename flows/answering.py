@@ -71,7 +71,8 @@ class Answering(Steps):
             return self._short(state)
         groups = toggle(state.draft.groups, value)
         ticked = state.evolve(draft=state.draft_with(groups=groups))
-        return ticked, [groups_question(self.content, groups, edit=True)]
+        ticked_question = groups_question(self.content, groups, edit=True)
+        return ticked, [replace(ticked_question, lead=state.lead)]
 
     def _typed_groups(self, state: InterviewState, event: Event) -> Result:
         """Keep every group a typed list names; say which words named none."""

@@ -145,12 +145,28 @@ class Closing(Steps):
 
 def with_reference(outputs: list[Output], prefix: str, problem_id: int) -> list[Output]:
     """Fill the saved problem's reference ("G-1042") into the thanks for saving it."""
-    return [
-        replace(out, params={**out.params, "reference": reference(prefix, problem_id)})
-        if isinstance(out, Reply) and out.key == "saved"
-        else out
-        for out in outputs
-    ]
+    return [_referenced(out, reference(prefix, problem_id)) for out in outputs]
+
+
+def lead_with_reference(state: InterviewState, prefix: str, problem_id: int) -> InterviewState:
+    """Fill the reference into the thanks that leads the question asked (kept by its mark)."""
+    ref = reference(prefix, problem_id)
+    return state.evolve(lead=tuple(_referenced_reply(part, ref) for part in state.lead))
+
+
+def _referenced(output: Output, ref: str) -> Output:
+    """Fill ``ref`` into a "saved" reply, or into the "saved" its message leads with."""
+    if not isinstance(output, Reply):
+        return output
+    if any(part.key == "saved" for part in output.lead):
+        output = replace(output, lead=tuple(_referenced_reply(p, ref) for p in output.lead))
+    return _referenced_reply(output, ref)
+
+
+def _referenced_reply(reply: Reply, ref: str) -> Reply:
+    if reply.key != "saved":
+        return reply
+    return replace(reply, params={**reply.params, "reference": ref})
 
 
 def reference(prefix: str, problem_id: int) -> str:

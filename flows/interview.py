@@ -26,6 +26,8 @@ from flows.outputs import (
     Reply,
     SendMyData,
     StopFollowUps,
+    asked_lead,
+    one_message,
 )
 from flows.problem import Problem
 from flows.questions import BACK_TO, question
@@ -69,8 +71,15 @@ class Interview(Opening, Answering, Closing):
     def advance(self, state: InterviewState, event: Event, facts: Facts = NO_FACTS) -> Result:
         """Apply one resident input to ``state``; return the new state and the outputs.
 
-        ``facts`` holds what ``lookups`` asked the transport to find for this input.
+        ``facts`` holds what ``lookups`` asked the transport to find for this input. What
+        the step says comes as one new message (``one_message``), besides an edit.
         """
+        moved, outputs = self._advance(state, event, facts)
+        said = one_message(outputs)
+        lead = asked_lead(said, state.lead)
+        return (moved.evolve(lead=lead) if lead != moved.lead else moved), said
+
+    def _advance(self, state: InterviewState, event: Event, facts: Facts) -> Result:
         state = forget_stale_held(state, event.now)
         if state.step is Step.SIMILAR and not (state.similar_ids and state.similar_texts):
             # The problem to show was erased meanwhile (/delete by its author): go on.
@@ -219,6 +228,7 @@ class Interview(Opening, Answering, Closing):
             "answered",
             {"question": Nested(replace(asked[0], choices=())), "answer": answer},
             edit=True,
+            lead=state.lead,  # what the question's message said above it stays
         )
         return moved, [shown, *outputs]
 

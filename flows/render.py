@@ -30,12 +30,38 @@ class Rendered:
 
 
 def render(reply: Reply, content: Content, language: str, escape: Escape) -> Rendered:
-    """Render ``reply`` in ``language``; ``escape`` protects every parameter for the parse mode."""
+    """Render ``reply`` in ``language``; ``escape`` protects every parameter for the parse mode.
+
+    Its lead comes first, each text a paragraph of its own.
+    """
+    texts = [_text(part, content, language, escape) for part in (*reply.lead, reply)]
+    buttons = tuple(tuple(_button(c, content, language) for c in row) for row in reply.choices)
+    return Rendered("\n\n".join(texts), buttons, reply.edit)
+
+
+def render_messages(
+    reply: Reply, content: Content, language: str, escape: Escape, limit: int = 4096
+) -> list[Rendered]:
+    """Render ``reply`` as one message, or as its parts when together they would not fit.
+
+    A long read-back card led by a note is sent as the note and the card, as before, rather
+    than cut at an arbitrary line.
+    """
+    whole = render(reply, content, language, escape)
+    if not reply.lead or reply.edit or _fits(whole.text, limit):
+        return [whole]  # an edit too long for one message is sent anew by the transport
+    return [render(part, content, language, escape) for part in reply.parts()]
+
+
+def _fits(text: str, limit: int) -> bool:
+    """Tell whether ``text`` is one message (counted cheaply first: it almost always is)."""
+    return len(text.encode("utf-16-le")) <= 2 * limit or visible_length(text) <= limit
+
+
+def _text(reply: Reply, content: Content, language: str, escape: Escape) -> str:
     template = content.text(reply.key, language)
     values = {name: _param(v, content, language, escape) for name, v in reply.params.items()}
-    text = fill(template, values)
-    buttons = tuple(tuple(_button(c, content, language) for c in row) for row in reply.choices)
-    return Rendered(text, buttons, reply.edit)
+    return fill(template, values)
 
 
 # Masked personal data reads in the reader's language: "[phone]" → "[telefonnummer]".

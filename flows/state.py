@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Self
 
+from flows.outputs import Reply, reply_from_values, reply_values
 from flows.problem import Problem
 
 
@@ -61,6 +62,9 @@ class InterviewState:
     # Right after the problem text: a further message is added to it, until the next
     # question is answered (people on phones send a long story as several messages).
     extending: bool = False
+    # What the question last asked was led by in its message ("saved as G-12" above "hear
+    # back?"): an edit of that question (its mark, a tick) keeps it (flows.outputs.one_message).
+    lead: tuple[Reply, ...] = ()
 
     def evolve(self, **changes: Any) -> Self:
         """Return a copy with ``changes`` applied."""
@@ -84,6 +88,7 @@ class InterviewState:
         data["similar_ids"] = list(self.similar_ids)
         data["similar_texts"] = list(self.similar_texts)
         data["last_groups"] = list(self.last_groups)
+        data["lead"] = [reply_values(reply) for reply in self.lead]
         return data
 
     @classmethod
@@ -111,4 +116,5 @@ class InterviewState:
             held_at=str(data.get("held_at", "")),
             last_groups=tuple(str(g) for g in data.get("last_groups") or ()),
             extending=bool(data.get("extending", False)),
+            lead=tuple(reply_from_values(reply) for reply in data.get("lead") or ()),
         )

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.metrics import count_turn, interview_event
 from bot.services.replied import RepliedMarks
 from bot.services.statuses import current_statuses
-from flows.closing import with_reference
+from flows.closing import lead_with_reference, with_reference
 from flows.content import Content
 from flows.events import Candidate, Event, Facts, Lookups
 from flows.follow_up import parse_offsets
@@ -41,7 +41,7 @@ from flows.outputs import (
 )
 from flows.own_reports import OwnReport, my_data_replies, reports_reply
 from flows.questions import question
-from flows.render import Escape, Rendered, render
+from flows.render import Escape, Rendered, render, render_messages
 from flows.state import InterviewState, Step
 from flows.workshop import Workshop
 from storage import queries
@@ -204,7 +204,9 @@ class Conversations:
         effects = self._execute(session, row.id, outputs, state, escape, chat_id)
         outputs = _with_replies(outputs, effects)
         if effects.problem_id is not None:
-            outputs = with_reference(outputs, self.content.reference_prefix, effects.problem_id)
+            prefix = self.content.reference_prefix
+            outputs = with_reference(outputs, prefix, effects.problem_id)
+            state = lead_with_reference(state, prefix, effects.problem_id)
         if state.step is Step.DECLINED and not row.consent_version:
             # "Nothing was stored": a refusal leaves no pseudonym and no state behind.
             queries.delete_resident(session=session, resident_id=row.id)
@@ -234,9 +236,10 @@ class Conversations:
     ) -> Turn:
         language = self._language(state)
         replies = tuple(
-            render(out, self.content, language, escape)
+            message
             for out in outputs
             if isinstance(out, Reply)
+            for message in render_messages(out, self.content, language, escape)
         )
         return Turn(replies, language, duplicate, tuple(documents))
 

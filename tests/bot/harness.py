@@ -99,6 +99,11 @@ def text_of(core: Core, key: str, language: str = "nb", **params: Any) -> str:
     return html.unescape(strip_tags(rendered.text))
 
 
+def together(*texts: str) -> str:
+    """Return texts said in one message as a resident sees it: a paragraph each."""
+    return "\n\n".join(texts)
+
+
 def saved_text(core: Core, problem_id: int, language: str = "nb") -> str:
     """Return the thanks after saving: the reference, what happens next, where to turn."""
     params = {"next": Nested(Reply("next_steps")), "urgent": Nested(Reply("urgent"))}

@@ -69,7 +69,7 @@ async def test_a_broken_answer_to_getupdates_is_waited_out_and_nothing_is_lost(
         anna = await consented(api, core, ANNA)
         bob = await consented(api, core, BOB)
         api.answer_raw_next("getUpdates", times=3, **fault)
-        await bob.says("/help", expect=2)  # ends the open long poll: the next ones fail
+        await bob.says("/help")  # ends the open long poll: the next ones fail
         api.send_text(ANNA, BUS)
         assert await anna.reads(1, within=30) == [text_of(core, "ask_frequency")]
         assert [c.status for c in api.calls("getUpdates")].count(-1) == 3
@@ -137,9 +137,9 @@ async def test_a_parked_button_press_is_answered_so_the_button_stops_spinning(
             await api.wait_for(lambda a: a.webhook is not None)
             start = make_message_update(text="/start", user_id=ANNA, update_id=42)
             assert await api.push_webhook(url, start, HOOK_SECRET) == 200
-            await anna.reads(2)
+            await anna.reads(1)
         else:
-            await anna.says("/start", expect=2)
+            await anna.says("/start")
         crash_on(core, "consent:yes")
         press = api.press(ANNA, "consent:yes")
         if mode == "webhook":
@@ -155,7 +155,7 @@ async def test_a_refused_answer_to_a_parked_press_is_logged_and_changes_nothing(
 ) -> None:
     async with running_bot(settings_for(api, sqlite_url)) as core:
         anna = Resident(api, ANNA)
-        await anna.says("/start", expect=2)
+        await anna.says("/start")
         crash_on(core, "consent:yes")
         api.fail_next("answerCallbackQuery", status=400)
         api.press(ANNA, "consent:yes")
@@ -209,7 +209,7 @@ async def test_a_flooding_user_does_not_hold_up_other_residents(
         for n in range(60):
             api.send_text(ANNA, f"Melding nummer {n} om veien som er full av hull.")
         await asyncio.sleep(0.3)
-        await bob.says("/start", expect=2, within=20)
+        await bob.says("/start", within=20)
         # Her admitted messages' replies go out one a second: Bob's came before most of hers,
         # not after all of them.
         assert len(api.sent_to(ANNA)) - anna.seen < 10
@@ -313,14 +313,14 @@ async def test_webhook_answers_what_can_never_succeed_with_200_or_400(
         assert await post(url, {"update_id": 41, "message": {"text": CRASH}}) == 200
         start = make_message_update(text="/start", user_id=ANNA, update_id=42)
         assert await post(url, start) == 200
-        await api.wait_for_messages(ANNA, 2)
+        await api.wait_for_messages(ANNA, 1)
         forged = api.forge_press(ANNA, "fu:²:1:no")
         assert await post(url, forged) == 200
-        messages = await api.wait_for_messages(ANNA, 4)
-        assert messages[2].text == text_of(core, "stale_button")
+        messages = await api.wait_for_messages(ANNA, 2)
+        assert messages[1].text.startswith(text_of(core, "stale_button"))
         crash = make_message_update(text=CRASH, user_id=ANNA, update_id=44)
         assert await post(url, crash) == 200  # tried a few times, then parked
-        messages = await api.wait_for_messages(ANNA, 5)
+        messages = await api.wait_for_messages(ANNA, 3)
         assert messages[-1].text == text_of(core, "not_applied")
     assert count(sqlite_url, "problem") == 0
     assert CRASH not in caplog.text and "Søppeldunkene" not in caplog.text
@@ -381,7 +381,7 @@ async def interview(api: FakeBotAPI, core: Core, user_id: int, number: int) -> f
     """Go through a whole report at a human pace; return the slowest answer's wait."""
     resident, slowest = Resident(api, user_id), 0.0
     steps: list[tuple[str, int]] = [
-        ("/start", 2),
+        ("/start", 1),
         ("[consent:yes", 1),
         (PROBLEMS[number], 1),
         ("[frequency:daily", 1),
@@ -389,7 +389,7 @@ async def interview(api: FakeBotAPI, core: Core, user_id: int, number: int) -> f
         ("[groups:senior", 0),
         ("[groups:done", 1),
         (f"[area:{AREAS[number]}", 1),
-        ("[review:confirm", 2),
+        ("[review:confirm", 1),
     ]
     for step, expect in steps:
         await asyncio.sleep(0.5)  # thinking
@@ -450,4 +450,4 @@ async def test_webhook_answers_500_only_while_the_database_is_down(
         with database_down(postgres_url):
             assert await post(url, start) == 500  # Telegram will deliver it again
         assert await post(url, start) == 200
-        await api.wait_for_messages(ANNA, 2)
+        await api.wait_for_messages(ANNA, 1)

@@ -29,7 +29,7 @@ async def test_typing_everything_stores_what_pressing_buttons_stores(
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
         anna = Resident(api, ANNA)  # presses every button
-        await anna.says("/start", expect=2)
+        await anna.says("/start")
         await anna.presses("consent:yes")
         await anna.says(BUS)
         await anna.presses("frequency:weekly")
@@ -40,25 +40,25 @@ async def test_typing_everything_stores_what_pressing_buttons_stores(
         await api.wait_for(lambda a: sum("✓" in b for b, _ in a.sent_to(ANNA)[-1].buttons) == 2)
         await anna.presses("groups:done")
         await anna.presses("area:hunndalen")
-        await anna.presses("review:confirm", expect=2)
+        await anna.presses("review:confirm")
 
         ola = Resident(api, OLA)  # types everything, starting with the problem itself
-        _, held, _ = await ola.says(BUS, expect=3)
-        assert held == text_of(core, "first_held")
+        [greeting] = await ola.says(BUS)  # welcome, "kept your message", consent: one
+        assert text_of(core, "first_held") in greeting
         assert await ola.says("ja") == [text_of(core, "offer_first", text=BUS)]
         assert await ola.says("ja") == [text_of(core, "ask_frequency")]
         assert await ola.says("hver uke") == [text_of(core, "ask_severity")]
         assert await ola.says("fire") == [text_of(core, "ask_groups")]
         assert await ola.says("pensjonist og student") == [text_of(core, "ask_area")]
-        matched, review = await ola.says("Hunndalsvegen", expect=2)
-        assert matched == text_of(core, "area_matched", area=Label("area:hunndalen"))
+        [review] = await ola.says("Hunndalsvegen")
+        assert review.startswith(text_of(core, "area_matched", area=Label("area:hunndalen")))
         assert "Hunndalsvegen" in review
-        saved, _, _ = await ola.says("ja", expect=3)  # Anna's report is similar
-        assert saved.startswith("Tusen takk!") and "G-2" in saved
-        await ola.says("nei", expect=2)  # not the same as Anna's
-        assert api.sent_to(OLA)[-1].text == text_of(core, "hear_back_ask")
-        await ola.says("nei", expect=2)  # no news, thanks
-        assert api.sent_to(OLA)[-1].text == text_of(core, "ask_another")
+        [saved] = await ola.says("ja")  # Anna's report is similar: shown in the same message
+        assert saved.startswith("Tusen takk!") and "G-2" in saved and BUS in saved
+        await ola.says("nei")  # not the same as Anna's
+        assert api.sent_to(OLA)[-1].text.endswith(text_of(core, "hear_back_ask"))
+        await ola.says("nei")  # no news, thanks
+        assert api.sent_to(OLA)[-1].text.endswith(text_of(core, "ask_another"))
         assert not any(m.edits for m in api.sent_to(OLA))  # typing edits nothing
     pressed, typed = stored_problems(database_url)
     assert [getattr(typed, f) for f in COMPARED] == [getattr(pressed, f) for f in COMPARED]
@@ -71,7 +71,7 @@ async def test_a_problem_told_in_three_messages_is_stored_whole(
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
         kari = Resident(api, KARI)
-        await kari.says("/start", expect=2)
+        await kari.says("/start")
         await kari.presses("consent:yes")
         assert await kari.says(STORY[0]) == [text_of(core, "ask_frequency")]
         assert await kari.says(STORY[1]) == [text_of(core, "added_text")]
@@ -84,7 +84,7 @@ async def test_a_problem_told_in_three_messages_is_stored_whole(
         await kari.presses("groups:done")
         [review] = await kari.presses("area:hunndalen")
         assert all(part in review for part in STORY)  # the read-back card shows it whole
-        await kari.presses("review:confirm", expect=2)
+        await kari.presses("review:confirm")
     [problem] = stored_problems(database_url)
     assert problem.text == "\n".join(STORY)
 
@@ -94,7 +94,7 @@ async def test_a_suggestion_told_in_two_messages_is_stored_whole(
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
         kari = Resident(api, KARI)
-        await kari.says("/start", expect=2)
+        await kari.says("/start")
         await kari.presses("consent:yes")
         noted = text_of(core, "solution_noted", suggestion=IDEA[0].rstrip("."))
         assert await kari.says(IDEA[0]) == [noted]
@@ -109,7 +109,7 @@ async def test_a_suggestion_told_in_two_messages_is_stored_whole(
         await kari.presses("groups:done")
         [review] = await kari.presses("area:sentrum")
         assert all(part.rstrip(".") in review for part in IDEA)
-        await kari.presses("review:confirm", expect=2)
+        await kari.presses("review:confirm")
     [problem] = stored_problems(database_url)
     assert problem.suggested_solution == "\n".join(IDEA)
     assert problem.text == HALL
@@ -120,7 +120,7 @@ async def test_mine_lists_the_reports_and_mydata_reads_in_their_language(
 ) -> None:
     async with running_bot(settings_for(api, database_url)) as core:
         anna = Resident(api, ANNA)
-        await anna.says("/start", expect=2)
+        await anna.says("/start")
         empty, _ = await anna.says("/mine", expect=2)  # then the consent question again
         assert empty == text_of(core, "mine_empty")
         await anna.presses("consent:yes")
@@ -129,7 +129,7 @@ async def test_mine_lists_the_reports_and_mydata_reads_in_their_language(
             await anna.says(typed)
         await anna.says("Månen")  # no such area: kept, areas offered
         await anna.presses("area:other")
-        await anna.says("ja", expect=2)
+        await anna.says("ja")
         [mine, _] = await anna.says("/mine", expect=2)
         assert mine.startswith(text_of(core, "mine_heading", items=()).strip())
         assert "G-1" in mine and text_of(core, "status_received") in mine

@@ -44,12 +44,27 @@ def event(text: str, now: datetime = START, hint: str | None = "nb") -> Event:
 
 
 def keys(outputs: Sequence[Output]) -> list[str]:
-    """Return the text keys of the replies among ``outputs``.
+    """Return the text keys of the replies among ``outputs``, a message's lead first.
 
     A pressed question edited to show its answer ("answered") is left out: it changes an
-    earlier message, and its own tests check it (test_answers.py).
+    earlier message, and its own tests check it (test_answers.py); an edit's lead was said
+    before. How the texts are grouped into messages is checked by ``messages``.
     """
-    return [out.key for out in outputs if isinstance(out, Reply) and out.key != "answered"]
+    return [
+        part.key
+        for out in outputs
+        if isinstance(out, Reply) and out.key != "answered"
+        for part in ((out,) if out.edit else out.parts())  # an edit keeps the lead it had
+    ]
+
+
+def messages(outputs: Sequence[Output]) -> list[list[str]]:
+    """Return the new messages among ``outputs``, each as the text keys it says in order."""
+    return [
+        [part.key for part in out.parts()]
+        for out in outputs
+        if isinstance(out, Reply) and not out.edit
+    ]
 
 
 def run(

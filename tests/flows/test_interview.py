@@ -13,7 +13,7 @@ from flows.outputs import (
 )
 from flows.problem import Problem
 from flows.state import InterviewState, Step
-from tests.flows.dialog import content, run
+from tests.flows.dialog import content, event, messages, run
 
 CONSENTED = [("/start", ["welcome", "consent"]), ("[consent:yes]", ["ask_problem"])]
 BUS = "Bussen til Hunndalen går bare én gang i timen om kvelden, så jeg må gå hjem."
@@ -46,6 +46,66 @@ def test_a_resident_reports_a_problem_with_buttons() -> None:
     assert problem.groups == ("senior", "working_commuter")
     assert state.step is Step.IDLE and state.draft == Problem()
     assert [out.version for out in outputs if isinstance(out, RecordConsent)] == [1]
+
+
+def test_each_step_of_the_interview_answers_with_one_new_message() -> None:
+    # What a resident waits for after each tap: the welcome opens the privacy question, and
+    # the thanks with the reference opens the question about hearing back (fewer pings, and
+    # 40 residents at once stay under Telegram's 30 messages a second).
+    taps = [
+        ("/start", [["welcome", "consent"]]),
+        ("[consent:yes]", [["ask_problem"]]),
+        (BUS, [["ask_frequency"]]),
+        ("[frequency:daily]", [["ask_severity"]]),
+        ("[severity:4]", [["ask_groups"]]),
+        ("[groups:senior]", []),  # the tick is an edit of the question: no new message
+        ("[groups:done]", [["ask_area"]]),
+        ("[area:hunndalen]", [["review"]]),
+        ("[review:confirm]", [["saved", "hear_back_ask"]]),
+        ("[hear_back:yes]", [["hear_back_yes", "ask_another"]]),
+        ("[another:no]", [["goodbye"]]),
+    ]
+    interview, state = Interview(content()), InterviewState()
+    for said, expected in taps:
+        state, outputs = interview.advance(state, event(said))
+        assert messages(outputs) == expected, said
+
+
+def test_a_marked_or_ticked_question_keeps_what_its_message_said_above_it() -> None:
+    # The thanks with the reference and the emergency number must not vanish from the chat
+    # when "hear back?" is answered and its message is edited to show the answer.
+    state, _ = run([*CONSENTED, (BUS, ["ask_frequency"])])
+    interview = Interview(content())
+    for said in ("[frequency:daily]", "[severity:4]", "[groups:senior]", "[groups:done]"):
+        state, _ = interview.advance(state, event(said))
+    state, _ = interview.advance(state, event("[area:biri]"))
+    state, _ = interview.advance(state, event("[review:confirm]"))
+    stored = InterviewState.from_dict(state.to_dict())
+    _, outputs = interview.advance(stored, event("[hear_back:no]"))
+    [mark] = [out for out in outputs if isinstance(out, Reply) and out.edit]
+    assert [part.key for part in mark.parts()] == ["saved", "answered"]
+    # A tick among the groups keeps the note its question came with.
+    asked = InterviewState(step=Step.GROUPS, language="nb", consent_version=1)
+    asked, _ = interview.advance(asked, event("senior og sjørøver"))
+    _, outputs = interview.advance(asked, event("[groups:student]"))
+    [tick] = outputs
+    assert isinstance(tick, Reply) and tick.edit
+    assert [part.key for part in tick.parts()] == ["groups_unknown", "ask_groups"]
+
+
+def test_texts_said_around_an_edit_or_a_stored_fact_keep_their_order() -> None:
+    # A note before a question with buttons joins it; a question with buttons ends a message.
+    state = InterviewState(step=Step.GROUPS, language="nb", consent_version=1)
+    _, outputs = Interview(content()).advance(state, event("senior og sjørøver"))
+    assert messages(outputs) == [["groups_unknown", "ask_groups"]]
+    # Storing the language between the note and the welcome does not split the message.
+    _, outputs = Interview(content()).advance(InterviewState(), event("/start ws_nosuch"))
+    assert messages(outputs) == [["workshop_unknown", "welcome", "consent"]]
+    assert any(isinstance(out, SetLanguage) for out in outputs)
+    _, outputs = run([*CONSENTED, ("/mydata", ["ask_problem"])])
+    mydata = next(i for i, out in enumerate(outputs) if isinstance(out, SendMyData))
+    # The summary is put where SendMyData stands, before the question: still its own message.
+    assert isinstance(outputs[mydata + 1], Reply) and not outputs[mydata + 1].lead
 
 
 def test_a_resident_can_answer_everything_by_typing() -> None:

@@ -1,13 +1,15 @@
 """Rendering replies: every question in every language, escaping, and splitting long text."""
 
+import dataclasses
 import html
 import re
 
 import pytest
 
+from flows.outputs import Label, Reply
 from flows.problem import Problem
 from flows.questions import question, review_card
-from flows.render import render, split_message, visible_length
+from flows.render import render, render_messages, split_message, visible_length
 from flows.state import InterviewState, Step
 from flows.texts import strip_tags
 from tests.flows.dialog import content
@@ -93,3 +95,30 @@ def test_a_reply_with_resident_text_splits_into_messages_that_show_it_as_typed()
 def test_visible_length_counts_as_telegram_does() -> None:
     assert visible_length("<b>a &amp; b</b>") == 5
     assert visible_length("😀") == 2  # UTF-16 code units
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en", "pl", "uk"])
+def test_a_note_and_a_question_are_one_message_in_every_language(language: str) -> None:
+    welcome = Reply("welcome", {"municipality": "Gjøvik"})
+    consent = Reply("consent", {"municipality": "Gjøvik"})
+    [message] = render_messages(
+        dataclasses.replace(consent, lead=(welcome,)), content(), language, html.escape
+    )
+    first, second = (render(r, content(), language, html.escape).text for r in (welcome, consent))
+    assert message.text == f"{first}\n\n{second}"
+    assert visible_length(message.text) <= 4096
+
+
+def test_a_note_before_a_card_too_long_for_one_message_goes_on_its_own() -> None:
+    problem = Problem(text="Bussen er sen. " * 265, frequency="daily", severity=3, area="biri")
+    card = review_card(problem)
+    note = Reply("area_matched", {"area": Label("area:biri")})
+    led = dataclasses.replace(card, lead=(note,))
+    assert visible_length(render(card, content(), "nb", html.escape).text) <= 4096
+    assert visible_length(render(led, content(), "nb", html.escape).text) > 4096
+    sent = render_messages(led, content(), "nb", html.escape)
+    assert [m.text for m in sent] == [
+        render(note, content(), "nb", html.escape).text,
+        render(card, content(), "nb", html.escape).text,
+    ]
+    assert sent[-1].buttons  # the card keeps its buttons
