@@ -1,6 +1,5 @@
 """The theme assigner: real saves, real database; restarts, other processes, the export."""
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from pathlib import Path
@@ -13,7 +12,6 @@ from bot.jobs.themes import ThemeAssigner, assign_pending
 from bot.services.themes import rename_theme
 from flows.priority import Weights
 from storage import queries
-from storage.database import Database
 from storage.engine import session_scope
 from tests.packaged import staff_texts
 from tests.themes_data import BUS_NB, BUS_NN, LIGHT, NOW, SNOW, clock, model_of, save, themes_of
@@ -102,22 +100,6 @@ async def test_the_scheduler_job_assigns_in_a_worker_thread(engine: Engine) -> N
     job = ThemeAssigner(engine, clock=clock).run
     assert await job() == 1
     assert await job() == 0
-
-
-async def test_a_residents_answer_is_saved_between_batches_of_a_backlog(engine: Engine) -> None:
-    # A restored or imported backlog is themed in the background: a resident's answer, written
-    # meanwhile, must not wait until every problem of it has a theme.
-    texts = [BUS_NB, SNOW, BUS_NN, LIGHT]
-    for n in range(200):
-        save(engine, f"{texts[n % 4]} ({n})", who=f"r{n}")
-    backlog = asyncio.create_task(ThemeAssigner(engine, clock=clock, batch=5).run())
-    while not model_of(engine).documents:  # the first batch is committed
-        await asyncio.sleep(0.01)
-    waiting = await Database(engine).run(
-        lambda session: len(queries.unthemed_problems(session=session, limit=200))
-    )
-    assert await backlog == 200
-    assert waiting > 0  # written while the backlog was still being themed
 
 
 def test_two_processes_assigning_at_once_count_every_problem_once(engine: Engine) -> None:
