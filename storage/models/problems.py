@@ -115,9 +115,9 @@ class Problem(ProblemBase, table=True):
         Index("ix_problem_themes", *THEME_COLUMNS).ddl_if(dialect="sqlite"),
         Index("ix_problem_segments", *SEGMENT_COLUMNS).ddl_if(dialect="sqlite"),
         # A saved problem's "me too" candidates: a place's newest 200, read in order instead
-        # of sorting every problem of the area (storage/queries/problems.py).
-        Index("ix_problem_area_recent", "area", "created_at"),
-        Index("ix_problem_workshop_recent", "workshop", "created_at"),
+        # of sorting every problem of the area (storage/queries/problems.py; SQLite only).
+        Index("ix_problem_area_recent", "area", "created_at").ddl_if(dialect="sqlite"),
+        Index("ix_problem_workshop_recent", "workshop", "created_at").ddl_if(dialect="sqlite"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

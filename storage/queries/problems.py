@@ -181,7 +181,7 @@ def similar_candidates(
         places.append(col(Problem.workshop) == workshop)
     if area and area != "other":
         places.append(col(Problem.area) == area)
-    # Each place's newest read in order from its own index (migration 0020), then merged:
+    # Each place's newest read in order from its own index (migration 0020, SQLite), merged:
     # "workshop OR area" made SQLite sort every problem of the area (0.4-2.5 s at 1M stored,
     # inside the transaction that saves a problem).
     found: dict[int, tuple[datetime, Candidate]] = {}
