@@ -9,15 +9,18 @@ from the environment, as for ``innspill run``.
 
 import asyncio
 
-from bot.app import TelegramRunner, build_core
-from bot.logs import configure_logging
-from bot.settings import load_settings
-from bot.telegram.delivery import Pacer
-from bot.telegram.workers import serve
-
 
 def main() -> None:
     """Run the bot by long polling until SIGINT or SIGTERM."""
+    from bot.telegram.models import import_aiogram
+
+    import_aiogram()  # as ``innspill run`` does, before anything else imports aiogram
+    from bot.app import TelegramRunner, build_core
+    from bot.logs import configure_logging
+    from bot.settings import load_settings
+    from bot.telegram.delivery import Pacer
+    from bot.telegram.workers import serve
+
     settings = load_settings()
     secrets = [s.get_secret_value() for s in (settings.bot_token, settings.secret_key) if s]
     configure_logging(settings.log_level, secrets)

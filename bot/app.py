@@ -35,6 +35,7 @@ from bot.services.translation import make_translator
 from bot.settings import Settings, SettingsError
 from bot.telegram.applier import Applier
 from bot.telegram.delivery import Delivery, Pacer
+from bot.telegram.models import warm_validators
 from bot.telegram.observe import UpdateObserver
 from bot.telegram.polling import Poller
 from bot.telegram.responses import keep_responses
@@ -155,6 +156,7 @@ class TelegramRunner:
         self.core = core
         self.bot = make_bot(core.settings)
         self._responses = keep_responses()  # held: see bot/telegram/responses.py
+        warm_validators()  # if aiogram's were deferred (bot/telegram/models.py): built now
         self.delivery = Delivery(self.bot, pacer=pacer)  # one pacer for every send
         self.leadership = Leadership(core.db.engine)
         self.dispatcher = Dispatcher(events_isolation=SimpleEventIsolation())

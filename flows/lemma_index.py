@@ -8,19 +8,27 @@ reads the same stream with the same blocks, but keeps each block's first word an
 shared byte strings and the offsets in arrays: about 40 bytes a block. A lookup bisects the
 first words, then decodes the rest of the block exactly as simplemma does (its own record
 reader), so every word gets the lemma simplemma's own backend gives it.
+
+The stream is decompressed into one growing buffer (``decompressed``): simplemma's own reader
+collects the pieces and joins them, two copies at once (Polish's 18 MiB held three times,
+with the decoder's window, while it loads: 55 MiB at start instead of 39).
 """
 
+import lzma
 from array import array
 from collections.abc import Iterator, Mapping
+from typing import cast
 
 from simplemma.strategies.dictionaries import frontcode
 from simplemma.strategies.dictionaries.dictionary_factory import (
+    DATA_FOLDER,
+    SUPPORTED_LANGUAGES,
     CachingDictionaryFactory,
     DecodedStrMapping,
-    _read_decompressed,
 )
 
 BLOCK = 32  # records per block, as simplemma's stream backend
+_PIECE = 1 << 20  # bytes decompressed at a time
 
 
 class CompactStream(DecodedStrMapping):
@@ -38,14 +46,15 @@ class CompactStream(DecodedStrMapping):
         "_values",
     )
 
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._rev, self._count, self._pos = frontcode._read_header(data)
+    def __init__(self, data: bytes | bytearray) -> None:
+        self._data = cast(bytes, data)  # simplemma only indexes and slices it: a bytearray will do
+        self._rev, self._count, self._pos = frontcode._read_header(self._data)
         keys, values = bytearray(), bytearray()
         key_at, value_at = array("I", [0]), array("I", [0])
         rest = array("I")  # where each block's second record starts
         index = -1
-        for index, (start, key, value) in enumerate(frontcode._iter_records(data, self._pos)):
+        records = frontcode._iter_records(self._data, self._pos)
+        for index, (start, key, value) in enumerate(records):
             if index % BLOCK == 0:
                 keys += key
                 values += value
@@ -105,4 +114,15 @@ class CompactDictionaryFactory(CachingDictionaryFactory):
     __slots__ = ()
 
     def _get_dictionary_uncached(self, lang: str) -> Mapping[str, str]:
-        return CompactStream(_read_decompressed(lang))
+        return CompactStream(decompressed(lang))
+
+
+def decompressed(lang: str) -> bytearray:
+    """Return simplemma's stream for ``lang``, the bytes its own reader returns, in one buffer."""
+    if lang not in SUPPORTED_LANGUAGES:  # as simplemma checks: no other file is read
+        raise ValueError(f"Unsupported language: {lang}")
+    data = bytearray()
+    with lzma.open(DATA_FOLDER / f"{lang}.plzma", "rb") as stream:
+        while piece := stream.read(_PIECE):
+            data += piece  # grown in place (mremap): never a second copy of the whole
+    return data

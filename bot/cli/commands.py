@@ -93,6 +93,9 @@ def _statuses(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, *, workers: int) -> int:
+    from bot.telegram.models import import_aiogram
+
+    import_aiogram()  # before anything else imports it: validators built on first use
     from bot.app import TelegramRunner, build_core
     from bot.malloc import limit_arenas
     from bot.metrics import shared_counters

@@ -53,8 +53,18 @@ class ThemeAssigner:
         self._lock = threading.Lock()  # a scheduler tick and a wake-up after a save may overlap
 
     async def run(self) -> int:
-        """Assign what is pending, in a worker thread (a scheduler job, a wake-up after a save)."""
-        return await asyncio.to_thread(self.assign_pending)
+        """Assign what is pending, a batch at a time in a worker thread; return how many.
+
+        A scheduler job and a wake-up after a save run it. Each batch goes back to the event
+        loop before the next: a resident's write waiting for the writer lock (SQLite's, queued
+        in ``storage.engine``) takes it meanwhile. Batch after batch in one thread, the lock
+        went back to the assigner nearly every time, and a backlog of a million problems held
+        residents' answers up to a minute.
+        """
+        done = 0
+        while count := await asyncio.to_thread(self.assign_pending, limit=self.batch):
+            done += count
+        return done
 
     def assign_pending(self, *, limit: int | None = None) -> int:
         """Assign the problems that have no theme (at most ``limit``); return how many."""

@@ -78,6 +78,9 @@ def _start(context: multiprocessing.context.SpawnContext, number: int) -> BasePr
 
 def _worker() -> None:
     """Run one bot in this process until SIGTERM."""
+    from bot.telegram.models import import_aiogram
+
+    import_aiogram()  # before anything else imports it: validators built on first use
     from bot.app import TelegramRunner, build_core
     from bot.logs import configure_logging
     from bot.malloc import limit_arenas

@@ -122,6 +122,10 @@ class Problem(ProblemBase, table=True):
         # outside the period) beats sorting the period's rows (storage/queries/tallies.py).
         Index("ix_problem_themes", *THEME_COLUMNS).ddl_if(dialect="sqlite"),
         Index("ix_problem_segments", *SEGMENT_COLUMNS).ddl_if(dialect="sqlite"),
+        # A saved problem's "me too" candidates: a place's newest 200, read in order instead
+        # of sorting every problem of the area (storage/queries/problems.py; SQLite only).
+        Index("ix_problem_area_recent", "area", "created_at").ddl_if(dialect="sqlite"),
+        Index("ix_problem_workshop_recent", "workshop", "created_at").ddl_if(dialect="sqlite"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -3,10 +3,9 @@
 import itertools
 
 import pytest
-from simplemma.strategies.dictionaries.dictionary_factory import _read_decompressed
 from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamMap
 
-from flows.lemma_index import BLOCK, CompactStream
+from flows.lemma_index import BLOCK, CompactStream, decompressed
 
 OFFERED = ("nb", "nn", "en", "pl", "uk")  # the interview file's languages
 SAMPLED = 4_000  # dictionary words a language, spread over the whole dictionary
@@ -21,7 +20,7 @@ def _asked(words: list[str]) -> list[str]:
 @pytest.mark.parametrize("language", OFFERED)
 def test_every_word_gets_the_lemma_simplemma_gives(language: str) -> None:
     theirs = StreamMap(language)
-    ours = CompactStream(_read_decompressed(language))
+    ours = CompactStream(decompressed(language))  # as the bot reads it: in one buffer
     assert len(ours) == len(theirs)
     # An odd step meets every position within a block: its first, second and last records too.
     step = (len(theirs) // SAMPLED) | 1
