@@ -3,15 +3,19 @@
 import asyncio
 import contextlib
 import html
+import json
+import re
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
 from bot.app import Core, TelegramRunner, build_core
+from bot.content_files import default_content_path, load_content
 from bot.settings import Settings, load_settings
 from bot.telegram.delivery import Pacer
 from flows.outputs import Nested, Reply
@@ -55,6 +59,35 @@ def settings_for(api: FakeBotAPI, database_url: str, **overrides: Any) -> Settin
         secret_key=SECRET,
         **{"web_port": 0, **overrides},  # a free port: tests run side by side
     )
+
+
+_NAMED = re.compile(r"(?:names\.)?([a-z]{2}) = ")  # a name in one language
+_SECTION = re.compile(r"\[+([a-z_.]+)\]+")
+
+
+def interview_file(directory: Path, languages: tuple[str, ...] = ("nb",)) -> Path:
+    """Write the packaged interview file offering only ``languages`` into ``directory``.
+
+    A bot process loads the dictionaries of every offered language when it starts (3 of its
+    5 s of CPU are Polish's): a test that starts processes but is not about languages offers
+    one. The file is the packaged one without the other languages' names and texts, checked.
+    """
+    kept, section = [], ""
+    for line in Path(default_content_path()).read_text(encoding="utf-8").splitlines(True):
+        if found := _SECTION.fullmatch(line.strip()):
+            section = found.group(1)
+        if section.startswith("texts.") and section.removeprefix("texts.") not in languages:
+            continue
+        if line.startswith("languages = "):
+            line = f"languages = {json.dumps(list(languages))}\n"
+        named = _NAMED.match(line)
+        if named and not section.startswith("texts.") and named.group(1) not in languages:
+            continue
+        kept.append(line)
+    path = directory / "interview.toml"
+    path.write_text("".join(kept), encoding="utf-8")
+    assert load_content(path).languages == languages
+    return path
 
 
 # Conversations in tests run fifty times faster than Telegram lets one chat be written to (the

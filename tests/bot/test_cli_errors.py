@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.harness import interview_file
 from tests.bot.test_e2e_faults import PROCESS_TIMEOUT, START_WITHIN
 from tests.cli import SECRET, innspill_in, run_cli
 from tests.fakebotapi import FakeBotAPI
@@ -126,6 +127,7 @@ async def test_a_revoked_token_stops_with_one_line_naming_bot_token(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'innspill.db'}",
         "SECRET_KEY": SECRET,
         "LOG_LEVEL": "WARNING",  # the start-up's INFO lines are not errors
+        "INTERVIEW_FILE": str(interview_file(tmp_path)),  # one language's dictionaries to load
     }
     # Its own process: `run` installs signal handlers, which only a main thread may do.
     bot = await asyncio.create_subprocess_exec(

@@ -15,7 +15,14 @@ from sqlalchemy.engine import make_url
 
 from storage import queries
 from storage.engine import make_engine, session_scope
-from tests.bot.harness import SECRET, all_replies_recorded, running_bot, settings_for, text_of
+from tests.bot.harness import (
+    SECRET,
+    all_replies_recorded,
+    interview_file,
+    running_bot,
+    settings_for,
+    text_of,
+)
 from tests.bot.test_e2e_bad_input import consented, count
 from tests.bot.test_e2e_interview import ANNA, BUS
 from tests.fakebotapi import FakeBotAPI
@@ -88,8 +95,10 @@ async def test_an_update_waits_while_the_database_is_down(
     assert draft_text(postgres_url) == BUS
 
 
-def start_bot(api: FakeBotAPI, database_url: str, cwd: Path) -> subprocess.Popen[bytes]:
-    """Run `innspill run` as its own process, as an operator would."""
+def start_bot(
+    api: FakeBotAPI, database_url: str, cwd: Path, interview: Path
+) -> subprocess.Popen[bytes]:
+    """Run `innspill run` on the ``interview`` file as its own process, as an operator would."""
     env = {
         **os.environ,
         "BOT_TOKEN": api.token,
@@ -97,6 +106,7 @@ def start_bot(api: FakeBotAPI, database_url: str, cwd: Path) -> subprocess.Popen
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
         "LOG_LEVEL": "WARNING",
+        "INTERVIEW_FILE": str(interview),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"],
@@ -108,8 +118,9 @@ def start_bot(api: FakeBotAPI, database_url: str, cwd: Path) -> subprocess.Popen
 
 
 # A bot process starting on a busy machine (other test workers, other people's runs) may take
-# long: it needs about 14 s of CPU on these 2-core machines, and at a load of 10 a process gets a
-# fifth of a core. A deadline only: a bot that starts sooner is not waited for.
+# long: it needs about 10 s of CPU on these 2-core machines (with one offered language), and at
+# a load of 10 a process gets a fifth of a core. A deadline only: a bot that starts sooner is not
+# waited for.
 START_WITHIN = 240
 PROCESS_TIMEOUT = 600  # pytest-timeout for a test that waits for bot processes to start
 
@@ -125,14 +136,16 @@ def kill(process: subprocess.Popen[bytes]) -> None:
 async def test_a_killed_bot_resumes_the_interview_without_duplicates(
     api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
-    async with running_bot(settings_for(api, database_url)) as core:
+    # One offered language: the processes load one language's dictionaries, not five.
+    interview = interview_file(tmp_path)
+    async with running_bot(settings_for(api, database_url, interview_file=interview)) as core:
         anna = await consented(api, core)  # the core also gives us the texts
-    bot = start_bot(api, database_url, tmp_path)
+    bot = start_bot(api, database_url, tmp_path, interview)
     try:
         assert await anna.says(BUS, within=START_WITHIN) == [text_of(core, "ask_frequency")]
         api.press(ANNA, "frequency:daily")
         kill(bot)  # perhaps before, perhaps after it handled the press
-        bot = start_bot(api, database_url, tmp_path)
+        bot = start_bot(api, database_url, tmp_path, interview)
         await api.wait_for(lambda a: a.pending_update_count == 0, timeout=START_WITHIN)
         await api.wait_for_messages(ANNA, anna.seen + 1, timeout=START_WITHIN)
         await api.wait_for(

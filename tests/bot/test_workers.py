@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from bot.settings import SettingsError, load_settings
 from bot.telegram.workers import check_workers
-from tests.bot.harness import SECRET
+from tests.bot.harness import SECRET, interview_file
 from tests.bot.test_e2e_faults import PROCESS_TIMEOUT, START_WITHIN
 from tests.bot.test_ops_web import get, ready_status, samples, value
 from tests.conftest import fresh_postgres
@@ -151,6 +151,7 @@ async def workers(
             "PROMETHEUS_MULTIPROC_DIR": str(shared),
             "SCHEDULER_SECONDS": "0.5",
             "LOG_LEVEL": "WARNING",
+            "INTERVIEW_FILE": str(interview_file(home)),  # one language's dictionaries to load
         }
         web = f"http://127.0.0.1:{web_port}"
         parent = start_workers(env, home)
