@@ -49,6 +49,7 @@ from bot.telegram.router import (
 )
 from bot.telegram.session import LeanSession
 from bot.telegram.staff import make_staff_router
+from bot.telegram.themes import LISTING_SHARE
 from bot.telegram.throttle import Throttle
 from bot.telegram.webhook import WebhookEndpoint
 from bot.telegram.workshops import make_workshop_router
@@ -256,10 +257,14 @@ class TelegramRunner:
             default_language=settings.default_language,
             translator=self.translator,
         )
-        self.themes = ThemeAssigner(self.core.db.engine, clock=self.core.conversations.clock)
+        self.themes = ThemeAssigner(
+            self.core.db.engine,
+            clock=self.core.conversations.clock,
+            hand_on=self.core.saved.kick,  # an import's backlog: where saved problems go
+        )
         # Themes first, so the digests sent in the same look already see them.
         self.jobs: list[Job] = [
-            self.themes.run,
+            self.themes.look,
             outbox.run,
             housekeeping.run,
             followups.send_due,
@@ -297,6 +302,7 @@ class TelegramRunner:
             delivery=self.delivery,
             clock=self.core.conversations.clock,
             digest_time=self.core.settings.digest_time,
+            assign_themes=functools.partial(self.themes.assign_pending, limit=LISTING_SHARE),
             workspace_url=self.core.settings.workspace_url,
         )
 

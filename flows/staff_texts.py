@@ -89,6 +89,7 @@ STAFF_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
         "theme_renamed": frozenset({"id", "label"}),
         "theme_unknown": frozenset({"id"}),
         "theme_merged": frozenset({"keep", "absorb", "count"}),
+        "theme_pending": frozenset({"count"}),
         "theme_refused": frozenset({"keep", "absorb"}),
         "workshop_ask_group": frozenset({"name", "code"}),
         "workshop_created": frozenset(

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 BATCH = 100  # problems per transaction: short locks
 SNAPSHOT_EVERY = 1_000  # problems between snapshots; a restart repeats at most this many
+LOOK_BATCHES = 20  # batches a scheduler look assigns before its other jobs run
 
 
 class ThemeAssigner:
@@ -41,29 +42,50 @@ class ThemeAssigner:
         clock: Clock,
         batch: int = BATCH,
         snapshot_every: int = SNAPSHOT_EVERY,
+        look_batches: int = LOOK_BATCHES,
+        hand_on: Callable[[], None] | None = None,
     ) -> None:
-        if batch < 1 or snapshot_every < 1:
-            raise ValueError("batch and snapshot_every must be at least 1")
+        if batch < 1 or snapshot_every < 1 or look_batches < 1:
+            raise ValueError("batch, snapshot_every and look_batches must be at least 1")
         self.engine = engine
         self.clock = clock
         self.batch = batch
         self.snapshot_every = snapshot_every
+        self.look_batches = look_batches
+        self.hand_on = hand_on
         self._model: ThemeModel | None = None
         self._revision = -1
         self._lock = threading.Lock()  # a scheduler tick and a wake-up after a save may overlap
 
-    async def run(self) -> int:
+    async def run(self, *, batches: int | None = None) -> int:
         """Assign what is pending, a batch at a time in a worker thread; return how many.
 
-        A scheduler job and a wake-up after a save run it. Each batch goes back to the event
-        loop before the next: a resident's write waiting for the writer lock (SQLite's, queued
-        in ``storage.engine``) takes it meanwhile. Batch after batch in one thread, the lock
-        went back to the assigner nearly every time, and a backlog of a million problems held
+        A scheduler job and a wake-up after a save run it; with ``batches``, at most that many
+        batches (the rest waits for the next run). Each batch goes back to the event loop
+        before the next: a resident's write waiting for the writer lock (SQLite's, queued in
+        ``storage.engine``) takes it meanwhile. Batch after batch in one thread, the lock went
+        back to the assigner nearly every time, and a backlog of a million problems held
         residents' answers up to a minute.
         """
-        done = 0
-        while count := await asyncio.to_thread(self.assign_pending, limit=self.batch):
-            done += count
+        done = runs = 0
+        while batches is None or runs < batches:
+            count = await asyncio.to_thread(self.assign_pending, limit=self.batch)
+            if count == 0:
+                break
+            done, runs = done + count, runs + 1
+        return done
+
+    async def look(self) -> int:
+        """Assign a scheduler look's share of the waiting problems; hand on a longer backlog.
+
+        A week's new problems take a batch or two, so the digests sent in the same look see
+        their themes. An import's backlog (a million problems take half an hour) is handed to
+        ``hand_on`` (the background run that gives a saved problem its theme), and the look's
+        other jobs (digests, follow-ups, status news) run now instead of after it.
+        """
+        done = await self.run(batches=self.look_batches)
+        if done >= self.look_batches * self.batch and self.hand_on is not None:
+            self.hand_on()  # perhaps more waiting
         return done
 
     def assign_pending(self, *, limit: int | None = None) -> int:

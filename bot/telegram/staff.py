@@ -28,7 +28,7 @@ from bot.telegram.staff_access import (
     redeem,
     staff_language,
 )
-from bot.telegram.themes import theme_reply
+from bot.telegram.themes import Assign, theme_reply
 from flows.callback import record_id
 from flows.periods import Period, rolling_period
 from flows.render import Rendered
@@ -73,9 +73,11 @@ class StaffDesk:
         delivery: Delivery,
         clock: Clock,
         digest_time: time,
+        assign_themes: Assign,
         workspace_url: str = "",
     ) -> None:
         self.workspace_url = workspace_url
+        self.assign_themes = assign_themes
         self.db = db
         self.builder = builder
         self.texts = builder.texts
@@ -238,6 +240,7 @@ class StaffDesk:
                 language,
                 texts=self.texts,
                 clock=self.clock,
+                assign=self.assign_themes,
             )
             await self.delivery.send(message.chat.id, Rendered(text), burst=REPLY_BURST)
 
@@ -306,10 +309,12 @@ def make_staff_router(
     delivery: Delivery,
     clock: Clock,
     digest_time: time,
+    assign_themes: Assign,
     workspace_url: str = "",
 ) -> Router:
     """Build the staff router (a fresh one per dispatcher); include it before the interview.
 
+    ``assign_themes`` gives a few waiting problems their theme before ``/theme`` lists them.
     With ``workspace_url``, staff also get ``/workspace`` (a sign-in link to the web workspace).
     """
     desk = StaffDesk(
@@ -318,6 +323,7 @@ def make_staff_router(
         delivery=delivery,
         clock=clock,
         digest_time=digest_time,
+        assign_themes=assign_themes,
         workspace_url=workspace_url,
     )
     router = Router(name="staff")

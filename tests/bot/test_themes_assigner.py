@@ -1,5 +1,7 @@
 """The theme assigner: real saves, real database; restarts, other processes, the export."""
 
+import asyncio
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from pathlib import Path
@@ -8,8 +10,10 @@ import openpyxl
 from sqlalchemy.engine import Engine
 
 from bot.artefacts.workbook import Words, write_workbook
+from bot.jobs.debounced import Debounced
 from bot.jobs.themes import ThemeAssigner, assign_pending
 from bot.services.themes import rename_theme
+from bot.telegram.themes import theme_reply
 from flows.priority import Weights
 from storage import queries
 from storage.engine import session_scope
@@ -112,3 +116,52 @@ def test_two_processes_assigning_at_once_count_every_problem_once(engine: Engine
     assert sum(done) == 40
     assert None not in themes_of(engine).values()
     assert model_of(engine).documents == 40
+
+
+async def test_a_look_assigns_its_share_and_hands_a_longer_backlog_to_the_background(
+    engine: Engine,
+) -> None:
+    texts = [BUS_NB, SNOW, BUS_NN, LIGHT]
+    for n in range(45):
+        save(engine, f"{texts[n % 4]} ({n})", who=f"r{n}")
+    saved = Debounced()
+    assigner = ThemeAssigner(engine, clock=clock, batch=10, look_batches=2, hand_on=saved.kick)
+    # The look's share only: the digests and follow-ups of the same look are not kept waiting.
+    assert await assigner.look() == 20
+    assert list(themes_of(engine).values()).count(None) == 25
+    serving = asyncio.create_task(saved.serve(assigner.run, when=lambda: True))
+    try:
+        for _ in range(200):  # the background run takes the rest (well under a second)
+            if None not in themes_of(engine).values():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        serving.cancel()
+    assert None not in themes_of(engine).values()
+    assert model_of(engine).documents == 45
+
+
+async def test_a_look_that_assigns_everything_hands_nothing_on(engine: Engine) -> None:
+    for n in range(15):
+        save(engine, f"{BUS_NB} ({n})", who=f"r{n}")
+    handed: list[None] = []
+    assigner = ThemeAssigner(
+        engine, clock=clock, batch=10, look_batches=2, hand_on=lambda: handed.append(None)
+    )
+    assert await assigner.look() == 15
+    assert handed == [] and None not in themes_of(engine).values()
+
+
+def test_theme_lists_after_a_bounded_share_and_says_how_many_still_wait(engine: Engine) -> None:
+    texts = [BUS_NB, SNOW]
+    for n in range(12):
+        save(engine, f"{texts[n % 2]} ({n})", who=f"r{n}")
+    assigner = ThemeAssigner(engine, clock=clock, batch=5)
+    share = functools.partial(assigner.assign_pending, limit=5)  # as /theme gets it
+    listing = theme_reply(engine, "", "en", texts=staff_texts(), clock=clock, assign=share)
+    assert listing.startswith("<b>Themes</b>")
+    assert "7 problems are still waiting for a theme" in listing  # 12 saved, 5 given one
+    assert list(themes_of(engine).values()).count(None) == 7
+    assigner.assign_pending()
+    listing = theme_reply(engine, "", "nn", texts=staff_texts(), clock=clock, assign=share)
+    assert "ventar enno på tema" not in listing and listing.startswith("<b>Tema</b>")
