@@ -85,36 +85,57 @@ def passes(engine: Engine, repeat: int) -> None:
     print(f"| **total** | **{totals[0]:.0f}** | **{totals[1]:.0f}** |")  # noqa: T201
 
 
+def _cpu_of(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def writes(engine: Engine, count: int) -> None:
-    """Time ``count`` saves, one per transaction, and one theme batch of as many; then undo."""
+    """Time ``count`` saves, one per transaction, and one theme batch of as many; then undo.
+
+    Wall time, and the CPU time of the one backend that ran them all (the pool reuses it).
+    """
     draft = flows.problem.Problem(
         text="Bussen kommer for sjelden", language="nb", groups=["senior"], area="biri"
     )
-    ids = []
-    started = time.perf_counter()
-    for n in range(count):
-        with Session(engine) as session, session.begin():
-            ids.append(
-                queries.add_problem(
-                    session=session,
-                    resident_id=None,
-                    problem=draft,
-                    source="telegram",
-                    now=END - timedelta(minutes=n),
+    ids: list[int] = []
+    with Session(engine) as session:
+        pid = int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    def save() -> None:
+        for n in range(count):
+            with Session(engine) as session, session.begin():
+                ids.append(
+                    queries.add_problem(
+                        session=session,
+                        resident_id=None,
+                        problem=draft,
+                        source="telegram",
+                        now=END - timedelta(minutes=n),
+                    )
                 )
-            )
-    saved = time.perf_counter() - started
-    started = time.perf_counter()
-    with Session(engine) as session, session.begin():
-        queries.set_problem_themes(session=session, themes={i: 1 + i % 300 for i in ids})
-    themed = time.perf_counter() - started
-    started = time.perf_counter()
-    with Session(engine) as session, session.begin():
-        session.execute(text("DELETE FROM problem WHERE id = ANY(:ids)"), {"ids": ids})
-    deleted = time.perf_counter() - started
+
+    def theme() -> None:
+        with Session(engine) as session, session.begin():
+            queries.set_problem_themes(session=session, themes={i: 1 + i % 300 for i in ids})
+
+    def delete() -> None:
+        with Session(engine) as session, session.begin():
+            session.execute(text("DELETE FROM problem WHERE id = ANY(:ids)"), {"ids": ids})
+
+    figures = []
+    for step in (save, theme, delete):
+        cpu, started = _cpu_of(pid), time.perf_counter()
+        step()
+        figures.append(((time.perf_counter() - started) * 1000, (_cpu_of(pid) - cpu) * 1000))
+    with Session(engine) as session:
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == pid
+    (save_ms, save_cpu), (theme_ms, theme_cpu), (delete_ms, delete_cpu) = figures
     print(  # noqa: T201
-        f"{count} saves {saved * 1000 / count:.2f} ms each; one theme batch of {count}: "
-        f"{themed * 1000:.0f} ms; deleting them: {deleted * 1000:.0f} ms"
+        f"{count} saves: {save_ms / count:.2f} ms each ({save_cpu / count:.2f} ms backend CPU); "
+        f"theme batch of {count}: {theme_ms:.0f} ms ({theme_cpu:.0f}); "
+        f"deleting them: {delete_ms:.0f} ms ({delete_cpu:.0f})"
     )
 
 
