@@ -73,66 +73,65 @@ def _count(condition: str) -> str:
     return f"sum(CASE WHEN {condition} THEN d.sign ELSE 0 END)"
 
 
-_THEME_WEEK = f"""
-INSERT INTO theme_week AS t
-SELECT {_WEEK}, d.theme_id, sum(d.sign),
-    {_count("d.resident_id IS NULL")},
-    {_count("d.resident_id IS NULL AND d.source <> 'import'")},
-    {_count("d.source = 'import'")},
-    sum(d.sign * coalesce(d.severity, 0)),
-    {_count("d.severity IS NOT NULL")},
-    {", ".join(_count(f"d.frequency = '{key}'") for key in FREQUENCIES)}
-FROM ({{rows}}) AS d
-WHERE d.theme_id IS NOT NULL
-GROUP BY 1, 2 ORDER BY 1, 2
-ON CONFLICT (week, theme_id) DO UPDATE SET
-    {", ".join(f"{c} = t.{c} + excluded.{c}" for c in ("problems", "anonymous", "erased", "notes", "severity_total", "rated", *FREQUENCIES))}
-"""  # noqa: S608 - every piece is a constant of this module
-_THEME_WEEK_GROUP = f"""
-INSERT INTO theme_week_group AS t
-SELECT {_WEEK}, d.theme_id, g.grp, sum(d.sign)
-FROM ({{rows}}) AS d
-CROSS JOIN LATERAL json_array_elements_text(
-    CASE WHEN json_typeof(d.groups) = 'array' THEN d.groups ELSE '[]'::json END
-) AS g (grp)
-WHERE d.theme_id IS NOT NULL AND g.grp IS NOT NULL
-GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-ON CONFLICT (week, theme_id, grp) DO UPDATE SET problems = t.problems + excluded.problems
-"""  # noqa: S608
-_SEGMENT_WEEK = f"""
-INSERT INTO segment_week AS t
-SELECT {_WEEK}, d.area, d.groups::text, d.language, d.source, sum(d.sign)
-FROM ({{rows}}) AS d
-GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-ON CONFLICT (week, area, groups, language, source) DO UPDATE SET
-    problems = t.problems + excluded.problems
-"""  # noqa: S608
-# What each table's sums depend on: an UPDATE that changes none of these leaves it alone.
-_DEPENDS = {
-    _THEME_WEEK: (
-        "created_at",
-        "theme_id",
-        "resident_id IS NULL",
-        "source",
-        "severity",
-        "frequency",
-    ),
-    _THEME_WEEK_GROUP: ("created_at", "theme_id", "groups::text"),
-    _SEGMENT_WEEK: ("created_at", "area", "groups::text", "language", "source"),
-}
-_COLUMNS = "created_at, theme_id, resident_id, source, severity, frequency, groups, area, language"
+def _added(table: str, keys: dict[str, str], sums: dict[str, str], source: str) -> str:
+    """Return the statement adding to ``table`` the sums of ``{rows}`` by ``keys``.
 
-
-def _changed(columns: Sequence[str]) -> str:
-    """Return the old rows (-1) and new rows (+1) of an UPDATE that changed ``columns``."""
-    old = ", ".join(f"o.{c}" for c in columns)
-    new = ", ".join(f"n.{c}" for c in columns)
-    pairs = (
-        f"FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE ({old}) IS DISTINCT FROM ({new})"
+    A key whose sums all come to 0 is left alone: an UPDATE's old rows (-1) and new rows (+1)
+    cancel out where it changed nothing summed. Grouped, not joined by id: PL/pgSQL keeps the
+    plan made for the first (often one-row) statement, and a join planned for one row took
+    seconds for a thousand.
+    """
+    names = [*keys, *sums]
+    inner = ", ".join(f"{expression} AS {name}" for name, expression in {**keys, **sums}.items())
+    changed = f"({', '.join(sums)}) <> ({', '.join('0' for _ in sums)})"
+    if len(sums) == 1:
+        changed = f"{next(iter(sums))} <> 0"
+    return (
+        f"INSERT INTO {table} AS t ({', '.join(names)})\n"  # noqa: S608 - constants only
+        f"SELECT {', '.join(names)} FROM (\n"
+        f"SELECT {inner}\nFROM ({{rows}}) AS d {source}\n"
+        f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}\n"
+        f") AS s WHERE {changed}\nORDER BY {', '.join(keys)}\n"
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = t.{c} + excluded.{c}" for c in sums)
     )
-    mine = ", ".join(f"o.{c}" for c in _COLUMNS.split(", "))
-    theirs = ", ".join(f"n.{c}" for c in _COLUMNS.split(", "))
-    return f"SELECT -1 AS sign, {mine} {pairs} UNION ALL SELECT 1, {theirs} {pairs}"
+
+
+_THEME_WEEK = _added(
+    "theme_week",
+    {"week": _WEEK, "theme_id": "d.theme_id"},
+    {
+        "problems": "sum(d.sign)",
+        "anonymous": _count("d.resident_id IS NULL"),
+        "erased": _count("d.resident_id IS NULL AND d.source <> 'import'"),
+        "notes": _count("d.source = 'import'"),
+        "severity_total": "sum(d.sign * coalesce(d.severity, 0))",
+        "rated": _count("d.severity IS NOT NULL"),
+        **{key: _count(f"d.frequency = '{key}'") for key in FREQUENCIES},
+    },
+    "WHERE d.theme_id IS NOT NULL",
+)
+_THEME_WEEK_GROUP = _added(
+    "theme_week_group",
+    {"week": _WEEK, "theme_id": "d.theme_id", "grp": "g.grp"},
+    {"problems": "sum(d.sign)"},
+    "CROSS JOIN LATERAL json_array_elements_text(\n"
+    "    CASE WHEN json_typeof(d.groups) = 'array' THEN d.groups ELSE '[]'::json END\n"
+    ") AS g (grp)\nWHERE d.theme_id IS NOT NULL AND g.grp IS NOT NULL",
+)
+_SEGMENT_WEEK = _added(
+    "segment_week",
+    {
+        "week": _WEEK,
+        "area": "d.area",
+        "groups": "d.groups::text",
+        "language": "d.language",
+        "source": "d.source",
+    },
+    {"problems": "sum(d.sign)"},
+    "",
+)
+_COLUMNS = "created_at, theme_id, resident_id, source, severity, frequency, groups, area, language"
 
 
 def _function(name: str, body: str) -> str:
@@ -146,12 +145,13 @@ def _statements() -> list[str]:
     inserted = "SELECT 1 AS sign, " + _COLUMNS + " FROM new_rows"  # noqa: S608
     stored = "SELECT 1 AS sign, " + _COLUMNS + " FROM problem"  # noqa: S608
     deleted = "SELECT -1 AS sign, " + _COLUMNS + " FROM old_rows"  # noqa: S608
+    updated = f"{deleted} UNION ALL {inserted}"
     # Each table in the same order, so two writers never wait for each other crosswise.
     tables = (_THEME_WEEK, _THEME_WEEK_GROUP, _SEGMENT_WEEK)
     each = {
         "inserted": ";\n".join(t.format(rows=inserted) for t in tables) + ";",
         "deleted": ";\n".join(t.format(rows=deleted) for t in tables) + ";",
-        "updated": ";\n".join(t.format(rows=_changed(_DEPENDS[t])) for t in tables) + ";",
+        "updated": ";\n".join(t.format(rows=updated) for t in tables) + ";",
         "truncated": "TRUNCATE theme_week, theme_week_group, segment_week;",
     }
     return [
