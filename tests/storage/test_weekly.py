@@ -24,6 +24,7 @@ from storage.engine import (
 )
 from storage.models import Problem
 from storage.queries.weekly import weeks_of
+from storage.transfer import copy_database
 
 pytestmark = pytest.mark.postgres
 
@@ -227,3 +228,21 @@ def test_two_writers_saving_at_once_neither_wait_forever_nor_lose_a_problem(
         stored = session.execute(text("SELECT count(*) FROM problem")).scalar_one()
     assert stored == 10 + 2 * 80 + 2 * 40
     _assert_summed_as_counted(engine)
+
+
+def test_a_copy_into_postgresql_replacing_its_problems_is_summed_anew(
+    engine: Engine, migrated_sqlite_url: str
+) -> None:
+    _seed(engine, count=50)  # replaced below: their sums must go with them
+    source = make_engine(migrated_sqlite_url)
+    try:
+        ids = _seed(source)
+        with session_scope(source) as session:
+            queries.set_problem_themes(session=session, themes={i: 1 + i % 4 for i in ids})
+        copy_database(source, engine, replace=True)
+    finally:
+        source.dispose()
+    _assert_summed_as_counted(engine)
+    with read_scope(engine) as session:
+        summed = session.execute(text("SELECT sum(problems) FROM segment_week")).scalar_one()
+    assert summed == len(ids)
