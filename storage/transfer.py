@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, Integer, Table, func, inspect, select
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers every table on SQLModel.metadata
-from storage.engine import current_revision, head_revision, upgrade_database
+from storage.engine import WEEK_SUM_TABLES, current_revision, head_revision, upgrade_database
 
 BATCH = 1000
 ALEMBIC_TABLE = "alembic_version"
@@ -102,7 +102,7 @@ def _check_schemas(source: Engine, target: Engine) -> None:
             f"the source database is at schema {revision or 'nothing'}, this Innspill "
             f"needs {head}: run `innspill db upgrade` on it first"
         )
-    known = {table.name for table in tables()} | {ALEMBIC_TABLE}
+    known = {table.name for table in tables()} | {ALEMBIC_TABLE} | WEEK_SUM_TABLES
     unknown = sorted(set(inspect(source).get_table_names()) - known)
     if unknown:
         raise TransferError(f"the source has tables this Innspill does not know: {unknown}")

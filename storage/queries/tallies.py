@@ -33,7 +33,9 @@ from flows.tallies import Before, Segment, ThemeSums, ViewSums
 from flows.workspace import Filters
 from storage.indexed import indexed_by
 from storage.models import Endorsement, Problem
+from storage.queries import weekly
 from storage.queries.explore import in_view
+from storage.queries.weekly import Weeks
 from storage.together import Part, together
 
 _GROUPS = cast(col(Problem.groups), String)  # the JSON's text: few distinct lists
@@ -128,18 +130,27 @@ def _people(
 
 
 def view_sums(
-    session: Session, *, filters: Filters, period: Period | None, earlier: Period | None = None
+    session: Session,
+    *,
+    filters: Filters,
+    period: Period | None,
+    earlier: Period | None = None,
+    summed: bool = True,
 ) -> tuple[ViewSums, Before]:
     """Add up the view's problems: totals, counts by segment and the sums of every theme.
 
     With ``earlier`` (the period just before the view's), also count what that one held; else
-    the second value is an empty ``Before``.
+    the second value is an empty ``Before``. Unless ``summed`` is False, whole weeks are added
+    up from the weekly sums where PostgreSQL keeps them (``storage.queries.weekly``).
     """
+    weeks = weekly.weeks_of(session, filters, period, summed=summed)
     parts: list[Part] = [
         # The slowest: on ``session``, with the themes of ``earlier``.
-        lambda s: theme_sums_before(s, filters=filters, period=period, earlier=earlier),
+        lambda s: theme_sums_before(
+            s, filters=filters, period=period, earlier=earlier, summed=summed
+        ),
         lambda s: _people(s, filters, period, earlier),
-        lambda s: _segments(s, filters, period),
+        lambda s: _segments(s, filters, period, weeks),
     ]
     (themes, before_themes), people, segments = together(session, parts)
     problems, residents = people[0]
@@ -150,8 +161,17 @@ def view_sums(
     return current, Before(previous, previous_residents, before_themes)
 
 
-def _segments(session: Session, filters: Filters, period: Period | None) -> dict[Segment, int]:
+def _segments(
+    session: Session, filters: Filters, period: Period | None, weeks: Weeks | None = None
+) -> dict[Segment, int]:
     """Count the view's problems by area, groups, language and source."""
+    if weeks is not None:
+        summed: Counter[Segment] = Counter()
+        for (area, text, language, source), count in weekly.segment_texts(session, weeks).items():
+            summed[(area, _groups(text), language, source)] += count
+        for end in weeks.ends:
+            summed.update(_segments(session, filters, end))
+        return dict(summed)
     ordered = _ordered(session, filters, period)
     groups = _STORED_GROUPS if ordered else _GROUPS
     keys = (col(Problem.area), groups, col(Problem.language), col(Problem.source))
@@ -225,15 +245,15 @@ def _theme_endorsements(
     return {int(t): int(n) for t, n in session.execute(query)}
 
 
-def theme_sums(session: Session, *, filters: Filters, period: Period | None) -> list[ThemeSums]:
+def theme_sums(
+    session: Session, *, filters: Filters, period: Period | None, summed: bool = True
+) -> list[ThemeSums]:
     """Add up each theme's problems in the view: what its priority is computed from."""
-    return theme_sums_before(session, filters=filters, period=period)[0]
+    return theme_sums_before(session, filters=filters, period=period, summed=summed)[0]
 
 
-def theme_sums_before(
-    session: Session, *, filters: Filters, period: Period | None, earlier: Period | None = None
-) -> tuple[list[ThemeSums], dict[int, int]]:
-    """Return each theme's sums in the view, and its problems in ``earlier`` (if given)."""
+def _theme_query(session: Session, filters: Filters, period: Period | None) -> Select[Any]:
+    """Return the statement that adds up each theme's problems in the view."""
     endorsed = (
         select(col(Endorsement.problem_id).label("problem_id"), func.count().label("count"))
         .group_by(col(Endorsement.problem_id))
@@ -270,11 +290,58 @@ def theme_sums_before(
     query = in_view(query, filters, period)
     if ordered:
         query = indexed_by(query, _PROBLEM, "ix_problem_themes")
+    return query
+
+
+def _theme_rows(
+    session: Session, filters: Filters, period: Period | None, weeks: Weeks | None
+) -> list[Sequence[Any]]:
+    """Return the rows of ``_theme_query``, the whole weeks added up from the weekly sums."""
+    if weeks is None:
+        return list(session.execute(_theme_query(session, filters, period)).all())
+    sums = weekly.theme_rows(session, weeks)
+    for end in weeks.ends:
+        for theme, *values in session.execute(_theme_query(session, filters, end)):
+            mine = sums.setdefault(int(theme), [0] * len(values))
+            for i, value in enumerate(values):
+                mine[i] += value
+    return [(theme, *values) for theme, values in sorted(sums.items())]
+
+
+def _theme_group_sets(
+    session: Session, filters: Filters, period: Period | None, weeks: Weeks | None
+) -> dict[int, frozenset[str]]:
+    """Return the groups each theme's problems in the view named."""
+    if weeks is None:
+        return {t: _union(text) for t, text in _theme_groups(session, filters, period).items()}
+    groups = weekly.theme_groups(session, weeks)
+    for end in weeks.ends:
+        for theme, text in _theme_groups(session, filters, end).items():
+            groups.setdefault(theme, set()).update(_union(text))
+    return {theme: frozenset(named) for theme, named in groups.items()}
+
+
+def theme_sums_before(
+    session: Session,
+    *,
+    filters: Filters,
+    period: Period | None,
+    earlier: Period | None = None,
+    summed: bool = True,
+) -> tuple[list[ThemeSums], dict[int, int]]:
+    """Return each theme's sums in the view, and its problems in ``earlier`` (if given).
+
+    Unless ``summed`` is False, whole weeks are added up from the weekly sums where PostgreSQL
+    keeps them (``storage.queries.weekly``).
+    """
+    apart = session.get_bind().dialect.name == "postgresql"
+    ordered = _ordered(session, filters, period)
+    weeks = weekly.weeks_of(session, filters, period, summed=summed)
     span = earlier
     parts: list[Part] = [
-        lambda s: s.execute(query).all(),
+        lambda s: _theme_rows(s, filters, period, weeks),
         lambda s: _theme_distinct(s, filters, period, span) if apart else {},
-        lambda s: {} if ordered else _theme_groups(s, filters, period),
+        lambda s: {} if ordered else _theme_group_sets(s, filters, period, weeks),
     ]
     if apart:
         parts.append(lambda s: _theme_endorsements(s, filters, period))
@@ -303,7 +370,7 @@ def theme_sums_before(
                 per_year_total=float(row[8]),
                 timed=int(row[9]),
                 areas=int(areas),
-                groups=_union(row[12] if ordered else lists.get(row[0])),
+                groups=_union(row[12]) if ordered else lists.get(theme, frozenset()),
             )
         )
     return sums, before

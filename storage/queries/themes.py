@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import func, or_, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -117,11 +118,25 @@ def problem_themes(session: Session, *, ids: Iterable[int]) -> dict[int, int | N
     return found
 
 
+_SET_THEMES_PG = sqlalchemy.text(
+    "UPDATE problem SET theme_id = given.theme_id, theme_seq = given.theme_seq"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:themes AS integer[]),"
+    " CAST(:seqs AS integer[])) AS given (id, theme_id, theme_seq)"
+    " WHERE problem.id = given.id"
+)
+
+
 def set_problem_themes(
     session: Session, *, themes: Mapping[int, int], seqs: Mapping[int, int] | None = None
 ) -> None:
     """Give each problem id its theme id, and its assignment order when ``seqs`` has it."""
-    if themes:
+    if themes and session.get_bind().dialect.name == "postgresql":
+        # One statement, not one per problem: PostgreSQL's weekly sums (migration 0022) are
+        # then added up once per batch, their rows locked in one order.
+        ids = sorted(themes)
+        given = {"ids": ids, "themes": [themes[i] for i in ids]}
+        session.execute(_SET_THEMES_PG, {**given, "seqs": [(seqs or {}).get(i) for i in ids]})
+    elif themes:
         rows = [
             {"id": pid, "theme_id": theme, "theme_seq": (seqs or {}).get(pid)}
             for pid, theme in themes.items()
