@@ -11,6 +11,7 @@ from sqlalchemy import Engine, insert, text
 
 import flows.problem
 from flows.periods import Period
+from flows.priority import PER_YEAR
 from flows.tallies import Before, ViewSums
 from flows.workspace import Filters
 from storage import queries
@@ -23,6 +24,7 @@ from storage.engine import (
     upgrade_database,
 )
 from storage.models import Problem
+from storage.queries import weekly
 from storage.queries.weekly import weeks_of
 from storage.transfer import copy_database
 
@@ -246,3 +248,9 @@ def test_a_copy_into_postgresql_replacing_its_problems_is_summed_anew(
     with read_scope(engine) as session:
         summed = session.execute(text("SELECT sum(problems) FROM segment_week")).scalar_one()
     assert summed == len(ids)
+
+
+def test_the_weekly_sums_count_every_frequency_the_priority_rates() -> None:
+    # A frequency the priority rates but the weekly sums do not count apart would be left out of
+    # the year's "how often" on PostgreSQL only: a new key needs a migration adding its column.
+    assert set(weekly.FREQUENCIES) == set(PER_YEAR)
