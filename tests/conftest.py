@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from bot.telegram.models import import_aiogram
 from storage.engine import make_engine, upgrade_database
+
+# Before any test module imports aiogram, as `innspill run` does: each model's validator is built
+# when a test first uses it, not all ~670 at import (about 5 s of CPU in every test worker here).
+# tests/bot/test_telegram_models.py shows updates read and calls made the same either way.
+import_aiogram()
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
