@@ -1,7 +1,10 @@
-"""Shared fixtures: a loopback-only network, and the databases the storage and bot tests run on."""
+"""Shared fixtures: a loopback-only network, the databases the storage and bot tests run on, and
+the dictionaries' indexes built once a run."""
 
+import fcntl
 import ipaddress
 import os
+import pickle
 import shutil
 import socket
 import uuid
@@ -14,7 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from bot.telegram.models import import_aiogram
+from flows.lemma_index import CompactDictionaryFactory
 from storage.engine import make_engine, upgrade_database
+
+# Before any test module imports aiogram, as `innspill run` does: each model's validator is built
+# when a test first uses it, not all ~670 at import (about 5 s of CPU in every test worker here).
+# tests/bot/test_telegram_models.py shows updates read and calls made the same either way.
+import_aiogram()
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -57,6 +67,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         wanted = getattr(item, "_nodeid", None)
         if isinstance(wanted, str) and wanted != item.nodeid:
             item._id = NodeId.parse(wanted)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dictionaries_built_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Build each language's dictionary index once a run, in the first test process that needs
+    it; the others read a pickle of the very object (Polish: 0.05 s instead of 4 s of CPU, in
+    every worker whose bot loads the five offered languages). The index itself is built from
+    simplemma's file in tests/flows/test_lemma_index.py and in the dictionaries' memory test."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own
+    build = CompactDictionaryFactory._get_dictionary_uncached
+
+    def built_once(factory: CompactDictionaryFactory, lang: str) -> Any:
+        done = shared / f"dictionary-{lang}.pickle"
+        with (shared / f"dictionary-{lang}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker building it: wait, then read
+            if done.exists():
+                return pickle.loads(done.read_bytes())
+            made = build(factory, lang)
+            partial = done.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(done)
+            return made
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Before the bot's lemmatiser exists: its factory binds the method when it is made.
+        patch.setattr(CompactDictionaryFactory, "_get_dictionary_uncached", built_once)
+        yield
 
 
 @pytest.fixture(autouse=True)

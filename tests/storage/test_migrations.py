@@ -93,6 +93,8 @@ def test_a_database_one_revision_behind_is_brought_to_the_newest(engine):
 
 _START_AT_HEAD = """
 import json, sys
+from bot.telegram.models import import_aiogram
+import_aiogram()  # as `innspill run` does, first
 import bot.app
 import bot.cli.commands  # what `innspill run` imports
 from bot.health import Heartbeat, Readiness
