@@ -99,6 +99,16 @@ class Pacer:
         if delay > 0:
             await self.sleep(delay)
 
+    def answered(self, chat_id: int) -> None:
+        """Note that Telegram answered a send to ``chat_id``: its next send is a full interval on.
+
+        The interval is planned between send times, but a send may leave late (the event loop
+        busy, the network slow) while the next leaves on time: counted from the answer, which
+        comes after the send reached Telegram, the interval holds where Telegram counts it.
+        """
+        now = self.monotonic()
+        self._chat_due[chat_id] = max(self._chat_due.get(chat_id, now), now + self.per_chat)
+
     def room(self) -> bool:
         """Return whether a message that may wait could go now without delaying any other.
 
@@ -208,6 +218,8 @@ class Delivery:
                 await self.pacer.wait(chat_id, burst)
             try:
                 result = await asyncio.wait_for(request(), self.timeout)
+                if chat_id is not None:
+                    self.pacer.answered(chat_id)
                 count_sent(what)
                 return result
             except TelegramRetryAfter as error:

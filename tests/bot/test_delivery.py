@@ -55,3 +55,17 @@ def test_no_second_holds_more_than_the_pacer_allows_marks_included() -> None:
     sent.sort()
     busiest = max(bisect.bisect_left(sent, at + 1.0) - index for index, at in enumerate(sent))
     assert busiest == pacer.per_second  # full, never over
+
+
+def test_a_chat_waits_a_full_second_from_the_answer_to_a_send_that_left_late() -> None:
+    clock = Clock()
+    pacer = Pacer(monotonic=clock)
+    assert pacer.reserve(KARI) == 0.0
+    clock.now += 0.25  # the loop was busy: the send reached Telegram and was answered late
+    pacer.answered(KARI)
+    clock.now += 0.05
+    # Planned a second after the first send's slot it would go 0.7 s from now, 0.75 s after
+    # Telegram saw the first; from the answer, a full second after it.
+    assert pacer.reserve(KARI) == pytest.approx(0.95)
+    pacer.answered(KARI)  # an answer on time changes nothing for a chat already waiting
+    assert pacer.reserve(KARI) == pytest.approx(1.95)
