@@ -1,6 +1,6 @@
 """The interview state of one resident: one frozen value, stored whole as JSON."""
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, Self
 
@@ -80,7 +80,9 @@ class InterviewState:
         return replace(self.draft, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field, not ``asdict``: it would deep-copy the draft and the lead's replies
+        # only for them to be replaced below (every remaining field is a plain value).
+        data = {name.name: getattr(self, name.name) for name in fields(self)}
         data["step"] = self.step.value
         data["returning_to"] = self.returning_to.value if self.returning_to else None
         data["paused_at"] = self.paused_at.value if self.paused_at else None
