@@ -132,7 +132,7 @@ def theme_rows(session: Session, weeks: Weeks) -> dict[int, list[float]]:
         query
     ):
         rates = sum(PER_YEAR[key] * int(n) for key, n in zip(FREQUENCIES, counts, strict=True))
-        timed = sum(int(n) for key, n in zip(FREQUENCIES, counts, strict=True))
+        timed = sum(int(n) for n in counts)
         sums = [problems, anonymous, erased, notes, 0, severity, rated]
         rows[int(theme)] = [*map(int, sums), float(rates), timed]
     return rows
